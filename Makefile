@@ -1,0 +1,44 @@
+# citizenideas: the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi:app
+
+.PHONY: install install-test run test test-sqlite test-postgres lint bench migration clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+## make run: install, migrate, seed the demo council on first start, serve on 127.0.0.1:5000
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## make test: the whole suite on SQLite, then again on PostgreSQL when one answers
+test: install-test
+	bash .ci/test-all
+
+lint: install-test
+	$(BIN)/ruff check citizenideas tests bench
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+## make migration: regenerate the single initial migration from the models (pre-release only)
+migration: install
+	rm -f migrations/versions/*.py instance/migration-scratch.sqlite
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite $(BIN)/flask db migrate -m "initial schema" --rev-id 0001
+	rm -f instance/migration-scratch.sqlite*
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite*

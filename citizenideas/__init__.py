@@ -1,0 +1,67 @@
+"""citizenideas: a council's platform for ideas, from proposal to published outcome."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from .config import INSTANCE_DIR, load_config
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides settings (tests pass their own)."""
+    root = INSTANCE_DIR.parent
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR),
+                template_folder=str(root / "templates"))
+    app.config.from_mapping(load_config(config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    from . import database
+
+    database.configure_engine_events(app)
+
+    from .accounts import configure_login
+
+    configure_login(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .api import register_api
+
+    register_api(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    from .notify.delivery import register_after_request_delivery
+
+    register_after_request_delivery(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+def _select_locale() -> str:
+    languages = [code.strip() for code in request.environ.get("citizenideas.languages", "en")
+                 .split(",")]
+    return request.accept_languages.best_match(languages) or "en"

@@ -1,0 +1,76 @@
+"""Flask commands: ``flask create-admin``, ``flask seed-demo``, ``flask notify-send`` ..."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to the app."""
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="Administrator", help="Display name.")
+    @click.option("--password", envvar="ADMIN_PASSWORD", default=None,
+                  help="Password (or ADMIN_PASSWORD); asked for when not given.")
+    def create_admin(email: str, name: str, password: str | None) -> None:
+        """Make EMAIL an admin, creating the account if needed."""
+        from .models import User, utcnow
+        from .services.accounts import (
+            find_user_by_email,
+            hash_password,
+            normalise_email,
+            password_problems,
+        )
+
+        user = find_user_by_email(email)
+        if user is None:
+            if password is None:
+                password = getpass.getpass("Password for the new admin: ")
+            problems = password_problems(password, email)
+            if problems:
+                click.echo(problems[0], err=True)
+                sys.exit(1)
+            user = User(email=normalise_email(email), display_name=name,
+                        password_hash=hash_password(password), role="admin",
+                        email_verified_at=utcnow(), notify_pref="immediate")
+            db.session.add(user)
+            click.echo(f"Created admin {user.email}.")
+        else:
+            user.role = "admin"
+            if user.email_verified_at is None:
+                user.email_verified_at = utcnow()
+            click.echo(f"{user.email} is now an admin.")
+        db.session.commit()
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
+    def seed_demo(if_empty: bool) -> None:
+        """Load the Demo Borough council: wards, assets, partners, 60 ideas. Safe to rerun."""
+        from .demo import seed
+
+        created = seed(only_if_empty=if_empty)
+        db.session.commit()
+        click.echo("Demo data loaded." if created else "Demo data already present: nothing added.")
+
+    @app.cli.command("notify-send")
+    @click.option("--limit", default=500, show_default=True)
+    def notify_send(limit: int) -> None:
+        """Deliver pending emails from the outbox (run from cron or a worker loop)."""
+        from .notify.delivery import send_pending
+
+        sent, failed = send_pending(limit=limit)
+        click.echo(f"sent {sent}, failed {failed}")
+
+    @app.cli.command("notify-digest")
+    def notify_digest() -> None:
+        """Send the daily digest to everyone who chose one (run once a day)."""
+        from .notify.delivery import send_digests
+
+        click.echo(f"digests sent: {send_digests()}")

@@ -1,0 +1,148 @@
+"""Settings, read from environment variables of the same name.
+
+One class per environment. ``create_app`` picks one from ``APP_ENV`` (development, test,
+production; default development) and then lets any environment variable override a setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A key generated once into ``instance/`` so sessions survive restarts in development."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class BaseConfig:
+    """Settings shared by every environment. Every name can be overridden from the environment."""
+
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'citizenideas.sqlite'}"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # The council
+    COUNCIL_NAME = "Demo Borough Council"
+    COUNCIL_SHORT_NAME = "Demo Borough"
+    COUNCIL_LOGO_URL = ""
+    COUNCIL_COLOUR = "#1d5e7a"
+    SITE_URL = "http://127.0.0.1:5000"
+    SERVICE_NAME = "citizenideas"
+    CONTACT_EMAIL = "ideas@example.org"
+    RESPONSE_TARGET_DAYS = 20
+    FLAG_HIDE_THRESHOLD = 3
+    PARTNER_UPDATE_OVERDUE_DAYS = 30
+
+    # Accounts
+    REQUIRE_VERIFIED_EMAIL = True
+    VERIFY_TOKEN_HOURS = 48
+    RESET_TOKEN_HOURS = 2
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+
+    # Rate limits (Flask-Limiter); storage "memory://" or "redis://127.0.0.1:6379/0"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_SIGN_IN = "10 per 5 minutes"
+    RATELIMIT_PROPOSE = "10 per hour"
+    RATELIMIT_COMMENT = "30 per hour"
+    RATELIMIT_SUPPORT = "120 per hour"
+    RATELIMIT_FLAG = "20 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Email
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 10
+    MAIL_FROM = "citizenideas <no-reply@example.org>"
+    NOTIFY_SEND_AFTER_REQUEST = False
+    NOTIFY_MAX_ATTEMPTS = 5
+
+    # Translations
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = "en"
+
+    WTF_CSRF_TIME_LIMIT = None
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    NOTIFY_SEND_AFTER_REQUEST = True
+
+
+class TestConfig(BaseConfig):
+    APP_ENV = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    DATABASE_URL = "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+# Settings whose type is not str: environment strings are converted to these.
+_INT = {"SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS", "FLAG_HIDE_THRESHOLD",
+        "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS", "NOTIFY_MAX_ATTEMPTS",
+        "PARTNER_UPDATE_OVERDUE_DAYS"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the settings dict: class defaults, then environment variables, then ``overrides``."""
+    overrides = dict(overrides or {})
+    env_name = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+    cls = CONFIGS.get(env_name, DevelopmentConfig)
+    settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    for key, default in list(settings.items()):
+        raw = os.environ.get(key)
+        if raw is None or key == "APP_ENV":
+            continue
+        if isinstance(default, bool):
+            settings[key] = _bool(raw)
+        elif key in _INT:
+            settings[key] = int(raw)
+        else:
+            settings[key] = raw
+    settings.update(overrides)
+    url = settings["DATABASE_URL"]
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    settings["SQLALCHEMY_DATABASE_URI"] = url
+    if not settings.get("SECRET_KEY"):
+        if settings["APP_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set outside development and tests.")
+        settings["SECRET_KEY"] = _development_secret_key()
+    if settings["RATELIMIT_ENABLED"] is False:
+        settings["RATELIMIT_ENABLED"] = False
+    return settings

@@ -1,0 +1,152 @@
+"""The DomainError family and how each kind of caller sees an error.
+
+Services raise a DomainError; this module turns it into an HTML page, an HTMX fragment
+(status 422 for validation, so htmx can swap it in) or RFC 9457 problem+json for the API.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. ``status`` is the HTTP status it maps to."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class ValidationFailed(DomainError):
+    """Input broke a rule; ``errors`` maps field names to messages."""
+
+    status = 422
+    title = "Validation failed"
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    """No such thing, or one the actor may not see."""
+
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """A refused state change or a clash with existing data."""
+
+    status = 409
+    title = "Conflict"
+
+
+class AuthRequired(DomainError):
+    """The caller must sign in (or give a valid token)."""
+
+    status = 401
+    title = "Unauthorised"
+
+
+def wants_problem_json() -> bool:
+    """API paths and JSON-asking clients get problem+json."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+def problem(status: int, title: str, detail: str, errors: dict | None = None, **headers):
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers for domain errors and HTTP errors."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        from .extensions import db
+
+        db.session.rollback()
+        if wants_problem_json():
+            return problem(error.status, error.title, error.detail, error.errors)
+        template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/page.html"
+        return render_template(template, status=error.status, title=error.title,
+                               detail=error.detail), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        from .extensions import db
+
+        db.session.rollback()
+        status = error.code or 500
+        headers = {}
+        if status == 429:
+            headers["Retry_After"] = str(_retry_after(error))
+        if wants_problem_json():
+            detail = error.description or error.name
+            if status == 429:
+                detail = "Too many requests. Try again later."
+            response = problem(status, error.name, detail, **headers)
+            if status == 405 and error.get_response().headers.get("Allow"):
+                response.headers["Allow"] = error.get_response().headers["Allow"]
+            return response
+        response = app.make_response((render_template(
+            "errors/page.html", status=status, title=error.name,
+            detail=_friendly_detail(status, error)), status))
+        if status == 429:
+            response.headers["Retry-After"] = headers["Retry_After"]
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        if wants_problem_json():
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
+        return render_template("errors/page.html", status=500, title="Sorry, there is a problem",
+                               detail="Something went wrong on our side. Try again later."), 500
+
+
+def _retry_after(error: HTTPException) -> int:
+    limit = getattr(error, "limit", None)
+    try:
+        return int(limit.limit.get_expiry()) if limit is not None else 60
+    except Exception:  # noqa: BLE001 - Retry-After is advice; never fail the error page over it
+        return 60
+
+
+def _friendly_detail(status: int, error: HTTPException) -> str:
+    if status == 400 and "CSRF" in (error.description or ""):
+        return ("The form had expired or was sent from another site. "
+                "Go back, reload the page and try again.")
+    if status == 404:
+        return "If you typed the web address, check it is correct."
+    if status == 403:
+        return "You do not have permission to do that."
+    if status == 429:
+        return "You have tried that too many times. Wait a few minutes and try again."
+    return error.description or error.name

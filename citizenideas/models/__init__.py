@@ -1,0 +1,38 @@
+"""All models, importable from one place: ``from citizenideas.models import Idea``."""
+
+from .base import UTCDateTime, utcnow
+from .delivery import CLAIM_STATUSES, OUTCOME_RESULTS, OUTCOME_STATES, Claim, OutcomeReport, ProgressUpdate
+from .ideas import (
+    OPEN_FOR_SUPPORT,
+    PLEDGE_KINDS,
+    STATUSES,
+    Comment,
+    Flag,
+    Follow,
+    Idea,
+    InternalNote,
+    Pledge,
+    StatusChange,
+    Support,
+)
+from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
+from .records import AuditLog, Notification, ResponseTemplate, SiteSetting
+from .users import (
+    MEMBERSHIP_ROLES,
+    NOTIFY_PREFS,
+    ROLES,
+    ApiToken,
+    Membership,
+    Organisation,
+    User,
+    UserToken,
+)
+
+__all__ = [
+    "ASSET_KINDS", "CLAIM_STATUSES", "COMMUNITY_STATUSES", "MEMBERSHIP_ROLES", "NOTIFY_PREFS",
+    "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
+    "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
+    "Idea", "InternalNote", "Membership", "Notification", "Organisation", "OutcomeReport",
+    "Pledge", "ProgressUpdate", "ResponseTemplate", "SiteSetting", "StatusChange", "Support",
+    "UTCDateTime", "User", "UserToken", "Ward", "idea_assets", "utcnow",
+]

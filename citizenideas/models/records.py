@@ -1,0 +1,94 @@
+"""Notifications (in-app list and email outbox in one row), audit log, settings, templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .ideas import STATUSES
+from .users import _in
+
+EMAIL_STATES = ("pending", "digest", "sent", "failed", "skipped")
+
+
+class Notification(db.Model):
+    """Something a user should hear about. Written in the same transaction as the change.
+
+    The email side is an outbox: ``flask notify-send`` delivers ``pending`` rows, retries
+    failures up to NOTIFY_MAX_ATTEMPTS and never deletes a row.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("email_state", EMAIL_STATES), name="email_state"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_email_state", "email_state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_email: Mapped[str | None] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id"))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    in_app: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_state: Mapped[str] = mapped_column(String(10), default="pending")
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_last_error: Mapped[str | None] = mapped_column(String(500))
+
+    user = relationship("User")
+    idea = relationship("Idea")
+
+
+class AuditLog(db.Model):
+    """Append-only record of every staff action, with before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_type", "target_id"),
+        Index("ix_audit_log_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor = relationship("User")
+
+
+class SiteSetting(db.Model):
+    """A setting an admin can change at run time (council name, colour, response target)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ResponseTemplate(db.Model):
+    """A reusable public message for a status change, editable by admins."""
+
+    __tablename__ = "response_templates"
+    __table_args__ = (CheckConstraint(_in("status", STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Email delivery: the outbox worker and daily digests."""

@@ -1,0 +1,245 @@
+"""Accounts: register, verify email, sign in, reset and change password, erase."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import User, UserToken, utcnow
+from .notifications import notify_user
+
+_hasher = PasswordHasher()
+# A hash to verify against when no such user exists, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+_common: frozenset[str] | None = None
+
+
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords from zxcvbn's frequency lists, refused as too common."""
+    global _common
+    if _common is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _common = frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+    return _common
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True if ``password`` is the user's. Spends the same time whether or not user exists."""
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if user is None or not user.password_hash:
+        return False
+    if ok and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return ok
+
+
+def normalise_email(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+def password_problems(password: str, email: str = "", display_name: str = "") -> list[str]:
+    """What is wrong with a new password, as messages (empty if fine)."""
+    if len(password) < MIN_PASSWORD:
+        return [f"Your password must be at least {MIN_PASSWORD} characters."]
+    if len(password) > MAX_PASSWORD:
+        return [f"Your password must be {MAX_PASSWORD} characters or fewer."]
+    lowered = password.lower()
+    if lowered in common_passwords() or (email and lowered == email.lower()):
+        return ["That password is too common. Choose a password that is harder to guess."]
+    if len(set(password)) < 4:
+        return ["That password is too easy to guess. Use a mix of different characters."]
+    return []
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def register_user(email: str, display_name: str, password: str) -> tuple[User | None, bool]:
+    """Create a resident account and send a verification link.
+
+    Returns (user, created). If the email is already registered, nothing is created and the
+    account holder is emailed instead, so the caller can show the same message either way.
+    """
+    errors: dict[str, list[str]] = {}
+    email = normalise_email(email)
+    display_name = (display_name or "").strip()
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        errors["email"] = ["Enter an email address in the correct format, like name@example.com"]
+    if len(email) > 254:
+        errors["email"] = ["Email address must be 254 characters or fewer."]
+    if not display_name:
+        errors["display_name"] = ["Enter the name to show next to your ideas and comments."]
+    elif len(display_name) > 80:
+        errors["display_name"] = ["Display name must be 80 characters or fewer."]
+    problems = password_problems(password or "", email, display_name)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("There is a problem with your details.", errors)
+
+    existing = find_user_by_email(email)
+    if existing is not None:
+        notify_user(existing, "account_exists", "Someone tried to register with your email",
+                    "Someone (perhaps you) tried to create an account with this email address. "
+                    "You already have an account. If you have forgotten your password, reset it "
+                    "here:",
+                    link=_absolute("auth.forgot_password"), email_always=True)
+        db.session.flush()
+        return existing, False
+
+    user = User(email=email, display_name=display_name, password_hash=hash_password(password),
+                role="resident", notify_pref="immediate", created_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    send_verification(user)
+    return user, True
+
+
+def _absolute(endpoint: str, **values) -> str:
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(purpose: str, hours: int, user: User | None = None, email: str | None = None,
+                organisation_id: int | None = None) -> str:
+    """Create a single-use token and return its raw value (only the hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(UserToken(user_id=user.id if user else None, email=email,
+                             organisation_id=organisation_id, purpose=purpose,
+                             token_hash=_hash_token(raw), created_at=utcnow(),
+                             expires_at=utcnow() + timedelta(hours=hours)))
+    db.session.flush()
+    return raw
+
+
+def consume_token(purpose: str, raw: str) -> UserToken:
+    """Mark a token used and return it; ValidationFailed if unknown, expired or used."""
+    token = db.session.scalar(select(UserToken).where(
+        UserToken.token_hash == _hash_token(raw or ""), UserToken.purpose == purpose))
+    if token is None or token.used_at is not None:
+        raise ValidationFailed("This link has already been used or is not valid.",
+                               {"token": ["This link has already been used or is not valid."]})
+    if token.expires_at < utcnow():
+        raise ValidationFailed("This link has expired.", {"token": ["This link has expired."]})
+    token.used_at = utcnow()
+    return token
+
+
+def send_verification(user: User) -> None:
+    raw = issue_token("verify_email", current_app.config["VERIFY_TOKEN_HOURS"], user=user)
+    notify_user(user, "verify_email", "Confirm your email address",
+                f"Hello {user.display_name},\n\nConfirm your email address to propose, support "
+                "and comment on ideas. This link works once and expires in "
+                f"{current_app.config['VERIFY_TOKEN_HOURS']} hours:",
+                link=_absolute("auth.verify_email", token=raw), email_always=True)
+
+
+def verify_email(raw: str) -> User:
+    token = consume_token("verify_email", raw)
+    user = token.user
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the email and password match an active account, else None."""
+    user = find_user_by_email(email)
+    if not check_password(user, password or ""):
+        return None
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists. Says nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    raw = issue_token("reset_password", current_app.config["RESET_TOKEN_HOURS"], user=user)
+    notify_user(user, "reset_password", "Reset your password",
+                "Someone asked to reset the password for your account. If it was you, use this "
+                f"link within {current_app.config['RESET_TOKEN_HOURS']} hours. It works once. "
+                "If it was not you, ignore this email.",
+                link=_absolute("auth.reset_password", token=raw), email_always=True)
+
+
+def reset_password(raw: str, new_password: str) -> User:
+    problems_seen = None
+    token = db.session.scalar(select(UserToken).where(
+        UserToken.token_hash == _hash_token(raw or ""), UserToken.purpose == "reset_password"))
+    if token is not None and token.user is not None:
+        problems_seen = password_problems(new_password or "", token.user.email)
+    if problems_seen:
+        raise ValidationFailed("Choose a stronger password.", {"password": problems_seen})
+    token = consume_token("reset_password", raw)
+    user = token.user
+    user.password_hash = hash_password(new_password)
+    # Following a reset link proves the address too.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not check_password(user, current or ""):
+        errors["current_password"] = ["Your current password is not correct."]
+    problems = password_problems(new_password or "", user.email)
+    if problems:
+        errors["new_password"] = problems
+    if errors:
+        raise ValidationFailed("There is a problem.", errors)
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+
+
+def update_profile(user: User, display_name: str, ward_id: int | None,
+                   notify_pref: str) -> None:
+    from ..models import NOTIFY_PREFS, Ward
+
+    errors: dict[str, list[str]] = {}
+    display_name = (display_name or "").strip()
+    if not display_name:
+        errors["display_name"] = ["Enter a display name."]
+    elif len(display_name) > 80:
+        errors["display_name"] = ["Display name must be 80 characters or fewer."]
+    if notify_pref not in NOTIFY_PREFS:
+        errors["notify_pref"] = ["Choose how often you want to hear from us."]
+    if ward_id is not None and db.session.get(Ward, ward_id) is None:
+        errors["ward_id"] = ["Choose a ward from the list."]
+    if errors:
+        raise ValidationFailed("There is a problem.", errors)
+    user.display_name = display_name
+    user.ward_id = ward_id
+    user.notify_pref = notify_pref
+    db.session.flush()

@@ -1,0 +1,88 @@
+"""Writing notifications: in-app rows that are also the email outbox.
+
+Written in the same transaction as the change they report, so a notification is never
+lost and never sent for a change that was rolled back. ``citizenideas.notify.delivery``
+sends them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from sqlalchemy import select, union
+
+from ..extensions import db
+from ..models import Comment, Follow, Idea, Notification, Pledge, Support, User, utcnow
+
+
+def _email_state_for(user: User | None) -> str:
+    if user is None:
+        return "pending"
+    if user.deleted_at is not None or user.notify_pref == "off":
+        return "skipped"
+    if user.notify_pref == "daily":
+        return "digest"
+    return "pending"
+
+
+def notify_user(user: User, kind: str, subject: str, body: str, link: str | None = None,
+                idea: Idea | None = None, reply_to: str | None = None,
+                email_always: bool = False) -> Notification:
+    """Tell one user something, in-app and by email per their preference.
+
+    ``email_always`` is for account mail (verification, password reset) that must be sent
+    whatever the preference, and is not listed in the in-app inbox.
+    """
+    note = Notification(
+        user_id=user.id, kind=kind, subject=subject, body=body, link=link,
+        idea_id=idea.id if idea is not None else None, reply_to=reply_to,
+        in_app=not email_always,
+        email_state="pending" if email_always else _email_state_for(user),
+        created_at=utcnow(),
+    )
+    db.session.add(note)
+    return note
+
+
+def email_address(to_email: str, kind: str, subject: str, body: str,
+                  link: str | None = None) -> Notification:
+    """An email to an address with no account (an invitation). Outbox only."""
+    note = Notification(user_id=None, to_email=to_email, kind=kind, subject=subject, body=body,
+                        link=link, in_app=False, email_state="pending", created_at=utcnow())
+    db.session.add(note)
+    return note
+
+
+def idea_audience(idea: Idea) -> list[User]:
+    """Everyone who should hear about an idea: author, supporters, commenters, pledgers,
+    followers. One query; each person once."""
+    ids = union(
+        select(Idea.author_id).where(Idea.id == idea.id),
+        select(Support.user_id).where(Support.idea_id == idea.id),
+        select(Comment.author_id).where(Comment.idea_id == idea.id),
+        select(Pledge.user_id).where(Pledge.idea_id == idea.id),
+        select(Follow.user_id).where(Follow.idea_id == idea.id),
+    ).subquery()
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(select(ids.c[0])), User.deleted_at.is_(None))
+    ))
+
+
+def idea_link(idea: Idea) -> str:
+    """Absolute link to an idea's page, for emails."""
+    base = current_app.config["SITE_URL"].rstrip("/")
+    try:
+        path = url_for("ideas.show", idea_id=idea.id)
+    except Exception:  # noqa: BLE001 - before the ideas blueprint exists, fall back to the path
+        path = f"/ideas/{idea.id}"
+    return base + path
+
+
+def notify_idea_audience(idea: Idea, kind: str, subject: str, body: str,
+                         actor: User | None = None) -> list[Notification]:
+    """Notify the idea's whole audience, except the person who made the change."""
+    link = idea_link(idea)
+    return [
+        notify_user(user, kind, subject, body, link=link, idea=idea)
+        for user in idea_audience(idea)
+        if actor is None or user.id != actor.id
+    ]

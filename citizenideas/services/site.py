@@ -1,0 +1,30 @@
+"""Settings an admin can change at run time, falling back to the environment's settings."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import SiteSetting
+
+EDITABLE = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_LOGO_URL", "COUNCIL_COLOUR",
+            "RESPONSE_TARGET_DAYS", "CONTACT_EMAIL")
+
+
+def site_settings() -> dict:
+    """The effective settings for this request: database overrides over configuration."""
+    cached = g.get("_site_settings")
+    if cached is not None:
+        return cached
+    values = {key: current_app.config.get(key) for key in EDITABLE}
+    for row in db.session.scalars(select(SiteSetting)):
+        if row.key in values:
+            values[row.key] = row.value
+    values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
+    g._site_settings = values
+    return values
+
+
+def response_target_days() -> int:
+    return site_settings()["RESPONSE_TARGET_DAYS"]

@@ -1,0 +1,67 @@
+"""HTML and HTMX views, one module per area. Routes are thin: load, call a service, commit."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Notification
+from ..permissions import can
+from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
+from ..services.site import site_settings
+from . import text
+
+
+def register_web(app: Flask) -> None:
+    """Templates, template helpers and every HTML blueprint."""
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.template_folder),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["plaintext"] = text.plaintext
+    app.jinja_env.filters["date_text"] = text.date_text
+    app.jinja_env.filters["datetime_text"] = text.datetime_text
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+    app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
+
+    @app.context_processor
+    def _site():
+        return {"site": site_settings(), "unread_count": _unread_count}
+
+    from . import (
+        accountability,
+        admin,
+        assets,
+        auth,
+        council,
+        ideas,
+        me,
+        pages,
+        partners,
+    )
+
+    for module in (pages, auth, ideas, me, council, admin, assets, partners, accountability):
+        app.register_blueprint(module.bp)
+
+
+def _unread_count() -> int:
+    """Unread in-app notifications for the signed-in user (once per request)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "_unread" not in g:
+        g._unread = db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.in_app.is_(True),
+                Notification.read_at.is_(None)))
+    return g._unread
+
+
+def is_htmx() -> bool:
+    return bool(getattr(request, "htmx", False))

@@ -1,0 +1,192 @@
+"""Accounts: register, verify email, sign in and out, forgotten and changed passwords."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import ValidationFailed
+from ..extensions import db, limiter
+from ..services import accounts
+from .forms import text_field
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only redirect to a path on this site: never to another host or scheme."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    joined = urlsplit(urljoin(request.host_url, target))
+    if joined.netloc != urlsplit(request.host_url).netloc:
+        return default
+    return target
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["RATELIMIT_SIGN_IN"]
+
+
+def _email_key() -> str:
+    return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a resident account. Says the same thing whether or not the email is taken."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    values = {"email": text_field("email"), "display_name": text_field("display_name")}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            accounts.register_user(values["email"], values["display_name"],
+                                   request.form.get("password", ""))
+            db.session.commit()
+            return redirect(url_for("auth.check_email", email=values["email"]), code=303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("auth/register.html", values=values, errors=errors), (
+        422 if errors else 200)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render_template("auth/check_email.html", email=request.args.get("email", ""))
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    """Confirm an email address from the link we sent."""
+    try:
+        user = accounts.verify_email(token)
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", detail=exc.detail), 400
+    flash(_("Your email address is confirmed. You can now propose and support ideas."), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("pages.home"))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.get_id()}")
+def resend_verification():
+    if not current_user.is_verified:
+        accounts.send_verification(current_user)
+        db.session.commit()
+    flash(_("We have sent a new confirmation link to %(email)s.", email=current_user.email),
+          "success")
+    return redirect(safe_next(request.form.get("next"), url_for("pages.home")), code=303)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
+def sign_in():
+    """Sign in with email and password."""
+    next_url = safe_next(request.values.get("next"), url_for("pages.home"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    values = {"email": text_field("email")}
+    errors: dict = {}
+    if request.method == "POST":
+        user = accounts.authenticate(values["email"], request.form.get("password", ""))
+        if user is None:
+            errors = {"email": [_("Enter a correct email address and password.")]}
+        else:
+            db.session.commit()  # a rehashed password is saved
+            login_user(user, remember=bool(request.form.get("remember")))
+            flash(_("You are signed in."), "success")
+            return redirect(next_url, code=303)
+    return render_template("auth/sign_in.html", values=values, errors=errors,
+                           next_url=request.values.get("next", "")), (422 if errors else 200)
+
+
+@bp.get("/sign-out")
+def sign_out_confirm():
+    """A page with a sign-out button (signing out changes state, so it is a POST)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    return render_template("auth/sign_out.html")
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("pages.home"), code=303)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    """Ask for a reset link. The answer never says whether the email is registered."""
+    values = {"email": text_field("email")}
+    if request.method == "POST":
+        if not values["email"] or "@" not in values["email"]:
+            errors = {"email": [_("Enter an email address in the correct format, like "
+                                  "name@example.com")]}
+            return render_template("auth/forgot_password.html", values=values,
+                                   errors=errors), 422
+        accounts.request_password_reset(values["email"])
+        db.session.commit()
+        return render_template("auth/forgot_password_sent.html", email=values["email"])
+    return render_template("auth/forgot_password.html", values=values, errors={})
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link."""
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            accounts.reset_password(token, request.form.get("password", ""))
+            db.session.commit()
+            flash(_("Your password has been changed. Sign in with your new password."),
+                  "success")
+            return redirect(url_for("auth.sign_in"), code=303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            if "token" in exc.errors:
+                return render_template("auth/link_problem.html", detail=exc.detail), 400
+            errors = exc.errors
+    return render_template("auth/reset_password.html", errors=errors, token=token), (
+        422 if errors else 200)
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change password while signed in; other sessions are signed out."""
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            accounts.change_password(current_user, request.form.get("current_password", ""),
+                                     request.form.get("new_password", ""))
+            db.session.commit()
+            login_user(current_user, fresh=True)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("me.profile"), code=303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("auth/change_password.html", errors=errors), (422 if errors else 200)

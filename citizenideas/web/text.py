@@ -1,0 +1,49 @@
+"""Rendering residents' text safely: plain text, line breaks kept, web links made clickable.
+
+Everything is escaped first; then bleach's linkifier turns bare URLs into links with
+``rel="nofollow ugc"``. No raw HTML a user typed ever reaches a page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import bleach
+from bleach.linkifier import Linker
+from markupsafe import Markup, escape
+
+
+def _rel(attrs, new=False):
+    attrs[(None, "rel")] = "nofollow ugc noopener"
+    return attrs
+
+
+_linker = Linker(callbacks=[_rel], skip_tags=["pre", "code"], parse_email=False)
+
+
+def plaintext(value: str | None) -> Markup:
+    """Escape ``value``, link URLs, and turn blank lines into paragraphs and newlines to <br>."""
+    if not value:
+        return Markup("")
+    escaped = str(escape(value.replace("\r\n", "\n").strip()))
+    linked = _linker.linkify(escaped)
+    # linkify only adds <a> tags; clean again to be sure nothing else slipped through.
+    linked = bleach.clean(linked, tags={"a"}, attributes={"a": ["href", "rel"]},
+                          protocols={"http", "https"}, strip=True)
+    paragraphs = [p.replace("\n", "<br>\n") for p in linked.split("\n\n") if p.strip()]
+    return Markup("".join(f'<p class="govuk-body">{p}</p>' for p in paragraphs))
+
+
+def date_text(value: datetime | None) -> str:
+    """``3 March 2026``."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def datetime_text(value: datetime | None) -> str:
+    """``3 March 2026 at 2:05pm`` (UTC shown in UK style)."""
+    if value is None:
+        return ""
+    hour = value.strftime("%I").lstrip("0") or "12"
+    return f"{date_text(value)} at {hour}:{value.strftime('%M')}{value.strftime('%p').lower()}"
