@@ -1,0 +1,329 @@
+"""Public accountability figures: how many ideas arrived, how fast the council answered, what
+was delivered. Shown on the home page, on /accountability, in open data and GET /api/v1/stats.
+
+Definitions (the /accountability page repeats them in plain English):
+
+- Public figures count ideas that are not hidden. Merged, withdrawn and declined ideas count:
+  they were received and answered.
+- Days to first response: the time from an idea's creation to its first public response by
+  staff (``Idea.first_response_at``), in days (24-hour periods, fractional), over the ideas that
+  have a response. Shown to one decimal place.
+- Median: the middle value of the sorted durations; for an even number of values, the mean of
+  the two middle values.
+- 90th percentile: nearest-rank. With the n durations sorted ascending, it is the value at
+  1-based rank ceil(0.9 * n). For 10 values, the 9th; for 11 values, the 10th. It is always a
+  real observed value.
+- Answered within the response target (``services.site.response_target_days()``): an idea
+  answered no later than exactly target days after it was created counts as within target; an
+  idea answered later, or still without a response once more than target days have passed,
+  counts as not within target. An idea without a response that is still within its target time
+  is left out of the share (it may yet be answered in time).
+- Ideas delivered: ideas whose status is ``delivered``.
+- Volunteer hours pledged: the sum of the hours of offers of help that were not withdrawn.
+  Volunteer hours delivered and people reached: sums from published outcome reports.
+- By month (the last 12 calendar months, UTC, including the current one): ideas received and
+  the response figures belong to the month an idea was received; ideas delivered to the month
+  it was delivered; outcome figures to the month the outcome was published; pledged hours to
+  the month the offer was made.
+
+Counts and sums are computed in SQL with COUNT/SUM/GROUP BY. For the median, the percentile
+and the within-target count, one query fetches the response durations of the filtered ideas
+and the ranking is done in Python, so SQLite and PostgreSQL give identical results.
+
+Every function returns plain JSON-serialisable values: numbers, strings, None, lists, dicts;
+dates as ISO 8601 strings. Shares are fractions between 0 and 1 (rounded to 4 places), or None
+when there is nothing to divide by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, null, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..extensions import db
+from ..models import STATUSES, Category, Idea, OutcomeReport, Pledge, Ward, utcnow
+from .lifecycle import STATUS_LABELS
+from .site import response_target_days
+
+MONTHS_SHOWN = 12
+SECONDS_PER_DAY = 86400
+
+
+# --- small, exact helpers -----------------------------------------------------------------
+
+def median(values: list[float]) -> float | None:
+    """The median of ``values`` (mean of the two middle values when there is an even number)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    middle = n // 2
+    if n % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile_nearest_rank(values: list[float], percent: float) -> float | None:
+    """The nearest-rank percentile: the value at 1-based rank ceil(percent/100 * n) once sorted.
+
+    ``percentile_nearest_rank([1..10], 90)`` is the 9th value; for 11 values it is the 10th.
+    This equals PostgreSQL's ``percentile_disc(percent/100)``.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    rank = max(1, math.ceil(percent / 100 * n - 1e-9))
+    return ordered[rank - 1]
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded to 4 places, or None when ``whole`` is 0."""
+    return round(part / whole, 4) if whole else None
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _number(value: Any) -> int | float:
+    """A SUM result as a plain number: 0 for NULL, int when whole, else one decimal place."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal | float):
+        value = round(float(value), 1)
+        return int(value) if value.is_integer() else value
+    return int(value)
+
+
+def month_key(column) -> ColumnElement:
+    """``'YYYY-MM'`` of a UTC datetime column, on SQLite and PostgreSQL (the one dialect switch)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def recent_months(now: datetime | None = None, count: int = MONTHS_SHOWN) -> list[str]:
+    """The last ``count`` calendar months as ``'YYYY-MM'``, oldest first, ending with this one."""
+    now = now or utcnow()
+    year, month = now.year, now.month
+    keys = []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(keys))
+
+
+def month_label(key: str) -> str:
+    """``'2026-03'`` -> ``'March 2026'``."""
+    return datetime.strptime(key, "%Y-%m").strftime("%B %Y")
+
+
+def _month_start(key: str) -> datetime:
+    return datetime.strptime(key, "%Y-%m").replace(tzinfo=UTC)
+
+
+# --- the filtered set -----------------------------------------------------------------------
+
+def _public_ideas(ward_id: int | None, category_id: int | None) -> list[ColumnElement]:
+    """WHERE conditions for ideas counted in public figures."""
+    conditions = [Idea.hidden.is_(False)]
+    if ward_id is not None:
+        conditions.append(Idea.ward_id == ward_id)
+    if category_id is not None:
+        conditions.append(Idea.category_id == category_id)
+    return conditions
+
+
+def _response_durations(conditions, dimension=None) -> list[tuple[Any, float]]:
+    """(group, days) for every answered idea matching ``conditions``: one query."""
+    group = dimension if dimension is not None else null()
+    rows = db.session.execute(
+        select(group, Idea.created_at, Idea.first_response_at)
+        .where(*conditions, Idea.first_response_at.is_not(None))
+    )
+    return [(g, (answered - created).total_seconds() / SECONDS_PER_DAY)
+            for g, created, answered in rows]
+
+
+def _response_figures(durations: list[float], received: int, responded: int,
+                      overdue_unanswered: int, target_days: int) -> dict:
+    """Response figures for one set of ideas from its durations and counts."""
+    within = sum(1 for d in durations if d <= target_days)
+    denominator = responded + overdue_unanswered
+    return {
+        "ideas_received": received,
+        "responded": responded,
+        "responded_share": share(responded, received),
+        "median_days_to_first_response": _days(median(durations)),
+        "p90_days_to_first_response": _days(percentile_nearest_rank(durations, 90)),
+        "within_target": within,
+        "within_target_denominator": denominator,
+        "within_target_share": share(within, denominator),
+    }
+
+
+def _idea_counts(conditions, cutoff: datetime, dimension=None):
+    """One GROUP BY query: received, answered, overdue without answer, delivered."""
+    columns = [
+        func.count(Idea.id),
+        func.count(Idea.first_response_at),
+        func.coalesce(func.sum(case(
+            (Idea.first_response_at.is_(None) & (Idea.created_at < cutoff), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Idea.status == "delivered", 1), else_=0)), 0),
+    ]
+    query = select(*([dimension] if dimension is not None else []), *columns).where(*conditions)
+    if dimension is not None:
+        return db.session.execute(query.group_by(dimension)).all()
+    return db.session.execute(query).one()
+
+
+# --- headline figures -----------------------------------------------------------------------
+
+def headline_figures() -> dict:
+    """The five figures on the home page, over all public ideas (two queries)."""
+    target = response_target_days()
+    cutoff = utcnow() - timedelta(days=target)
+    conditions = _public_ideas(None, None)
+    received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
+    durations = [d for _, d in _response_durations(conditions)]
+    figures = _response_figures(durations, received, responded, overdue, target)
+    return {
+        "ideas_received": received,
+        "responded_share": figures["responded_share"],
+        "median_days_to_first_response": figures["median_days_to_first_response"],
+        "within_target_share": figures["within_target_share"],
+        "ideas_delivered": int(delivered),
+        "response_target_days": target,
+    }
+
+
+# --- everything /accountability shows -------------------------------------------------------
+
+_EMPTY_EXTRA = {"ideas_delivered": 0, "people_reached": 0, "volunteer_hours_pledged": 0,
+                "volunteer_hours_delivered": 0, "outcomes_published": 0}
+
+
+def _breakdown(conditions, cutoff: datetime, target: int, idea_dim, delivered_dim,
+               outcome_dim, pledge_dim, extra_where=()) -> dict[Any, dict]:
+    """Every figure grouped by one dimension; ``*_dim`` are the group expressions per source.
+
+    Five GROUP BY queries plus one duration query, whatever the number of groups.
+    """
+    groups: dict[Any, dict] = defaultdict(lambda: {"counts": (0, 0, 0), **_EMPTY_EXTRA})
+    for key, received, responded, overdue, _ in _idea_counts(
+            [*conditions, *extra_where[0:1]], cutoff, idea_dim):
+        groups[key]["counts"] = (received, responded, int(overdue))
+    delivered_query = (select(delivered_dim, func.count(Idea.id))
+                       .where(*conditions, Idea.status == "delivered", *extra_where[1:2])
+                       .group_by(delivered_dim))
+    for key, n in db.session.execute(delivered_query):
+        groups[key]["ideas_delivered"] = n
+    outcome_query = (select(outcome_dim, func.count(OutcomeReport.id),
+                            func.sum(OutcomeReport.people_reached),
+                            func.sum(OutcomeReport.volunteer_hours))
+                     .join(Idea, Idea.id == OutcomeReport.idea_id)
+                     .where(*conditions, OutcomeReport.state == "published", *extra_where[2:3])
+                     .group_by(outcome_dim))
+    for key, n, people, hours in db.session.execute(outcome_query):
+        groups[key].update(outcomes_published=n, people_reached=_number(people),
+                           volunteer_hours_delivered=_number(hours))
+    pledge_query = (select(pledge_dim, func.sum(Pledge.hours))
+                    .join(Idea, Idea.id == Pledge.idea_id)
+                    .where(*conditions, Pledge.withdrawn_at.is_(None), *extra_where[3:4])
+                    .group_by(pledge_dim))
+    for key, hours in db.session.execute(pledge_query):
+        groups[key]["volunteer_hours_pledged"] = _number(hours)
+    durations: dict[Any, list[float]] = defaultdict(list)
+    for key, days in _response_durations([*conditions, *extra_where[0:1]], idea_dim):
+        durations[key].append(days)
+    result = {}
+    for key, values in groups.items():
+        received, responded, overdue = values.pop("counts")
+        result[key] = {**_response_figures(durations.get(key, []), received, responded, overdue,
+                                           target), **values}
+    return result
+
+
+def _row(figures: dict | None, target: int) -> dict:
+    """A group's figures, or zeros for a group with no data."""
+    if figures is None:
+        return {**_response_figures([], 0, 0, 0, target), **_EMPTY_EXTRA}
+    return figures
+
+
+def accountability_figures(ward_id: int | None = None, category_id: int | None = None) -> dict:
+    """Everything /accountability shows (and GET /api/v1/stats returns), for all public ideas
+    or those of one ward and/or category. See the module docstring for the definitions."""
+    now = utcnow()
+    target = response_target_days()
+    cutoff = now - timedelta(days=target)
+    conditions = _public_ideas(ward_id, category_id)
+
+    received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
+    durations = [d for _, d in _response_durations(conditions)]
+    totals = _response_figures(durations, received, responded, int(overdue), target)
+    outcomes_n, people, hours_delivered = db.session.execute(
+        select(func.count(OutcomeReport.id), func.sum(OutcomeReport.people_reached),
+               func.sum(OutcomeReport.volunteer_hours))
+        .join(Idea, Idea.id == OutcomeReport.idea_id)
+        .where(*conditions, OutcomeReport.state == "published")).one()
+    hours_pledged = db.session.scalar(
+        select(func.sum(Pledge.hours)).join(Idea, Idea.id == Pledge.idea_id)
+        .where(*conditions, Pledge.withdrawn_at.is_(None)))
+    totals.update(ideas_delivered=int(delivered), people_reached=_number(people),
+                  volunteer_hours_pledged=_number(hours_pledged),
+                  volunteer_hours_delivered=_number(hours_delivered),
+                  outcomes_published=outcomes_n)
+
+    status_counts = dict(db.session.execute(
+        select(Idea.status, func.count(Idea.id)).where(*conditions).group_by(Idea.status)).all())
+    by_status = [{"status": s, "label": str(STATUS_LABELS[s]), "ideas": status_counts.get(s, 0)}
+                 for s in STATUSES]
+
+    months = recent_months(now)
+    since = _month_start(months[0])
+    by_month_raw = _breakdown(
+        conditions, cutoff, target,
+        idea_dim=month_key(Idea.created_at), delivered_dim=month_key(Idea.delivered_at),
+        outcome_dim=month_key(OutcomeReport.published_at), pledge_dim=month_key(Pledge.created_at),
+        extra_where=(Idea.created_at >= since, Idea.delivered_at >= since,
+                     OutcomeReport.published_at >= since, Pledge.created_at >= since))
+    by_month = [{"month": key, "label": month_label(key),
+                 **_row(by_month_raw.get(key), target)} for key in months]
+
+    by_ward_raw = _breakdown(conditions, cutoff, target, Idea.ward_id, Idea.ward_id,
+                             Idea.ward_id, Idea.ward_id)
+    ward_query = select(Ward.id, Ward.name).order_by(Ward.name)
+    if ward_id is not None:
+        ward_query = ward_query.where(Ward.id == ward_id)
+    by_ward = [{"ward_id": wid, "ward": name, **_row(by_ward_raw.get(wid), target)}
+               for wid, name in db.session.execute(ward_query)]
+
+    by_category_raw = _breakdown(conditions, cutoff, target, Idea.category_id, Idea.category_id,
+                                 Idea.category_id, Idea.category_id)
+    category_query = select(Category.id, Category.name).order_by(Category.name)
+    if category_id is not None:
+        category_query = category_query.where(Category.id == category_id)
+    by_category = [{"category_id": cid, "category": name,
+                    **_row(by_category_raw.get(cid), target)}
+                   for cid, name in db.session.execute(category_query)]
+
+    return {
+        "generated_at": now.isoformat(timespec="seconds"),
+        "filters": {"ward_id": ward_id, "category_id": category_id},
+        "response_target_days": target,
+        "totals": totals,
+        "decisions_by_status": by_status,
+        "by_month": by_month,
+        "by_ward": by_ward,
+        "by_category": by_category,
+    }
