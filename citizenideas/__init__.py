@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -20,7 +21,13 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    # Flask-Limiter skips its whole set-up when initialised disabled, so a test could never
+    # switch it on later: initialise it enabled, then apply the setting.
+    rate_limits_on = bool(app.config["RATELIMIT_ENABLED"])
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    limiter.enabled = rate_limits_on
+    app.config["RATELIMIT_ENABLED"] = rate_limits_on
 
     from . import database
 
@@ -62,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    languages = [code.strip() for code in request.environ.get("citizenideas.languages", "en")
-                 .split(",")]
-    return request.accept_languages.best_match(languages) or "en"
+    """The best of the configured LANGUAGES (comma-separated) for this browser."""
+    languages = [code.strip() for code in str(current_app.config.get("LANGUAGES") or "en")
+                 .split(",") if code.strip()]
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    return request.accept_languages.best_match(languages) or default

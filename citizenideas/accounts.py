@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, url_for
+import hashlib
+import hmac
+
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .extensions import db, login_manager
@@ -25,7 +28,7 @@ def configure_login(app: Flask) -> None:
             return None
         if user is None or not user.is_active:
             return None
-        if stamp != session_stamp(user):
+        if not hmac.compare_digest(stamp, session_stamp(user)):
             return None
         return user
 
@@ -40,8 +43,14 @@ def configure_login(app: Flask) -> None:
 
 
 def session_stamp(user: User) -> str:
-    """A short value that changes whenever the password changes."""
-    return (user.password_hash or "")[-12:]
+    """A short value that changes whenever the password changes.
+
+    A keyed hash of the password hash, so the (readable) session cookie carries nothing of
+    the password hash itself.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
 
 
 def login_id(user: User) -> str:

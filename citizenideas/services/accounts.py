@@ -10,7 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from flask_babel import gettext
+from sqlalchemy import func, select, update
 
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -130,24 +131,44 @@ def issue_token(purpose: str, hours: int, user: User | None = None, email: str |
                 organisation_id: int | None = None) -> str:
     """Create a single-use token and return its raw value (only the hash is stored)."""
     raw = secrets.token_urlsafe(32)
+    now = utcnow()
     db.session.add(UserToken(user_id=user.id if user else None, email=email,
                              organisation_id=organisation_id, purpose=purpose,
-                             token_hash=_hash_token(raw), created_at=utcnow(),
-                             expires_at=utcnow() + timedelta(hours=hours)))
+                             token_hash=_hash_token(raw), created_at=now,
+                             expires_at=now + timedelta(hours=hours)))
     db.session.flush()
     return raw
 
 
-def consume_token(purpose: str, raw: str) -> UserToken:
-    """Mark a token used and return it; ValidationFailed if unknown, expired or used."""
+def check_token(purpose: str, raw: str) -> UserToken:
+    """The unused, unexpired token for ``raw``; ValidationFailed if unknown, expired or used.
+    Does not use it up."""
     token = db.session.scalar(select(UserToken).where(
         UserToken.token_hash == _hash_token(raw or ""), UserToken.purpose == purpose))
     if token is None or token.used_at is not None:
-        raise ValidationFailed("This link has already been used or is not valid.",
-                               {"token": ["This link has already been used or is not valid."]})
+        message = gettext("This link has already been used or is not valid.")
+        raise ValidationFailed(message, {"token": [message]})
     if token.expires_at < utcnow():
-        raise ValidationFailed("This link has expired.", {"token": ["This link has expired."]})
-    token.used_at = utcnow()
+        message = gettext("This link has expired.")
+        raise ValidationFailed(message, {"token": [message]})
+    return token
+
+
+def consume_token(purpose: str, raw: str) -> UserToken:
+    """Mark a token used and return it; ValidationFailed if unknown, expired or used.
+
+    The UPDATE is conditional on the token still being unused, so two requests racing with
+    the same link cannot both use it.
+    """
+    token = check_token(purpose, raw)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(UserToken).where(UserToken.id == token.id, UserToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        message = gettext("This link has already been used or is not valid.")
+        raise ValidationFailed(message, {"token": [message]})
+    token.used_at = now
     return token
 
 
@@ -193,15 +214,23 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(raw: str, new_password: str) -> User:
-    problems_seen = None
-    token = db.session.scalar(select(UserToken).where(
-        UserToken.token_hash == _hash_token(raw or ""), UserToken.purpose == "reset_password"))
-    if token is not None and token.user is not None:
-        problems_seen = password_problems(new_password or "", token.user.email)
-    if problems_seen:
-        raise ValidationFailed("Choose a stronger password.", {"password": problems_seen})
+    """Set a new password from a reset link. A bad link is reported before a weak password,
+    and a weak password leaves the link usable."""
+    token = check_token("reset_password", raw)
+    if token.user is None or not token.user.is_active:
+        message = gettext("This link has already been used or is not valid.")
+        raise ValidationFailed(message, {"token": [message]})
+    problems = password_problems(new_password or "", token.user.email)
+    if problems:
+        raise ValidationFailed("Choose a stronger password.", {"password": problems})
     token = consume_token("reset_password", raw)
     user = token.user
+    # Any other reset links still in the user's inbox stop working too.
+    db.session.execute(
+        update(UserToken).where(UserToken.user_id == user.id,
+                                UserToken.purpose == "reset_password",
+                                UserToken.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
     user.password_hash = hash_password(new_password)
     # Following a reset link proves the address too.
     if user.email_verified_at is None:

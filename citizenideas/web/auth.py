@@ -25,10 +25,16 @@ bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only redirect to a path on this site: never to another host or scheme."""
-    if not target:
+    """Only redirect to a path on this site: never to another host or scheme.
+
+    Browsers ignore tabs and newlines in URLs and read a backslash as a slash, so a value
+    holding any of those (or any other control character or space) is refused outright.
+    """
+    if not target or not isinstance(target, str):
         return default
-    target = target.strip().replace("\\", "/")
+    if any(ch in target for ch in "\\ ") or any(ord(ch) < 32 or ord(ch) == 127
+                                                 for ch in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
@@ -44,6 +50,11 @@ def _sign_in_limit() -> str:
 
 def _email_key() -> str:
     return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count towards the sign-in limit."""
+    return response.status_code >= 400
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -99,8 +110,8 @@ def resend_verification():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
+@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def sign_in():
     """Sign in with email and password."""
     next_url = safe_next(request.values.get("next"), url_for("pages.home"))
@@ -157,6 +168,11 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password from a reset link."""
     errors: dict = {}
+    if request.method == "GET":
+        try:
+            accounts.check_token("reset_password", token)
+        except ValidationFailed as exc:
+            return render_template("auth/link_problem.html", detail=exc.detail), 400
     if request.method == "POST":
         try:
             accounts.reset_password(token, request.form.get("password", ""))
@@ -183,7 +199,8 @@ def change_password():
             accounts.change_password(current_user, request.form.get("current_password", ""),
                                      request.form.get("new_password", ""))
             db.session.commit()
-            login_user(current_user, fresh=True)
+            # Sign this session in again with the new stamp (other sessions are now stale).
+            login_user(current_user._get_current_object(), fresh=True)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("me.profile"), code=303)
         except ValidationFailed as exc:
