@@ -1,4 +1,8 @@
-"""JSON API v1 under /api/v1, over the same services as the pages."""
+"""JSON API v1 under /api/v1, over the same services as the pages.
+
+One module per area registers its endpoints on ``base.bp``; ``document`` serves the OpenAPI
+document generated from the same pydantic models that validate requests, and /api/docs.
+"""
 
 from __future__ import annotations
 
@@ -6,5 +10,16 @@ from flask import Flask
 
 
 def register_api(app: Flask) -> None:
-    """Register the API blueprint(s). Filled in by the API work."""
-    return None
+    """Register the API blueprint (CSRF-exempt: it checks CSRF itself for cookie writes)."""
+    from ..extensions import csrf
+    from . import (  # noqa: F401 - importing a module registers its endpoints
+        accounts,
+        document,
+        reference,
+        tokens,
+    )
+    from .base import bp
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    app.register_blueprint(document.docs_bp)

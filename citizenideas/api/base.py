@@ -1,0 +1,210 @@
+"""The API's blueprint and the machinery every endpoint shares.
+
+- ``bp``: the Flask blueprint under /api/v1 (CSRF-exempt: see ``load_caller``).
+- ``spec``: the spectree instance. ``@spec.validate(...)`` validates the request against the
+  pydantic models and records the operation for the OpenAPI document.
+- ``load_caller``: Bearer token authentication, or the session cookie plus an X-CSRFToken
+  header for writes made from the site's own pages.
+- ``responses``, ``paginated``, ``caller``, ``signed_in``: small helpers for the endpoints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from pydantic import ValidationError
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ..errors import AuthRequired, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import User
+from .schemas import MAX_ID, PageOut, Problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+BEARER = "bearerAuth"
+# Operations that need a caller, and operations where a caller is optional (public data,
+# with extra fields or visibility for someone signed in).
+AUTH_REQUIRED = [{BEARER: []}]
+AUTH_OPTIONAL = [{}, {BEARER: []}]
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _field_errors(error: ValidationError) -> dict[str, list[str]]:
+    """pydantic's errors as {field: [message]}, keyed like the forms and services key them."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        loc = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
+        field = loc[0] if loc else "body"
+        errors.setdefault(field, []).append(item.get("msg", "Invalid value"))
+    return errors
+
+
+def _on_request_validated(req, resp, error, instance, model_adapter) -> None:
+    """spectree hook: turn a request validation error into our 422 problem."""
+    if error is not None:
+        raise ValidationFailed("Some fields are missing or have the wrong type.",
+                               _field_errors(error))
+
+
+spec = SpecTree(
+    "flask",
+    mode="strict",
+    title="citizenideas API",
+    version="1.0.0",
+    description=(
+        "JSON API of citizenideas: residents' ideas, the council's answers, partners' delivery "
+        "and published outcomes. Authenticate with `Authorization: Bearer <token>`; create a "
+        "token with `POST /api/v1/tokens` or on your account page. Reads of public data need "
+        "no token. Errors are `application/problem+json` (RFC 9457)."),
+    openapi_version="3.1.0",
+    path="api/v1/_spectree",  # spectree's own routes are never registered (see register_api)
+    page_templates={},
+    annotations=True,
+    security_schemes=[SecurityScheme(name=BEARER, data=SecuritySchemeData(**{
+        "type": "http", "scheme": "bearer",
+        "description": "An API token from POST /api/v1/tokens or the account page."}))],
+    validation_error_status=422,
+    validation_error_model=Problem,
+    before=_on_request_validated,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+)
+
+_ERROR_TEXT = {400: "Malformed request", 401: "No valid API token",
+               403: "Not allowed", 404: "Not found (or hidden from the caller)",
+               409: "Refused state change or conflict", 415: "The body must be JSON",
+               422: "Validation failed", 429: "Too many requests"}
+
+
+def responses(ok: int, model: Any = None, *errors: int) -> Response:
+    """A spectree Response: ``ok`` with ``model`` (None for no body), plus problem responses.
+
+    400 (malformed JSON), 404 and 429 can happen on any request, so they are always listed.
+    """
+    codes: dict[str, Any] = {}
+    codes[f"HTTP_{ok}"] = model
+    for code in sorted({400, 404, 429, *errors}):
+        codes[f"HTTP_{code}"] = (Problem, _ERROR_TEXT.get(code, "Problem"))
+    if model is None:
+        del codes[f"HTTP_{ok}"]
+        return Response(f"HTTP_{ok}", **codes)
+    return Response(**codes)
+
+
+def caller() -> User | None:
+    """The authenticated caller (from the token or the session), or None."""
+    user = current_user._get_current_object() if current_user else None
+    if user is None or not user.is_authenticated:
+        return None
+    return user
+
+
+def actor() -> Any:
+    """The caller to hand to a service: the user, or the anonymous user object."""
+    return current_user._get_current_object()
+
+
+def signed_in(view: Callable) -> Callable:
+    """401 unless there is a caller. Runs before request validation."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if caller() is None:
+            raise AuthRequired("Send an API token: Authorization: Bearer <token>.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def get_or_404(model: type, ident: int, detail: str = "Not found."):
+    """A row by id, or NotFound. Ids beyond 32 bits cannot exist."""
+    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if row is None:
+        raise NotFound(detail)
+    return row
+
+
+def paginated(page_model: type[PageOut], items: list, total: int, page: int, per_page: int):
+    """A page body and its RFC 8288 Link header (first, prev, next, last)."""
+    last = max(1, math.ceil(total / per_page))
+    args = request.args.to_dict(flat=False)
+
+    def link(number: int, rel: str) -> str:
+        args.update(page=[str(number)], per_page=[str(per_page)])
+        return f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, last), "prev"))
+    if page < last:
+        links.append(link(page + 1, "next"))
+    links.append(link(last, "last"))
+    body = page_model(items=items, page=page, per_page=per_page, total=total)
+    return body, 200, {"Link": ", ".join(links)}
+
+
+@bp.before_request
+def load_caller() -> None:
+    """Check the body is JSON, then find out who is calling.
+
+    A Bearer token decides the caller for this request only: the session is never read or
+    written, so a token cannot be turned into a cookie and a cookie is ignored next to a token.
+    Without a token, the session cookie may sign the caller in (the site's own pages calling
+    the API); then every write must carry the CSRF token in an X-CSRFToken header.
+    """
+    _check_json_body()
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, raw = header.partition(" ")
+        found = None
+        if scheme.lower() == "bearer":
+            from ..services.tokens import user_for_api_token
+
+            found = user_for_api_token(raw.strip())
+        if found is None:
+            g.api_bad_token = True
+            raise AuthRequired("The API token is missing, revoked or not valid.")
+        user, token = found
+        if db.session.dirty:
+            db.session.commit()  # last_used_at
+        g._login_user = user  # Flask-Login's per-request user: no session involved
+        g.api_token_id = token.id
+        return
+    if request.method not in SAFE_METHODS and current_user.is_authenticated:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except (CSRFError, Exception) as exc:  # noqa: BLE001 - any failure is a refusal
+            raise BadRequest("Cookie-authenticated writes need a valid X-CSRFToken header "
+                             "(or use a Bearer token).") from exc
+
+
+def _check_json_body() -> None:
+    """400 for a body that is not valid JSON, 415 for a body that is not JSON at all."""
+    if request.method in SAFE_METHODS or not request.get_data(cache=True):
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the request body as application/json.")
+    request.get_json()  # raises BadRequest (400) when malformed
+
+
+@bp.after_request
+def _api_headers(response):
+    """Challenge on 401; never let a token response be cached."""
+    if response.status_code == 401:
+        challenge = 'Bearer realm="citizenideas"'
+        if g.get("api_bad_token"):
+            challenge += ', error="invalid_token"'
+        response.headers["WWW-Authenticate"] = challenge
+    if request.headers.get("Authorization"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
