@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -73,4 +73,6 @@ def _select_locale() -> str:
     languages = [code.strip() for code in str(current_app.config.get("LANGUAGES") or "en")
                  .split(",") if code.strip()]
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    if not has_request_context():  # commands and workers (emails) use the default
+        return default
     return request.accept_languages.best_match(languages) or default

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 
@@ -120,7 +121,12 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
 
 
 def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """An absolute link on SITE_URL. Works in a request, a command or a worker alike, and
+    never trusts the request's Host header."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
+                                       url_scheme=site.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _hash_token(raw: str) -> str:
