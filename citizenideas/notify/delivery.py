@@ -29,16 +29,21 @@ def _recipient(note: Notification) -> str | None:
     return None
 
 
+def _one_line(text: str) -> str:
+    """Header-safe text: line breaks (which could inject headers) become spaces."""
+    return " ".join((text or "").split())
+
+
 def build_message(note: Notification, to: str) -> EmailMessage:
     """The email for one notification."""
     cfg = current_app.config
     msg = EmailMessage()
-    msg["Subject"] = note.subject
+    msg["Subject"] = _one_line(note.subject)
     msg["From"] = cfg["MAIL_FROM"]
     msg["To"] = to
     msg["Message-ID"] = make_msgid(domain="citizenideas.local")
     if note.reply_to:
-        msg["Reply-To"] = note.reply_to
+        msg["Reply-To"] = _one_line(note.reply_to)
     body = note.body
     if note.link:
         body += f"\n\n{note.link}"
@@ -115,7 +120,12 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
         if to is None:
             note.email_state = "skipped"
             continue
-        batch.append((note.id, build_message(note, to)))
+        try:
+            batch.append((note.id, build_message(note, to)))
+        except (ValueError, TypeError) as exc:  # an unbuildable message never blocks the rest
+            note.email_attempts += 1
+            note.email_last_error = f"build: {type(exc).__name__}: {exc}"[:500]
+            note.email_state = "failed"
     results = send_messages(batch)
     sent = failed = 0
     by_id = {n.id: n for n in notes}
@@ -147,12 +157,17 @@ def send_digests(now=None) -> int:
         .distinct()))
     batch = []
     notes_by_user: dict[int, list[Notification]] = {}
-    for user in users:
+    for user in list(users):
         notes = list(db.session.scalars(
             select(Notification).where(Notification.user_id == user.id,
                                        Notification.email_state == "digest")
             .order_by(Notification.created_at)))
         notes_by_user[user.id] = notes
+        if user.notify_pref == "off":  # changed their mind since: nothing by email
+            for n in notes:
+                n.email_state = "skipped"
+            users.remove(user)
+            continue
         msg = EmailMessage()
         cfg = current_app.config
         msg["Subject"] = f"Your daily update from {cfg['COUNCIL_SHORT_NAME']}: {len(notes)} " \
@@ -161,7 +176,7 @@ def send_digests(now=None) -> int:
         msg["To"] = user.email
         parts = [f"Hello {user.display_name},", "Here is what happened to ideas you follow:"]
         for n in notes:
-            parts.append(f"* {n.subject}\n  {n.link or ''}".rstrip())
+            parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
         parts.append(f"--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "
                      f"{cfg['SITE_URL'].rstrip('/')}/me")
         msg.set_content("\n\n".join(parts))
