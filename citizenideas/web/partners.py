@@ -1,7 +1,360 @@
-"""Pages for the partners area."""
+"""Partner pages: organisations and members, ideas open for delivery, claims, volunteers,
+progress updates and outcome reports. The council's review queues for claims and outcomes and
+the admin's organisation pages live in ``partner_review`` (a blueprint nested in this one)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge, User, Ward
+from ..permissions import can, membership, require
+from ..services import delivery, delivery_lists, organisations
+from .forms import int_field, text_field
+from .partner_review import bp as review_bp
 
 bp = Blueprint("partners", __name__)
+bp.register_blueprint(review_bp)
+
+PER_PAGE = 20
+
+
+@bp.app_template_global("idea_delivery")
+def _idea_delivery(idea: Idea) -> dict:
+    """For the idea page: delivering organisations, progress updates, published outcome."""
+    return delivery_lists.idea_delivery(idea)
+
+
+def _idea(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or not can(current_user, "view_idea", idea):
+        raise NotFound("No such idea.")
+    return idea
+
+
+def _get(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound("Not found.")
+    return obj
+
+
+def date_value(name: str) -> str | None:
+    """A GOV.UK date input (name-day, name-month, name-year) as ``YYYY-MM-DD`` or None."""
+    parts = [text_field(f"{name}-{p}") for p in ("year", "month", "day")]
+    if not any(parts):
+        return None
+    return "-".join(p or "x" for p in parts)
+
+
+def _date_values(name: str, value) -> dict:
+    if request.method == "POST":
+        return {p: text_field(f"{name}-{p}") for p in ("day", "month", "year")}
+    if value:
+        return {"day": value.day, "month": value.month, "year": value.year}
+    return {}
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+@bp.get("/partners")
+@login_required
+def dashboard():
+    """My organisations' claims by state, ideas in delivery, unfinished reports, overdue."""
+    data = delivery_lists.partner_dashboard(current_user)
+    return render_template("partners/dashboard.html", **data)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def register_organisation():
+    """Sign up an organisation; the person signing up becomes its manager."""
+    require(current_user, "create_organisation")
+    fields = ("name", "registered_number", "description", "website", "contact_email")
+    values = {f: text_field(f) for f in fields}
+    if request.method == "GET":
+        values["contact_email"] = current_user.email
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            org = organisations.register_organisation(current_user, **values)
+            db.session.commit()
+            flash(_("%(name)s is registered. The council will check it and verify it before "
+                    "you can offer to deliver ideas.", name=org.name), "success")
+            return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("partners/organisation_new.html", values=values, errors=errors), (
+        422 if errors else 200)
+
+
+def _organisation_page(org, values=None, errors=None, status=200):
+    if membership(current_user, org) is None and not can(current_user, "administer"):
+        raise NotAllowed("Only members of this organisation can see this page.")
+    members = organisations.organisation_members(org)
+    return render_template("partners/organisation.html", org=org, members=members,
+                           values=values or {}, errors=errors or {}), status
+
+
+@bp.get("/organisations/<int:org_id>")
+@login_required
+def organisation(org_id: int):
+    """An organisation's details and members; managers invite and remove members here."""
+    return _organisation_page(organisations.get_organisation(org_id))
+
+
+@bp.post("/organisations/<int:org_id>/invitations")
+@login_required
+def invite(org_id: int):
+    org = organisations.get_organisation(org_id)
+    values = {"email": text_field("email")}
+    try:
+        organisations.invite_member(current_user, org, values["email"])
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _organisation_page(org, values, exc.errors, 422)
+    flash(_("We have emailed an invitation to %(email)s.", email=values["email"]), "success")
+    return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+
+@bp.post("/organisations/<int:org_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(org_id: int, user_id: int):
+    org = organisations.get_organisation(org_id)
+    user = _get(User, user_id)
+    try:
+        organisations.remove_member(current_user, org, user)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        return _organisation_page(org, {}, {"members": [exc.detail]}, 409)
+    flash(_("%(name)s has been removed.", name=user.display_name), "success")
+    if user.id == current_user.id:
+        return redirect(url_for("partners.dashboard"), code=303)
+    return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+
+@bp.route("/organisations/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def invitation(token: str):
+    """Accept an invitation with the account that is signed in."""
+    if request.method == "POST":
+        try:
+            member = organisations.accept_invitation(current_user, token)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("auth/link_problem.html", detail=exc.detail), 400
+        flash(_("You are now a member of %(name)s.", name=member.organisation.name), "success")
+        return redirect(url_for("partners.dashboard"), code=303)
+    return render_template("partners/invitation.html", token=token)
+
+
+# ---------------------------------------------------------------------- open for delivery
+
+@bp.get("/partners/open")
+def open_for_delivery():
+    """Accepted ideas a partner could deliver, with the help residents have offered."""
+    ward_id = int_field("ward", request.args)
+    category_id = int_field("category", request.args)
+    include = request.args.get("include") == "in_delivery"
+    page = max(int_field("page", request.args) or 1, 1)
+    ideas, total, pledges = delivery_lists.open_for_delivery(
+        ward_id=ward_id, category_id=category_id, include_in_delivery=include, page=page,
+        per_page=PER_PAGE)
+    wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
+    categories = list(db.session.scalars(select(Category).order_by(Category.name)))
+    return render_template("partners/open.html", ideas=ideas, total=total, pledges=pledges,
+                           wards=wards, categories=categories, page=page, per_page=PER_PAGE,
+                           filters={"ward": ward_id, "category": category_id,
+                                    "include": "in_delivery" if include else ""})
+
+
+# ----------------------------------------------------------------------------------- claims
+
+@bp.route("/partners/ideas/<int:idea_id>/claim", methods=["GET", "POST"])
+@login_required
+def claim(idea_id: int):
+    """Offer to deliver an idea for one of my verified organisations, with a plan and dates."""
+    idea = _idea(idea_id)
+    orgs = current_user.verified_organisations()
+    if not orgs:
+        raise NotAllowed("You need to be a member of a verified organisation to offer to "
+                         "deliver an idea.")
+    values = {"plan": text_field("plan"),
+              "organisation_id": int_field("organisation_id") or orgs[0].id,
+              "expected_start": _date_values("expected_start", None),
+              "expected_end": _date_values("expected_end", None)}
+    errors: dict = {}
+    if request.method == "POST":
+        org = db.session.get(Organisation, values["organisation_id"])
+        try:
+            delivery.claim_idea(current_user, idea, org, plan=values["plan"],
+                                expected_start=date_value("expected_start"),
+                                expected_end=date_value("expected_end"))
+            db.session.commit()
+            flash(_("Your offer to deliver this idea has been sent to the council."), "success")
+            return redirect(url_for("partners.dashboard"), code=303)
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"idea": [exc.detail]}
+    return render_template("partners/claim.html", idea=idea, orgs=orgs, values=values,
+                           errors=errors), (422 if errors else 200)
+
+
+@bp.post("/partners/claims/<int:claim_id>/withdraw")
+@login_required
+def withdraw_claim(claim_id: int):
+    claim_obj = _get(Claim, claim_id)
+    try:
+        delivery.withdraw_claim(current_user, claim_obj, text_field("reason"))
+        db.session.commit()
+        flash(_("Your claim has been withdrawn."), "success")
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    return redirect(url_for("partners.dashboard"), code=303)
+
+
+# ------------------------------------------------------------------------------- volunteers
+
+@bp.get("/partners/ideas/<int:idea_id>/volunteers")
+@login_required
+def volunteers(idea_id: int):
+    """Offers of help on an idea my organisation delivers: names, never email addresses."""
+    idea = _idea(idea_id)
+    orgs = delivery.delivering_organisations(current_user, idea)
+    if not orgs:
+        raise NotAllowed("Only organisations delivering this idea can see who offered help.")
+    return render_template("partners/volunteers.html", idea=idea, orgs=orgs,
+                           pledges=delivery_lists.volunteers(idea))
+
+
+@bp.route("/partners/pledges/<int:pledge_id>/message", methods=["GET", "POST"])
+@login_required
+def message_volunteer(pledge_id: int):
+    pledge = _get(Pledge, pledge_id)
+    idea = pledge.idea
+    orgs = delivery.delivering_organisations(current_user, idea)
+    if not orgs:
+        raise NotAllowed("Only organisations delivering this idea can message its volunteers.")
+    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
+    errors: dict = {}
+    if request.method == "POST":
+        org = next((o for o in orgs if o.id == values["organisation_id"]), orgs[0])
+        try:
+            delivery.message_pledger(current_user, pledge, org, values["body"])
+            db.session.commit()
+            flash(_("Your message has been sent to %(name)s.", name=pledge.user.public_name),
+                  "success")
+            return redirect(url_for("partners.volunteers", idea_id=idea.id), code=303)
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"body": [exc.detail]}
+    return render_template("partners/message.html", pledge=pledge, idea=idea, orgs=orgs,
+                           values=values, errors=errors), (422 if errors else 200)
+
+
+# ------------------------------------------------------------------------ progress, outcome
+
+def _require_deliverer(idea: Idea) -> list:
+    orgs = delivery.delivering_organisations(current_user, idea)
+    if not orgs and not can(current_user, "deliver", idea):
+        raise NotAllowed("Only an organisation delivering this idea, or the council, can do "
+                         "that.")
+    return orgs
+
+
+def _chosen_org(orgs: list):
+    org_id = int_field("organisation_id")
+    return next((o for o in orgs if o.id == org_id), orgs[0] if orgs else None)
+
+
+@bp.route("/partners/ideas/<int:idea_id>/progress", methods=["GET", "POST"])
+@login_required
+def progress(idea_id: int):
+    """Post a public progress update on an idea my organisation delivers."""
+    idea = _idea(idea_id)
+    orgs = _require_deliverer(idea)
+    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            delivery.post_progress_update(current_user, idea, values["body"], _chosen_org(orgs))
+            db.session.commit()
+            flash(_("Your update is published on the idea's page."), "success")
+            return redirect(url_for("partners.dashboard") if orgs
+                            else url_for("partners.progress", idea_id=idea.id), code=303)
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"body": [exc.detail]}
+    delivery_info = delivery_lists.idea_delivery(idea)
+    return render_template("partners/progress.html", idea=idea, orgs=orgs, values=values,
+                           errors=errors, updates=delivery_info["updates"]), (
+        422 if errors else 200)
+
+
+OUTCOME_FIELDS = ("result", "summary", "people_reached", "volunteer_hours", "spend_pounds",
+                  "funding_source", "story", "lessons")
+
+
+def _report_values(report: OutcomeReport | None) -> dict:
+    if report is None:
+        return {}
+    return {"result": report.result or "", "summary": report.summary,
+            "people_reached": report.people_reached if report.people_reached is not None
+            else "",
+            "volunteer_hours": (f"{report.volunteer_hours:g}"
+                                if report.volunteer_hours is not None else ""),
+            "spend_pounds": (f"{report.spend_pence / 100:.2f}"
+                             if report.spend_pence is not None else ""),
+            "funding_source": report.funding_source or "", "story": report.story,
+            "lessons": report.lessons}
+
+
+@bp.route("/partners/ideas/<int:idea_id>/outcome", methods=["GET", "POST"])
+@login_required
+def outcome_form(idea_id: int):
+    """Draft, submit (partners) or publish (council) the idea's outcome report."""
+    idea = _idea(idea_id)
+    orgs = _require_deliverer(idea)
+    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+    values = _report_values(report)
+    errors: dict = {}
+    if request.method == "POST":
+        values = {f: text_field(f) for f in OUTCOME_FIELDS}
+        action = request.form.get("action", "draft")
+        try:
+            saved = delivery.save_outcome_report(
+                current_user, idea, submit=action in ("submit", "publish"),
+                organisation=_chosen_org(orgs), **values)
+            if action == "publish":
+                delivery.publish_outcome(current_user, saved)
+            db.session.commit()
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"result": [exc.detail]}
+        else:
+            if action == "publish":
+                flash(_("The outcome is published."), "success")
+                return redirect(url_for("partners.review.outcomes"), code=303)
+            if action == "submit":
+                flash(_("Your report has been sent to the council to publish."), "success")
+                return redirect(url_for("partners.dashboard") if orgs
+                                else url_for("partners.review.outcomes"), code=303)
+            flash(_("Your draft is saved."), "success")
+            return redirect(url_for("partners.outcome_form", idea_id=idea.id), code=303)
+    if request.method == "GET" and idea.status not in delivery.CLAIMABLE and (
+            report is None or report.state != "published"):
+        abort(409)
+    return render_template("partners/outcome_form.html", idea=idea, orgs=orgs, report=report,
+                           values=values, errors=errors,
+                           locked=bool(report and (report.state == "published" or (
+                               report.state == "submitted" and not current_user.is_staff)))), (
+        422 if errors else 200)
