@@ -1,25 +1,58 @@
-"""The signed-in person's own pages: profile and settings."""
+"""The signed-in person's own pages: their ideas and activity, profile, notifications, data."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+from math import ceil
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import Ward
-from ..services import accounts
+from ..models import Follow, Idea, Pledge, Support, Ward
+from ..services import accounts, inbox, privacy
+from .auth import safe_next
 from .forms import int_field, text_field
 
 bp = Blueprint("me", __name__)
 
 
+def _my_activity() -> dict:
+    """My ideas, supports, pledges and follows (a fixed number of queries)."""
+    me = current_user.id
+
+    def ideas_via(model, column):
+        return list(db.session.scalars(
+            select(Idea).join(model, model.idea_id == Idea.id).where(column == me)
+            .order_by(model.created_at.desc()).limit(50)))
+
+    return {
+        "my_ideas": list(db.session.scalars(select(Idea).where(Idea.author_id == me)
+                                            .order_by(Idea.created_at.desc()).limit(50))),
+        "supported": ideas_via(Support, Support.user_id),
+        "followed": ideas_via(Follow, Follow.user_id),
+        "pledges": list(db.session.scalars(
+            select(Pledge).where(Pledge.user_id == me).options(selectinload(Pledge.idea))
+            .order_by(Pledge.created_at.desc()).limit(50))),
+    }
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Profile: display name, home ward and how often to be emailed."""
+    """My ideas, supports, pledges and follows; display name, home ward and email preference."""
     wards = list(db.session.scalars(select(Ward).where(Ward.retired_at.is_(None))
                                     .order_by(Ward.name)))
     values = {"display_name": current_user.display_name, "ward_id": current_user.ward_id,
@@ -37,5 +70,71 @@ def profile():
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors
-    return render_template("me/profile.html", values=values, errors=errors, wards=wards), (
-        422 if errors else 200)
+    return render_template("me/profile.html", values=values, errors=errors, wards=wards,
+                           **_my_activity()), (422 if errors else 200)
+
+
+@bp.get("/me/notifications")
+@login_required
+def notifications():
+    """My notifications, newest first."""
+    page = max(1, int_field("page", request.args) or 1)
+    per_page = 20
+    items, total = inbox.list_notifications(current_user, page=page, per_page=per_page)
+    return render_template("me/notifications.html", items=items, total=total, page=page,
+                           pages=max(1, ceil(total / per_page)))
+
+
+@bp.get("/me/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Open one notification: it is marked read, then shown."""
+    note = inbox.get_notification(current_user, notification_id)
+    inbox.mark_notifications_read(current_user, [note.id])
+    db.session.commit()
+    return render_template("me/notification.html", note=note)
+
+
+@bp.post("/me/notifications/read")
+@login_required
+def mark_read():
+    """Mark all (or the listed ``id`` values) as read."""
+    ids = request.form.getlist("id") or None
+    if ids is not None:
+        ids = [i for i in ids if i.isdigit()]
+    count = inbox.mark_notifications_read(current_user, ids)
+    db.session.commit()
+    flash(_("Marked %(n)s notifications as read.", n=count) if count != 1
+          else _("Marked 1 notification as read."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("me.notifications")), code=303)
+
+
+@bp.get("/me/data.json")
+@login_required
+def data_download():
+    """Everything we hold about me, as a JSON file."""
+    data = privacy.export_my_data(current_user)
+    body = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": "attachment; filename=my-citizenideas-data.json",
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete my account, after a confirm step. Contributions stay as "Former resident"."""
+    errors: dict = {}
+    if request.method == "POST":
+        if request.form.get("confirm") == "no":
+            return redirect(url_for("me.profile"), code=303)
+        if request.form.get("confirm") != "yes":
+            errors = {"confirm": [_("Select yes to confirm you want to delete your account")]}
+        else:
+            privacy.erase_account(current_user)
+            db.session.commit()
+            logout_user()
+            flash(_("Your account has been deleted. Your ideas and comments stay on the site "
+                    "as \u201cFormer resident\u201d."), "success")
+            return redirect(url_for("pages.home"), code=303)
+    return render_template("me/delete.html", errors=errors), (422 if errors else 200)

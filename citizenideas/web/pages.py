@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Blueprint, render_template
+
+from ..services import ideas
 
 bp = Blueprint("pages", __name__)
 
 
+def _headline_figures() -> dict | None:
+    """The public response figures, when the accountability service is installed."""
+    try:
+        stats = importlib.import_module("citizenideas.services.stats")
+    except ImportError:
+        return None
+    return stats.headline_figures()
+
+
 @bp.get("/")
 def home():
-    """What the platform is for and how to take part. (The residents' area fills in the lists.)"""
-    return render_template("pages/home.html")
+    """What the platform is for, how to take part, popular ideas, outcomes and figures."""
+    return render_template("pages/home.html", top_ideas=ideas.most_supported_open(5),
+                           outcomes=ideas.latest_outcomes(3), figures=_headline_figures())
 
 
 @bp.get("/accessibility")

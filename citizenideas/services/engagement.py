@@ -1,0 +1,227 @@
+"""What residents do with an idea: support, comment, offer help, follow, report.
+
+Counters (support_count, comment_count) are kept exact under concurrent requests: the row is
+inserted with ``ON CONFLICT DO NOTHING`` (so a repeated support is a no-op, not an error that
+would spoil the transaction) and the counter moves with a single SQL ``UPDATE ... SET n = n + 1``
+in the same transaction, never a read-modify-write in Python.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import (
+    PLEDGE_KINDS,
+    Comment,
+    Flag,
+    Follow,
+    Idea,
+    Pledge,
+    Support,
+    User,
+    utcnow,
+)
+from ..permissions import require
+from .lifecycle import add_timeline_event
+from .notifications import notify_user
+
+COMMENT_MAX = 5000
+PLEDGE_MESSAGE_MAX = 2000
+FLAG_REASON_MAX = 1000
+HIDDEN_AFTER_REPORTS = "Hidden pending review after reports"
+
+T = TypeVar("T")
+
+
+def _insert_ignoring_duplicate(model, **values) -> bool:
+    """INSERT a row; if a unique constraint says it exists already, do nothing.
+
+    Returns True if a row was inserted. Works on SQLite and PostgreSQL alike.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def _bump(column, idea: Idea, by: int) -> None:
+    """Move a counter on the idea in SQL, and keep the loaded object in step."""
+    db.session.execute(update(Idea).where(Idea.id == idea.id)
+                       .values({column: getattr(Idea, column) + by})
+                       .execution_options(synchronize_session=False))
+    db.session.expire(idea, [column])
+
+
+def run_with_retry(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``work`` and commit; on SQLite's "database is locked" roll back and try again.
+
+    The single place that retries. PostgreSQL never needs it (row locks wait), but it does no
+    harm there: only 'locked' errors are retried.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except OperationalError as exc:
+            db.session.rollback()
+            if "locked" not in str(exc).lower() or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _auto_follow(actor: User, idea: Idea) -> None:
+    _insert_ignoring_duplicate(Follow, user_id=actor.id, idea_id=idea.id, created_at=utcnow())
+
+
+def support_idea(actor: User, idea: Idea) -> bool:
+    """Support an idea. Returns False if the actor supported it already (nothing changes)."""
+    require(actor, "support_idea", idea,
+            detail=_("Supports are closed for this idea."))
+    inserted = _insert_ignoring_duplicate(Support, user_id=actor.id, idea_id=idea.id,
+                                          created_at=utcnow())
+    if inserted:
+        _bump("support_count", idea, +1)
+    _auto_follow(actor, idea)
+    db.session.flush()
+    return inserted
+
+
+def withdraw_support(actor: User, idea: Idea) -> bool:
+    """Take a support back while supports are open. Returns False if there was none."""
+    require(actor, "support_idea", idea, detail=_("Supports are closed for this idea."))
+    result = db.session.execute(delete(Support).where(Support.user_id == actor.id,
+                                                      Support.idea_id == idea.id))
+    if result.rowcount:
+        _bump("support_count", idea, -1)
+    db.session.flush()
+    return bool(result.rowcount)
+
+
+def post_comment(actor: User, idea: Idea, body: str) -> Comment:
+    """A resident comments on an idea and follows it.
+
+    Only the idea's author is notified of a resident's comment: telling every follower
+    about every comment would drown the notifications that matter (council answers).
+    """
+    require(actor, "comment", idea)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Enter a comment."), {"body": [_("Enter a comment")]})
+    if len(body) > COMMENT_MAX:
+        raise ValidationFailed(_("The comment is too long."),
+                               {"body": [_("Comment must be 5,000 characters or fewer")]})
+    comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    _bump("comment_count", idea, +1)
+    _auto_follow(actor, idea)
+    author = db.session.get(User, idea.author_id)
+    if author is not None and author.id != actor.id and author.deleted_at is None:
+        from .notifications import idea_link
+
+        notify_user(author, "comment", _("New comment on your idea: %(t)s", t=idea.title),
+                    _("%(name)s commented on your idea \u201c%(t)s\u201d:\n\n%(body)s",
+                      name=actor.public_name, t=idea.title, body=body),
+                    link=idea_link(idea), idea=idea)
+    db.session.flush()
+    return comment
+
+
+def pledge_help(actor: User, idea: Idea, *, kind: str, message: str,
+                hours=None) -> Pledge:
+    """Offer help with an idea (time, skills, space, equipment or other), and follow it."""
+    require(actor, "pledge", idea, detail=_("Offers of help are closed for this idea."))
+    message = (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in PLEDGE_KINDS:
+        errors["kind"] = [_("Select how you can help")]
+    if not message:
+        errors["message"] = [_("Say how you can help")]
+    elif len(message) > PLEDGE_MESSAGE_MAX:
+        errors["message"] = [_("Message must be 2,000 characters or fewer")]
+    hours_value = None
+    if hours not in (None, ""):
+        try:
+            hours_value = Decimal(str(hours).strip()).quantize(Decimal("0.1"))
+            if not (0 < hours_value <= 10000):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["hours"] = [_("Hours must be a number between 0.1 and 10,000, like 2 or 1.5")]
+    if errors:
+        raise ValidationFailed(_("Check your offer of help."), errors)
+    pledge = Pledge(idea_id=idea.id, user_id=actor.id, kind=kind, message=message,
+                    hours=hours_value, created_at=utcnow())
+    db.session.add(pledge)
+    _auto_follow(actor, idea)
+    db.session.flush()
+    return pledge
+
+
+def follow_idea(actor: User, idea: Idea) -> bool:
+    """Follow an idea. Returns False if already following."""
+    require(actor, "follow", idea)
+    inserted = _insert_ignoring_duplicate(Follow, user_id=actor.id, idea_id=idea.id,
+                                          created_at=utcnow())
+    db.session.flush()
+    return inserted
+
+
+def unfollow_idea(actor: User, idea: Idea) -> bool:
+    """Stop following an idea. Returns False if not following."""
+    require(actor, "follow", idea)
+    result = db.session.execute(delete(Follow).where(Follow.user_id == actor.id,
+                                                     Follow.idea_id == idea.id))
+    db.session.flush()
+    return bool(result.rowcount)
+
+
+def flag_content(actor: User, idea: Idea, reason: str, comment: Comment | None = None) -> Flag:
+    """Report an idea or one of its comments. The same person reporting twice counts once.
+
+    When FLAG_HIDE_THRESHOLD open reports are reached, the item is hidden pending review.
+    """
+    require(actor, "flag", idea)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say what is wrong."),
+                               {"reason": [_("Enter why you are reporting this")]})
+    if len(reason) > FLAG_REASON_MAX:
+        raise ValidationFailed(_("The reason is too long."),
+                               {"reason": [_("Reason must be 1,000 characters or fewer")]})
+    if comment is not None and comment.idea_id != idea.id:
+        raise ValidationFailed(_("That comment is not on this idea."),
+                               {"reason": [_("That comment is not on this idea")]})
+    target_type, target_id = ("comment", comment.id) if comment is not None else ("idea", idea.id)
+    _insert_ignoring_duplicate(Flag, reporter_id=actor.id, idea_id=idea.id,
+                               target_type=target_type, target_id=target_id, reason=reason,
+                               created_at=utcnow())
+    flag = db.session.scalar(select(Flag).where(
+        Flag.reporter_id == actor.id, Flag.target_type == target_type,
+        Flag.target_id == target_id))
+    open_flags = db.session.scalar(select(func.count(Flag.id)).where(
+        Flag.target_type == target_type, Flag.target_id == target_id,
+        Flag.resolved_at.is_(None))) or 0
+    threshold = int(current_app.config.get("FLAG_HIDE_THRESHOLD", 3))
+    target = comment if comment is not None else idea
+    if open_flags >= threshold and not target.hidden:
+        target.hidden = True
+        target.hidden_reason = HIDDEN_AFTER_REPORTS
+        if comment is None:
+            add_timeline_event(None, idea, "hidden", HIDDEN_AFTER_REPORTS)
+    db.session.flush()
+    return flag

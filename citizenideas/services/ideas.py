@@ -1,0 +1,329 @@
+"""Ideas from residents: propose, edit, withdraw, find, and read one with everything around it.
+
+Supports, comments, pledges, follows and flags live in ``services.engagement``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import (
+    OPEN_FOR_SUPPORT,
+    Category,
+    Claim,
+    Comment,
+    CommunityAsset,
+    Follow,
+    Idea,
+    OutcomeReport,
+    ProgressUpdate,
+    StatusChange,
+    Support,
+    User,
+    Ward,
+    utcnow,
+)
+from ..permissions import can, require
+from .lifecycle import add_timeline_event, change_status
+
+TITLE_MIN, TITLE_MAX = 8, 120
+DESCRIPTION_MIN, DESCRIPTION_MAX = 30, 5000
+LOCATION_MAX = 200
+SORTS = ("supports", "newest", "updated")
+# Listed only when the status filter asks for them.
+ONLY_ON_REQUEST = ("duplicate", "withdrawn")
+
+STOP_WORDS = frozenset("""
+a about above after again all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further get had
+has have having he her here hers him his how i if in into is it its itself just let me more most
+my new no nor not now of off on once only or other our ours out over own please same she should
+so some such than that the their theirs them then there these they this those through to too
+under until up very was we were what when where which while who whom why will with would you
+your yours idea ideas make more need needs want wants like lets our area local community
+""".split())
+
+
+def _significant_words(text: str) -> list[str]:
+    """Lower-cased words of three or more letters that are not stop words, plural 's' dropped."""
+    words = []
+    for word in re.findall(r"[a-z0-9']+", (text or "").lower()):
+        word = word.strip("'")
+        if len(word) < 3 or word in STOP_WORDS:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if word not in words:
+            words.append(word)
+    return words
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _validate(*, title: str, description: str, category_id, ward_id,
+              location_text: str | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Enter a title for your idea")]
+    elif len(title) < TITLE_MIN:
+        errors["title"] = [_("Title must be %(n)s characters or more", n=TITLE_MIN)]
+    elif len(title) > TITLE_MAX:
+        errors["title"] = [_("Title must be %(n)s characters or fewer", n=TITLE_MAX)]
+    if not description:
+        errors["description"] = [_("Describe your idea")]
+    elif len(description) < DESCRIPTION_MIN:
+        errors["description"] = [_("Description must be %(n)s characters or more",
+                                   n=DESCRIPTION_MIN)]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [_("Description must be 5,000 characters or fewer")]
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None or category.retired_at is not None:
+        errors["category_id"] = [_("Select a category")]
+    ward = db.session.get(Ward, ward_id) if ward_id else None
+    if ward is None or ward.retired_at is not None:
+        errors["ward_id"] = [_("Select the ward your idea is for")]
+    if location_text and len(location_text) > LOCATION_MAX:
+        errors["location_text"] = [_("Place must be 200 characters or fewer")]
+    return errors
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def propose_idea(actor: User, *, title: str, description: str, category_id: int | None,
+                 ward_id: int | None, location_text: str | None = None,
+                 lat: float | None = None, lon: float | None = None,
+                 asset_ids=()) -> Idea:
+    """A resident proposes an idea. They follow it automatically."""
+    require(actor, "propose_idea")
+    title, description = _clean(title), _clean(description)
+    location_text = _clean(location_text) or None
+    errors = _validate(title=title, description=description, category_id=category_id,
+                       ward_id=ward_id, location_text=location_text)
+    assets = []
+    asset_ids = [a for a in (asset_ids or ()) if a]
+    if asset_ids:
+        assets = list(db.session.scalars(select(CommunityAsset).where(
+            CommunityAsset.id.in_(asset_ids), CommunityAsset.retired_at.is_(None))))
+        if len(assets) != len(set(asset_ids)):
+            errors["asset_id"] = [_("Select a place from the list")]
+    for name, value, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 180)):
+        if value is not None and not (low <= value <= high):
+            errors[name] = [_("Enter a valid map position")]
+    if errors:
+        raise ValidationFailed(_("Check the details of your idea."), errors)
+    now = utcnow()
+    idea = Idea(title=title, description=description, category_id=category_id, ward_id=ward_id,
+                location_text=location_text, lat=lat, lon=lon, author_id=actor.id,
+                status="submitted", created_at=now, updated_at=now)
+    idea.assets = assets
+    db.session.add(idea)
+    db.session.flush()
+    idea.reference = f"IDEA-{idea.id:05d}"
+    db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
+    db.session.flush()
+    return idea
+
+
+def edit_idea(actor: User, idea: Idea, *, title: str, description: str, category_id: int | None,
+              ward_id: int | None, location_text: str | None = None) -> Idea:
+    """The author edits their idea while it is still submitted. Goes on the timeline."""
+    require(actor, "edit_idea", idea,
+            detail=_("You can only change an idea you proposed, before the council reviews it."))
+    title, description = _clean(title), _clean(description)
+    location_text = _clean(location_text) or None
+    errors = _validate(title=title, description=description, category_id=category_id,
+                       ward_id=ward_id, location_text=location_text)
+    if errors:
+        raise ValidationFailed(_("Check the details of your idea."), errors)
+    idea.title, idea.description = title, description
+    idea.category_id, idea.ward_id, idea.location_text = category_id, ward_id, location_text
+    idea.updated_at = utcnow()
+    add_timeline_event(actor, idea, "edited", _("The proposer edited this idea."))
+    db.session.flush()
+    return idea
+
+
+def withdraw_idea(actor: User, idea: Idea, reason: str) -> StatusChange:
+    """The author withdraws their idea, with a reason, while submitted or under review."""
+    reason = _clean(reason)
+    if can(actor, "withdraw_idea", idea) and not reason:
+        raise ValidationFailed(_("Say why you are withdrawing your idea."),
+                               {"message": [_("Enter a reason for withdrawing your idea")]})
+    return change_status(actor, idea, "withdrawn", reason)
+
+
+def similar_ideas(title: str, limit: int = 5, exclude_id: int | None = None) -> list[Idea]:
+    """Visible ideas whose titles share significant words with ``title``, best match first.
+
+    Explainable on purpose: SQL picks at most 100 candidates whose title contains any
+    significant word; Python ranks them by how many significant words they share, then by
+    support count.
+    """
+    words = _significant_words(title)[:8]
+    if not words:
+        return []
+    conditions = [Idea.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in words]
+    query = (select(Idea).where(or_(*conditions), Idea.hidden.is_(False),
+                                Idea.status != "withdrawn")
+             .options(selectinload(Idea.ward))
+             .order_by(Idea.support_count.desc(), Idea.id.desc()).limit(100))
+    if exclude_id:
+        query = query.where(Idea.id != exclude_id)
+    wanted = set(words)
+    scored = []
+    for idea in db.session.scalars(query):
+        score = len(wanted & set(_significant_words(idea.title)))
+        if score:
+            scored.append((score, idea.support_count, idea.id, idea))
+    scored.sort(key=lambda row: (-row[0], -row[1], -row[2]))
+    return [row[3] for row in scored[:limit]]
+
+
+def search_ideas(viewer: User | None, *, q: str | None = None, status: str | None = None,
+                 category_id: int | None = None, ward_id: int | None = None,
+                 sort: str = "supports", page: int = 1,
+                 per_page: int = 20) -> tuple[list[Idea], int]:
+    """Ideas matching the filters, one page of them, and how many match in all.
+
+    Hidden ideas are listed only for staff; duplicates and withdrawn ideas only when the
+    status filter asks for them.
+    """
+    conditions = []
+    q = _clean(q)
+    if q:
+        pattern = f"%{_like_escape(q)}%"
+        conditions.append(or_(Idea.title.ilike(pattern, escape="\\"),
+                              Idea.description.ilike(pattern, escape="\\")))
+    if status:
+        conditions.append(Idea.status == status)
+    else:
+        conditions.append(Idea.status.not_in(ONLY_ON_REQUEST))
+    if category_id:
+        conditions.append(Idea.category_id == category_id)
+    if ward_id:
+        conditions.append(Idea.ward_id == ward_id)
+    if not can(viewer, "moderate"):
+        conditions.append(Idea.hidden.is_(False))
+    order = {
+        "newest": (Idea.created_at.desc(), Idea.id.desc()),
+        "updated": (Idea.updated_at.desc(), Idea.id.desc()),
+    }.get(sort, (Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
+    total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    page = max(1, page or 1)
+    items = list(db.session.scalars(
+        select(Idea).where(*conditions).order_by(*order)
+        .options(selectinload(Idea.ward), selectinload(Idea.category))
+        .limit(per_page).offset((page - 1) * per_page)))
+    return items, total
+
+
+def get_visible_idea(viewer: User | None, idea_id: int) -> Idea:
+    """The idea, or NotFound if there is none or the viewer may not see it (hidden)."""
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or not can(viewer, "view_idea", idea):
+        raise NotFound(_("There is no idea at this address."))
+    return idea
+
+
+def support_closed_reason(idea: Idea) -> str | None:
+    """Why supports are closed for this idea, or None while they are open."""
+    if idea.hidden:
+        return _("This idea is hidden while the council reviews it.")
+    if idea.status in OPEN_FOR_SUPPORT:
+        return None
+    return {
+        "declined": _("Support is closed because the council declined this idea."),
+        "duplicate": _("Support is closed because this idea duplicates another one."),
+        "withdrawn": _("Support is closed because the proposer withdrew this idea."),
+        "delivered": _("Support is closed because this idea has been delivered."),
+        "not_delivered": _("Support is closed because this idea was not delivered."),
+    }.get(idea.status, _("Support is closed for this idea."))
+
+
+def most_supported_open(limit: int = 5) -> list[Idea]:
+    """The most supported visible ideas still open for support (for the home page)."""
+    return list(db.session.scalars(
+        select(Idea).where(Idea.status.in_(OPEN_FOR_SUPPORT), Idea.hidden.is_(False))
+        .options(selectinload(Idea.ward))
+        .order_by(Idea.support_count.desc(), Idea.created_at.desc()).limit(limit)))
+
+
+def latest_outcomes(limit: int = 3) -> list[OutcomeReport]:
+    """The latest published outcomes of visible ideas (for the home page)."""
+    return list(db.session.scalars(
+        select(OutcomeReport).join(Idea, Idea.id == OutcomeReport.idea_id)
+        .where(OutcomeReport.state == "published", Idea.hidden.is_(False))
+        .options(selectinload(OutcomeReport.idea), selectinload(OutcomeReport.organisation))
+        .order_by(OutcomeReport.published_at.desc()).limit(limit)))
+
+
+@dataclass
+class IdeaPage:
+    """Everything the idea page shows, loaded in a fixed number of queries."""
+
+    idea: Idea
+    timeline: list[StatusChange]
+    comments: list[Comment]
+    partners: list[Claim]
+    progress: list[ProgressUpdate]
+    outcome: OutcomeReport | None
+    supported: bool = False
+    following: bool = False
+    closed_reason: str | None = None
+    flagged_comment_ids: set[int] = field(default_factory=set)
+    flagged_idea: bool = False
+
+
+def idea_page(viewer: User | None, idea: Idea) -> IdeaPage:
+    """Load the idea's timeline, comments, partners, progress and outcome, and the viewer's
+    own support, follow and flags."""
+    from ..models import Flag
+
+    timeline = list(db.session.scalars(
+        select(StatusChange).where(StatusChange.idea_id == idea.id)
+        .options(selectinload(StatusChange.actor), selectinload(StatusChange.related_idea))
+        .order_by(StatusChange.created_at, StatusChange.id)))
+    comments = list(db.session.scalars(
+        select(Comment).where(Comment.idea_id == idea.id)
+        .options(selectinload(Comment.author), selectinload(Comment.organisation))
+        .order_by(Comment.created_at, Comment.id)))
+    partners = list(db.session.scalars(
+        select(Claim).where(Claim.idea_id == idea.id, Claim.status == "approved")
+        .options(selectinload(Claim.organisation)).order_by(Claim.decided_at)))
+    progress = list(db.session.scalars(
+        select(ProgressUpdate).where(ProgressUpdate.idea_id == idea.id)
+        .options(selectinload(ProgressUpdate.organisation), selectinload(ProgressUpdate.author))
+        .order_by(ProgressUpdate.created_at.desc())))
+    outcome = db.session.scalar(select(OutcomeReport).where(
+        OutcomeReport.idea_id == idea.id, OutcomeReport.state == "published"))
+    page = IdeaPage(idea=idea, timeline=timeline, comments=comments, partners=partners,
+                    progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea))
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        page.supported = viewer_supports(viewer, idea)
+        page.following = viewer_follows(viewer, idea)
+        flags = db.session.execute(select(Flag.target_type, Flag.target_id).where(
+            Flag.reporter_id == viewer.id, Flag.idea_id == idea.id)).all()
+        page.flagged_idea = any(t == "idea" for t, _i in flags)
+        page.flagged_comment_ids = {i for t, i in flags if t == "comment"}
+    return page
+
+
+def viewer_supports(viewer: User, idea: Idea) -> bool:
+    return db.session.scalar(select(Support.id).where(
+        Support.user_id == viewer.id, Support.idea_id == idea.id)) is not None
+
+
+def viewer_follows(viewer: User, idea: Idea) -> bool:
+    return db.session.scalar(select(Follow.id).where(
+        Follow.user_id == viewer.id, Follow.idea_id == idea.id)) is not None

@@ -1,0 +1,59 @@
+"""The signed-in person's in-app notifications."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Notification, User, utcnow
+from ..permissions import require
+
+
+def _mine(actor: User, unread_only: bool = False) -> list:
+    conditions = [Notification.user_id == actor.id, Notification.in_app.is_(True)]
+    if unread_only:
+        conditions.append(Notification.read_at.is_(None))
+    return conditions
+
+
+def list_notifications(actor: User, *, unread_only: bool = False, page: int = 1,
+                       per_page: int = 20) -> tuple[list[Notification], int]:
+    """One page of the actor's notifications, newest first, and how many there are."""
+    require(actor, "follow")
+    conditions = _mine(actor, unread_only)
+    total = db.session.scalar(select(func.count(Notification.id)).where(*conditions)) or 0
+    page = max(1, page or 1)
+    items = list(db.session.scalars(
+        select(Notification).where(*conditions)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return items, total
+
+
+def get_notification(actor: User, notification_id: int) -> Notification:
+    """One of the actor's own notifications (NotFound for anyone else's)."""
+    require(actor, "follow")
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != actor.id or not note.in_app:
+        raise NotFound("There is no notification at this address.")
+    return note
+
+
+def mark_notifications_read(actor: User, ids=None) -> int:
+    """Mark the actor's unread notifications read (all of them, or only ``ids``).
+
+    Returns how many changed. Other people's notifications are never touched.
+    """
+    require(actor, "follow")
+    conditions = _mine(actor, unread_only=True)
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        conditions.append(Notification.id.in_(ids))
+    result = db.session.execute(update(Notification).where(*conditions)
+                                .values(read_at=utcnow())
+                                .execution_options(synchronize_session="fetch"))
+    db.session.flush()
+    return result.rowcount
