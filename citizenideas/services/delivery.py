@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app, url_for
 from sqlalchemy import select
 
 from ..errors import Conflict, NotAllowed, ValidationFailed
@@ -30,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import can, membership, require
+from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status
 from .notifications import idea_link, notify_idea_audience, notify_user
@@ -42,9 +42,6 @@ MAX_SPEND_POUNDS = 10_000_000
 RESULT_LABELS = {"delivered": "Delivered", "partly_delivered": "Partly delivered",
                  "not_delivered": "Not delivered"}
 
-
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _notify_members(org: Organisation, kind: str, subject: str, body: str,

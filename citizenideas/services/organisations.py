@@ -11,14 +11,14 @@ import hashlib
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..errors import AuthRequired, Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Membership, Organisation, User, UserToken, utcnow
 from ..permissions import membership, require
-from .accounts import consume_token, find_user_by_email, issue_token
+from .accounts import _absolute, consume_token, find_user_by_email, issue_token
 from .audit import record_audit
 from .notifications import email_address, notify_user
 
@@ -27,9 +27,6 @@ NAME_MAX = 160
 DESCRIPTION_MIN = 20
 DESCRIPTION_MAX = 5000
 
-
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _clean_email(raw: str | None, field: str, errors: dict, required: bool = True) -> str:

@@ -23,12 +23,6 @@ bp.register_blueprint(review_bp)
 PER_PAGE = 20
 
 
-@bp.app_template_global("idea_delivery")
-def _idea_delivery(idea: Idea) -> dict:
-    """For the idea page: delivering organisations, progress updates, published outcome."""
-    return delivery_lists.idea_delivery(idea)
-
-
 def _idea(idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
     if idea is None or not can(current_user, "view_idea", idea):
