@@ -14,7 +14,12 @@ def register_api(app: Flask) -> None:
     from ..extensions import csrf
     from . import (  # noqa: F401 - importing a module registers its endpoints
         accounts,
+        assets,
+        council,
         document,
+        ideas,
+        notifications,
+        partners,
         reference,
         tokens,
     )

@@ -194,7 +194,10 @@ def _check_json_body() -> None:
         return
     if not request.is_json:
         raise UnsupportedMediaType("Send the request body as application/json.")
-    request.get_json()  # raises BadRequest (400) when malformed
+    try:
+        request.get_json()
+    except BadRequest as exc:
+        raise BadRequest("The request body is not valid JSON.") from exc
 
 
 @bp.after_request
@@ -208,3 +211,26 @@ def _api_headers(response):
     if request.headers.get("Authorization"):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _account_key() -> str:
+    user = caller()
+    return f"account:{user.id}" if user is not None else f"ip:{request.remote_addr}"
+
+
+def limited(setting: str) -> Callable:
+    """The same per-account limit as the page for this action (shared with it: same scope)."""
+    from flask import current_app
+
+    from ..extensions import limiter
+
+    def rate() -> str:
+        return current_app.config[setting]
+
+    return limiter.limit(rate, key_func=_account_key, scope=f"{setting}:account")
+
+
+def renamed(error: ValidationFailed, names: dict[str, str]) -> ValidationFailed:
+    """A service's field errors under the API's field names (where the two differ)."""
+    error.errors = {names.get(k, k): v for k, v in error.errors.items()}
+    return error

@@ -1,0 +1,146 @@
+"""The community asset register: list and read (public), add and change (moderators)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ..extensions import db
+from ..models import ASSET_KINDS, COMMUNITY_STATUSES
+from ..services import assets
+from .base import (
+    AUTH_OPTIONAL,
+    AUTH_REQUIRED,
+    actor,
+    bp,
+    caller,
+    paginated,
+    responses,
+    signed_in,
+    spec,
+)
+from .schemas import MAX_ID, Body, Id, Named, Out, PageOut, PageQuery, Text
+
+TAG = ["Assets"]
+Kind = Literal[ASSET_KINDS]  # type: ignore[valid-type]
+CommunityStatus = Literal[COMMUNITY_STATUSES]  # type: ignore[valid-type]
+
+
+class AssetOut(Out):
+    id: int
+    name: str
+    kind: str
+    address: str
+    postcode: str | None
+    uprn: str | None
+    ward: Named | None
+    lat: float | None
+    lon: float | None
+    tenure: str | None
+    operator_organisation_id: int | None
+    community_status: str
+    description: str
+    retired: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetPageOut(PageOut):
+    items: list[AssetOut]
+
+
+class AssetQuery(PageQuery):
+    kind: Kind | None = None
+    ward_id: Id | None = None
+    community_status: CommunityStatus | None = None
+
+
+class AssetIn(Body):
+    name: Text
+    kind: Kind
+    community_status: CommunityStatus = "council_run"
+    address: Text = ""
+    postcode: Text | None = None
+    uprn: Text | None = None
+    ward_id: Id | None = None
+    lat: float | None = None
+    lon: float | None = None
+    tenure: Text | None = None
+    operator_organisation_id: Id | None = None
+    description: Text = ""
+
+
+class AssetPatchIn(Body):
+    """Fields to change; those left out keep their values."""
+
+    name: Text | None = None
+    kind: Kind | None = None
+    community_status: CommunityStatus | None = None
+    address: Text | None = None
+    postcode: Text | None = None
+    uprn: Text | None = None
+    ward_id: Id | None = None
+    lat: float | None = None
+    lon: float | None = None
+    tenure: Text | None = None
+    operator_organisation_id: Id | None = None
+    description: Text | None = None
+
+
+def asset_out(asset) -> AssetOut:
+    ward = asset.ward
+    return AssetOut(id=asset.id, name=asset.name, kind=asset.kind, address=asset.address or "",
+                    postcode=asset.postcode, uprn=asset.uprn,
+                    ward=Named(id=ward.id, name=ward.name) if ward else None,
+                    lat=asset.lat, lon=asset.lon, tenure=asset.tenure,
+                    operator_organisation_id=asset.operator_organisation_id,
+                    community_status=asset.community_status,
+                    description=asset.description or "", retired=asset.retired_at is not None,
+                    created_at=asset.created_at, updated_at=asset.updated_at)
+
+
+def _load(asset_id: int):
+    from ..errors import NotFound
+
+    if not 0 < asset_id <= MAX_ID:
+        raise NotFound("There is no such place.")
+    return assets.get_asset(actor(), asset_id)
+
+
+@bp.get("/assets")
+@spec.validate(resp=responses(200, AssetPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
+def list_assets(query: AssetQuery):
+    """Places in the register (libraries, parks, halls...), by name."""
+    items, total = assets.search_assets(kind=query.kind, ward_id=query.ward_id,
+                                        community_status=query.community_status,
+                                        page=query.page, per_page=query.per_page)
+    return paginated(AssetPageOut, [asset_out(a) for a in items], total, query.page,
+                     query.per_page)
+
+
+@bp.get("/assets/<int:asset_id>")
+@spec.validate(resp=responses(200, AssetOut), tags=TAG, security=AUTH_OPTIONAL)
+def get_asset(asset_id: int):
+    """One place (retired places only for moderators)."""
+    return asset_out(_load(asset_id))
+
+
+@bp.post("/assets")
+@signed_in
+@spec.validate(resp=responses(201, AssetOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def create_asset(json: AssetIn):
+    """Add a place to the register (moderators)."""
+    asset = assets.create_asset(caller(), **json.model_dump())
+    db.session.commit()
+    return asset_out(asset), 201
+
+
+@bp.patch("/assets/<int:asset_id>")
+@signed_in
+@spec.validate(resp=responses(200, AssetOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def update_asset(asset_id: int, json: AssetPatchIn):
+    """Change a place's details (moderators); fields left out keep their values."""
+    asset = _load(asset_id)
+    assets.update_asset(caller(), asset, **json.model_dump(exclude_unset=True))
+    db.session.commit()
+    return asset_out(asset)

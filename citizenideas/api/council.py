@@ -1,0 +1,135 @@
+"""Council moderators: change status, merge, link places, hide, decide claims, publish outcomes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import Claim, CommunityAsset, Idea, OutcomeReport
+from ..services import delivery, moderation
+from ..services.lifecycle import change_status
+from .base import AUTH_REQUIRED, bp, caller, get_or_404, renamed, responses, signed_in, spec
+from .idea_schemas import (
+    ClaimOut,
+    IdeaOut,
+    OutcomeOut,
+    Status,
+    claim_out,
+    outcome_out,
+    present_idea,
+)
+from .ideas import load_idea
+from .schemas import MAX_ID, Body, Id, Text
+
+TAG = ["Council"]
+ERRORS = (401, 403, 409, 422)
+
+
+class StatusIn(Body):
+    status: Status
+    message: Text = ""
+
+
+class MergeIn(Body):
+    into_id: Id
+    message: Text = ""
+
+
+class HideIn(Body):
+    reason: Text
+
+
+class DecisionIn(Body):
+    decision: Literal["approve", "reject"]
+    message: Text = ""
+
+
+@bp.post("/ideas/<int:idea_id>/status")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def set_status(idea_id: int, json: StatusIn):
+    """Move an idea along its lifecycle with a public message (409 if the move is refused).
+
+    Declined, duplicate and reopened need a message; delivered and not delivered come only
+    from publishing an outcome; only the proposer withdraws.
+    """
+    idea = load_idea(idea_id)
+    change_status(caller(), idea, json.status, json.message)
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+@bp.post("/ideas/<int:idea_id>/merge")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def merge(idea_id: int, json: MergeIn):
+    """Mark an idea a duplicate of another; its supporters and followers move across."""
+    idea = load_idea(idea_id)
+    into = db.session.get(Idea, json.into_id)
+    try:
+        moderation.merge_idea(caller(), idea, into, json.message)
+    except ValidationFailed as error:
+        raise renamed(error, {"into": "into_id"}) from None
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+def _asset(asset_id: int) -> CommunityAsset | None:
+    return db.session.get(CommunityAsset, asset_id) if 0 < asset_id <= MAX_ID else None
+
+
+@bp.put("/ideas/<int:idea_id>/assets/<int:asset_id>")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def link_asset(idea_id: int, asset_id: int):
+    """Link a place from the asset register to an idea (linking twice changes nothing)."""
+    idea = load_idea(idea_id)
+    moderation.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
+                                                     "There is no such place."))
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+@bp.delete("/ideas/<int:idea_id>/assets/<int:asset_id>")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def unlink_asset(idea_id: int, asset_id: int):
+    """Remove the link between a place and an idea."""
+    idea = load_idea(idea_id)
+    moderation.unlink_asset(caller(), idea, _asset(asset_id))
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+@bp.post("/ideas/<int:idea_id>/hide")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def hide(idea_id: int, json: HideIn):
+    """Hide an idea from the public, with a reason its proposer is told."""
+    idea = load_idea(idea_id)
+    moderation.hide_idea(caller(), idea, json.reason)
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+@bp.post("/claims/<int:claim_id>/decision")
+@signed_in
+@spec.validate(resp=responses(200, ClaimOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def decide_claim(claim_id: int, json: DecisionIn):
+    """Approve or reject a partner's claim (`decision`: approve | reject; a reason to reject)."""
+    claim = get_or_404(Claim, claim_id, "There is no such claim.")
+    delivery.decide_claim(caller(), claim, json.decision, json.message)
+    db.session.commit()
+    return claim_out(claim)
+
+
+@bp.post("/outcomes/<int:report_id>/publish")
+@signed_in
+@spec.validate(resp=responses(200, OutcomeOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def publish_outcome(report_id: int):
+    """Publish a submitted outcome report: the idea becomes delivered or not delivered."""
+    report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
+    delivery.publish_outcome(caller(), report)
+    db.session.commit()
+    return outcome_out(report)

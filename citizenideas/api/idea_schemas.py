@@ -1,0 +1,241 @@
+"""Idea objects as the API shows them, loaded for a page of ideas in a constant number of
+queries (however many ideas, timeline entries or claims there are)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    STATUSES,
+    Claim,
+    Comment,
+    Follow,
+    Idea,
+    OutcomeReport,
+    ProgressUpdate,
+    StatusChange,
+    Support,
+)
+from ..permissions import can
+from ..services.notifications import idea_link
+from .schemas import Id, Named, Out, PageOut, PageQuery, Text
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class TimelineEntryOut(Out):
+    event: str
+    from_status: str | None
+    to_status: str
+    message: str
+    related_idea_id: int | None
+    at: datetime
+
+
+class AssetRefOut(Out):
+    id: int
+    name: str
+    kind: str
+
+
+class ClaimOut(Out):
+    id: int
+    idea_id: int
+    organisation: Named
+    status: str
+    plan: str
+    expected_start: date | None
+    expected_end: date | None
+    decision_message: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class UpdateOut(Out):
+    id: int
+    body: str
+    organisation: Named | None
+    author: str
+    created_at: datetime
+
+
+class OutcomeOut(Out):
+    id: int
+    idea_id: int
+    state: str
+    result: str | None
+    summary: str
+    people_reached: int | None
+    volunteer_hours: float | None
+    spend_pounds: float | None
+    funding_source: str | None
+    story: str
+    lessons: str
+    review_note: str | None = None
+    submitted_at: datetime | None
+    published_at: datetime | None
+
+
+class IdeaOut(Out):
+    id: int
+    reference: str | None
+    title: str
+    description: str
+    status: str
+    category: Named
+    ward: Named
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    author: str
+    support_count: int
+    comment_count: int
+    supported_by_me: bool | None = Field(None, description="Only when authenticated.")
+    following: bool | None = Field(None, description="Only when authenticated.")
+    hidden: bool
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    timeline: list[TimelineEntryOut]
+    assets: list[AssetRefOut]
+    claims: list[ClaimOut]
+    updates: list[UpdateOut]
+    outcome: OutcomeOut | None
+    merged_into_id: int | None
+    url: str
+
+
+class IdeaPageOut(PageOut):
+    items: list[IdeaOut]
+
+
+class IdeaListQuery(PageQuery):
+    q: Text | None = Field(None, max_length=200)
+    status: Status | None = None
+    category_id: Id | None = None
+    ward_id: Id | None = None
+    sort: Literal["supports", "newest", "updated"] = "supports"
+
+
+class CommentOut(Out):
+    id: int
+    body: str
+    author: str
+    official: bool
+    organisation: Named | None
+    created_at: datetime
+
+
+class CommentPageOut(PageOut):
+    items: list[CommentOut]
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    return CommentOut(id=comment.id, body=comment.body, author=comment.author.public_name,
+                      official=comment.official,
+                      organisation=_named(comment.organisation), created_at=comment.created_at)
+
+
+def outcome_out(report: OutcomeReport) -> OutcomeOut:
+    return OutcomeOut(
+        id=report.id, idea_id=report.idea_id, state=report.state, result=report.result,
+        summary=report.summary or "", people_reached=report.people_reached,
+        volunteer_hours=float(report.volunteer_hours) if report.volunteer_hours is not None
+        else None,
+        spend_pounds=report.spend_pence / 100 if report.spend_pence is not None else None,
+        funding_source=report.funding_source, story=report.story or "",
+        lessons=report.lessons or "",
+        review_note=report.review_note if report.state != "published" else None,
+        submitted_at=report.submitted_at, published_at=report.published_at)
+
+
+def claim_out(claim: Claim) -> ClaimOut:
+    return ClaimOut(id=claim.id, idea_id=claim.idea_id, organisation=_named(claim.organisation),
+                    status=claim.status, plan=claim.plan, expected_start=claim.expected_start,
+                    expected_end=claim.expected_end, decision_message=claim.decision_message,
+                    created_at=claim.created_at, decided_at=claim.decided_at)
+
+
+def _named(thing) -> Named | None:
+    return Named(id=thing.id, name=thing.name) if thing is not None else None
+
+
+def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
+    """Idea objects for ``ideas``: public detail for everyone, plus pending claims and draft
+    outcomes for staff and the claiming organisations' members."""
+    if not ideas:
+        return []
+    ids = [i.id for i in ideas]
+    staff = can(viewer, "moderate")
+    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
+    my_orgs = {m.organisation_id for m in viewer.memberships} if signed_in else set()
+
+    # Relationships of the ideas themselves, in one query each.
+    db.session.scalars(select(Idea).where(Idea.id.in_(ids)).options(
+        selectinload(Idea.author), selectinload(Idea.category), selectinload(Idea.ward),
+        selectinload(Idea.assets))).all()
+    timeline = defaultdict(list)
+    for change in db.session.scalars(select(StatusChange).where(StatusChange.idea_id.in_(ids))
+                                     .order_by(StatusChange.created_at, StatusChange.id)):
+        timeline[change.idea_id].append(change)
+    claims = defaultdict(list)
+    for claim in db.session.scalars(select(Claim).where(Claim.idea_id.in_(ids))
+                                    .options(selectinload(Claim.organisation))
+                                    .order_by(Claim.created_at, Claim.id)):
+        if claim.status == "approved" or staff or claim.organisation_id in my_orgs:
+            claims[claim.idea_id].append(claim)
+    updates = defaultdict(list)
+    for update in db.session.scalars(
+            select(ProgressUpdate).where(ProgressUpdate.idea_id.in_(ids))
+            .options(selectinload(ProgressUpdate.organisation),
+                     selectinload(ProgressUpdate.author))
+            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())):
+        updates[update.idea_id].append(update)
+    outcomes = {}
+    for report in db.session.scalars(select(OutcomeReport).where(OutcomeReport.idea_id.in_(ids))):
+        if report.state == "published" or staff or report.organisation_id in my_orgs:
+            outcomes[report.idea_id] = report
+    supported: set[int] = set()
+    following: set[int] = set()
+    if signed_in:
+        supported = set(db.session.scalars(select(Support.idea_id).where(
+            Support.user_id == viewer.id, Support.idea_id.in_(ids))))
+        following = set(db.session.scalars(select(Follow.idea_id).where(
+            Follow.user_id == viewer.id, Follow.idea_id.in_(ids))))
+
+    result = []
+    for idea in ideas:
+        result.append(IdeaOut(
+            id=idea.id, reference=idea.reference, title=idea.title,
+            description=idea.description, status=idea.status,
+            category=_named(idea.category), ward=_named(idea.ward),
+            location_text=idea.location_text, lat=idea.lat, lon=idea.lon,
+            author=idea.author.public_name, support_count=idea.support_count,
+            comment_count=idea.comment_count,
+            supported_by_me=(idea.id in supported) if signed_in else None,
+            following=(idea.id in following) if signed_in else None,
+            hidden=idea.hidden, created_at=idea.created_at, updated_at=idea.updated_at,
+            first_response_at=idea.first_response_at,
+            timeline=[TimelineEntryOut(event=c.event, from_status=c.from_status,
+                                       to_status=c.to_status, message=c.message or "",
+                                       related_idea_id=c.related_idea_id, at=c.created_at)
+                      for c in timeline[idea.id]],
+            assets=[AssetRefOut(id=a.id, name=a.name, kind=a.kind) for a in idea.assets],
+            claims=[claim_out(c) for c in claims[idea.id]],
+            updates=[UpdateOut(id=u.id, body=u.body, organisation=_named(u.organisation),
+                               author=u.author.public_name, created_at=u.created_at)
+                     for u in updates[idea.id]],
+            outcome=outcome_out(outcomes[idea.id]) if idea.id in outcomes else None,
+            merged_into_id=idea.merged_into_id, url=idea_link(idea)))
+    return result
+
+
+def present_idea(viewer, idea: Idea) -> IdeaOut:
+    return present_ideas(viewer, [idea])[0]

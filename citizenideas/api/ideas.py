@@ -1,0 +1,301 @@
+"""Ideas, and what residents do with them: list, propose, read, edit, find similar, support,
+comment, offer help, follow, report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import PLEDGE_KINDS, Comment, Idea
+from ..permissions import can
+from ..services import engagement, ideas
+from .base import (
+    AUTH_OPTIONAL,
+    AUTH_REQUIRED,
+    actor,
+    bp,
+    caller,
+    limited,
+    paginated,
+    renamed,
+    responses,
+    signed_in,
+    spec,
+)
+from .idea_schemas import (
+    CommentOut,
+    CommentPageOut,
+    IdeaListQuery,
+    IdeaOut,
+    IdeaPageOut,
+    comment_out,
+    present_idea,
+    present_ideas,
+)
+from .schemas import MAX_ID, Body, Id, Out, PageQuery, Query, Text
+
+TAG = ["Ideas"]
+
+
+class IdeaIn(Body):
+    title: Text
+    description: Text
+    category_id: Id
+    ward_id: Id
+    location_text: Text | None = None
+    lat: float | None = None
+    lon: float | None = None
+    asset_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class IdeaPatchIn(Body):
+    """Fields to change; those left out keep their values."""
+
+    title: Text | None = None
+    description: Text | None = None
+    category_id: Id | None = None
+    ward_id: Id | None = None
+    location_text: Text | None = None
+
+
+class SimilarQuery(Query):
+    title: Text = Field(max_length=200)
+
+
+class SimilarOut(Out):
+    items: list[IdeaOut]
+
+
+class SupportOut(Out):
+    support_count: int
+    supported: bool
+
+
+class FollowOut(Out):
+    following: bool
+
+
+class CommentIn(Body):
+    body: Text
+
+
+class PledgeIn(Body):
+    kind: Literal[PLEDGE_KINDS]  # type: ignore[valid-type]
+    message: Text
+    hours: float | None = None
+
+
+class PledgeOut(Out):
+    id: int
+    idea_id: int
+    kind: str
+    message: str
+    hours: float | None
+    volunteer: str
+    created_at: datetime
+
+
+class FlagIn(Body):
+    reason: Text
+    comment_id: Id | None = None
+
+
+class FlagOut(Out):
+    id: int
+    idea_id: int
+    target_type: str
+    target_id: int
+
+
+def load_idea(idea_id: int) -> Idea:
+    """The idea if the caller may see it; 404 otherwise (hidden ideas look missing)."""
+    if not 0 < idea_id <= MAX_ID:
+        from ..errors import NotFound
+
+        raise NotFound("There is no idea with this id.")
+    return ideas.get_visible_idea(actor(), idea_id)
+
+
+@bp.get("/ideas")
+@spec.validate(resp=responses(200, IdeaPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
+def list_ideas(query: IdeaListQuery):
+    """Ideas, filtered and sorted, one page at a time.
+
+    Duplicates and withdrawn ideas are listed only when `status` asks for them.
+    """
+    items, total = ideas.search_ideas(actor(), q=query.q, status=query.status,
+                                      category_id=query.category_id, ward_id=query.ward_id,
+                                      sort=query.sort, page=query.page, per_page=query.per_page)
+    return paginated(IdeaPageOut, present_ideas(actor(), items), total, query.page,
+                     query.per_page)
+
+
+@bp.post("/ideas")
+@signed_in
+@limited("RATELIMIT_PROPOSE")
+@spec.validate(resp=responses(201, IdeaOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def propose(json: IdeaIn):
+    """Propose an idea (needs a confirmed email address). The proposer follows it."""
+    try:
+        idea = ideas.propose_idea(caller(), title=json.title, description=json.description,
+                                  category_id=json.category_id, ward_id=json.ward_id,
+                                  location_text=json.location_text, lat=json.lat, lon=json.lon,
+                                  asset_ids=json.asset_ids)
+    except ValidationFailed as error:
+        raise renamed(error, {"asset_id": "asset_ids"}) from None
+    db.session.commit()
+    return present_idea(caller(), idea), 201, {"Location": f"/api/v1/ideas/{idea.id}"}
+
+
+@bp.get("/ideas/<int:idea_id>")
+@spec.validate(resp=responses(200, IdeaOut), tags=TAG, security=AUTH_OPTIONAL)
+def get_idea(idea_id: int):
+    """One idea with its timeline, linked places, delivery partners, updates and outcome."""
+    return present_idea(actor(), load_idea(idea_id))
+
+
+@bp.patch("/ideas/<int:idea_id>")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def edit(idea_id: int, json: IdeaPatchIn):
+    """The proposer changes their idea while it is still submitted."""
+    idea = load_idea(idea_id)
+    given = json.model_dump(exclude_unset=True)
+    current = {"title": idea.title, "description": idea.description,
+               "category_id": idea.category_id, "ward_id": idea.ward_id,
+               "location_text": idea.location_text}
+    ideas.edit_idea(caller(), idea, **(current | given))
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+@bp.get("/ideas/<int:idea_id>/similar")
+@spec.validate(resp=responses(200, SimilarOut, 422), tags=TAG, security=AUTH_OPTIONAL)
+def similar(idea_id: int, query: SimilarQuery):
+    """Ideas with similar titles (the suggestions shown when proposing), best first."""
+    idea = load_idea(idea_id)
+    found = ideas.similar_ideas(query.title, exclude_id=idea.id)
+    return SimilarOut(items=present_ideas(actor(), found))
+
+
+def _support_state(idea: Idea, supported: bool) -> SupportOut:
+    db.session.commit()
+    db.session.refresh(idea)
+    return SupportOut(support_count=idea.support_count, supported=supported)
+
+
+@bp.post("/ideas/<int:idea_id>/support")
+@signed_in
+@limited("RATELIMIT_SUPPORT")
+@spec.validate(resp=responses(200, SupportOut, 401, 403), tags=TAG, security=AUTH_REQUIRED)
+def support(idea_id: int):
+    """Support an idea. Supporting twice changes nothing."""
+    idea = load_idea(idea_id)
+    engagement.support_idea(caller(), idea)
+    return _support_state(idea, True)
+
+
+@bp.delete("/ideas/<int:idea_id>/support")
+@signed_in
+@limited("RATELIMIT_SUPPORT")
+@spec.validate(resp=responses(200, SupportOut, 401, 403), tags=TAG, security=AUTH_REQUIRED)
+def unsupport(idea_id: int):
+    """Take a support back while supports are open."""
+    idea = load_idea(idea_id)
+    engagement.withdraw_support(caller(), idea)
+    return _support_state(idea, False)
+
+
+@bp.get("/ideas/<int:idea_id>/comments")
+@spec.validate(resp=responses(200, CommentPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
+def comments(idea_id: int, query: PageQuery):
+    """Comments on an idea, oldest first (hidden ones only for staff)."""
+    idea = load_idea(idea_id)
+    where = [Comment.idea_id == idea.id]
+    if not can(actor(), "moderate"):
+        where.append(Comment.hidden.is_(False))
+    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
+    rows = db.session.scalars(
+        select(Comment).where(*where)
+        .options(selectinload(Comment.author), selectinload(Comment.organisation))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    return paginated(CommentPageOut, [comment_out(c) for c in rows], total, query.page,
+                     query.per_page)
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@signed_in
+@limited("RATELIMIT_COMMENT")
+@spec.validate(resp=responses(201, CommentOut, 401, 403, 422), tags=TAG,
+               security=AUTH_REQUIRED)
+def comment(idea_id: int, json: CommentIn):
+    """Comment on an idea. The commenter follows it."""
+    idea = load_idea(idea_id)
+    posted = engagement.post_comment(caller(), idea, json.body)
+    db.session.commit()
+    return comment_out(posted), 201
+
+
+@bp.post("/ideas/<int:idea_id>/pledges")
+@signed_in
+@spec.validate(resp=responses(201, PledgeOut, 401, 403, 422), tags=TAG,
+               security=AUTH_REQUIRED)
+def pledge(idea_id: int, json: PledgeIn):
+    """Offer help: time, skills, space, equipment or something else."""
+    idea = load_idea(idea_id)
+    made = engagement.pledge_help(caller(), idea, kind=json.kind, message=json.message,
+                                  hours=json.hours)
+    db.session.commit()
+    return pledge_out(made), 201
+
+
+def pledge_out(made) -> PledgeOut:
+    return PledgeOut(id=made.id, idea_id=made.idea_id, kind=made.kind, message=made.message,
+                     hours=float(made.hours) if made.hours is not None else None,
+                     volunteer=made.user.public_name, created_at=made.created_at)
+
+
+@bp.post("/ideas/<int:idea_id>/follow")
+@signed_in
+@spec.validate(resp=responses(200, FollowOut, 401), tags=TAG, security=AUTH_REQUIRED)
+def follow(idea_id: int):
+    """Follow an idea: hear about every change of status."""
+    engagement.follow_idea(caller(), load_idea(idea_id))
+    db.session.commit()
+    return FollowOut(following=True)
+
+
+@bp.delete("/ideas/<int:idea_id>/follow")
+@signed_in
+@spec.validate(resp=responses(200, FollowOut, 401), tags=TAG, security=AUTH_REQUIRED)
+def unfollow(idea_id: int):
+    """Stop following an idea."""
+    engagement.unfollow_idea(caller(), load_idea(idea_id))
+    db.session.commit()
+    return FollowOut(following=False)
+
+
+@bp.post("/ideas/<int:idea_id>/flags")
+@signed_in
+@limited("RATELIMIT_FLAG")
+@spec.validate(resp=responses(201, FlagOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def flag(idea_id: int, json: FlagIn):
+    """Report an idea (or, with `comment_id`, one of its comments) to the moderators."""
+    idea = load_idea(idea_id)
+    target = None
+    if json.comment_id is not None:
+        target = db.session.get(Comment, json.comment_id)
+        if target is None or target.idea_id != idea.id:
+            raise ValidationFailed("There is no such comment on this idea.",
+                                   {"comment_id": ["Choose a comment on this idea."]})
+    made = engagement.flag_content(caller(), idea, json.reason, comment=target)
+    db.session.commit()
+    return FlagOut(id=made.id, idea_id=made.idea_id, target_type=made.target_type,
+                   target_id=made.target_id), 201

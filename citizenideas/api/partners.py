@@ -1,0 +1,130 @@
+"""Partner organisations: claim ideas, withdraw claims, see offers of help, post progress and
+report outcomes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..extensions import db
+from ..models import OUTCOME_RESULTS, Claim, Organisation
+from ..permissions import require
+from ..services import delivery
+from ..services.delivery_lists import volunteers
+from .base import AUTH_REQUIRED, bp, caller, get_or_404, responses, signed_in, spec
+from .idea_schemas import ClaimOut, OutcomeOut, UpdateOut, claim_out, outcome_out
+from .ideas import PledgeOut, load_idea, pledge_out
+from .schemas import MAX_ID, Body, Id, Named, Out, Text
+
+TAG = ["Partners"]
+ERRORS = (401, 403, 409, 422)
+# ISO dates arrive as strings in JSON, so dates are parsed in lax mode.
+IsoDate = Annotated[date, Field(strict=False)]
+Amount = float
+
+
+class ClaimIn(Body):
+    organisation_id: Id
+    plan: Text
+    expected_start: IsoDate | None = None
+    expected_end: IsoDate | None = None
+
+
+class WithdrawIn(Body):
+    reason: Text = ""
+
+
+class PledgeListOut(Out):
+    items: list[PledgeOut]
+
+
+class UpdateIn(Body):
+    body: Text
+    organisation_id: Id | None = None
+
+
+class OutcomeIn(Body):
+    result: Literal[OUTCOME_RESULTS] | None = None  # type: ignore[valid-type]
+    summary: Text = ""
+    people_reached: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
+    volunteer_hours: Amount | None = None
+    spend_pounds: Amount | None = None
+    funding_source: Text | None = None
+    story: Text = ""
+    lessons: Text = ""
+    submit: bool = False
+    organisation_id: Id | None = None
+
+
+def _organisation(org_id: int | None) -> Organisation | None:
+    if org_id is None:
+        return None
+    return get_or_404(Organisation, org_id, "There is no such organisation.")
+
+
+@bp.post("/ideas/<int:idea_id>/claims")
+@signed_in
+@spec.validate(resp=responses(201, ClaimOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def claim(idea_id: int, json: ClaimIn):
+    """Offer to deliver an accepted idea for your verified organisation, with a plan."""
+    idea = load_idea(idea_id)
+    org = db.session.get(Organisation, json.organisation_id)
+    made = delivery.claim_idea(caller(), idea, org, plan=json.plan,
+                               expected_start=json.expected_start,
+                               expected_end=json.expected_end)
+    db.session.commit()
+    return claim_out(made), 201
+
+
+@bp.post("/claims/<int:claim_id>/withdraw")
+@signed_in
+@spec.validate(resp=responses(200, ClaimOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def withdraw(claim_id: int, json: WithdrawIn):
+    """Withdraw your organisation's pending or approved claim."""
+    found = get_or_404(Claim, claim_id, "There is no such claim.")
+    delivery.withdraw_claim(caller(), found, json.reason)
+    db.session.commit()
+    return claim_out(found)
+
+
+@bp.get("/ideas/<int:idea_id>/pledges")
+@signed_in
+@spec.validate(resp=responses(200, PledgeListOut, 401, 403), tags=TAG, security=AUTH_REQUIRED)
+def pledges(idea_id: int):
+    """Offers of help on an idea: for its delivering organisations and moderators only."""
+    idea = load_idea(idea_id)
+    require(caller(), "view_pledges", idea,
+            detail="Only organisations delivering this idea, and the council, can see offers "
+                   "of help.")
+    return PledgeListOut(items=[pledge_out(p) for p in volunteers(idea)])
+
+
+@bp.post("/ideas/<int:idea_id>/updates")
+@signed_in
+@spec.validate(resp=responses(201, UpdateOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def post_update(idea_id: int, json: UpdateIn):
+    """Post a public progress update (a delivering organisation, or the council)."""
+    idea = load_idea(idea_id)
+    update = delivery.post_progress_update(caller(), idea, json.body,
+                                           organisation=_organisation(json.organisation_id))
+    db.session.commit()
+    org = update.organisation
+    return UpdateOut(id=update.id, body=update.body,
+                     organisation=Named(id=org.id, name=org.name) if org else None,
+                     author=update.author.public_name, created_at=update.created_at), 201
+
+
+@bp.post("/ideas/<int:idea_id>/outcome")
+@signed_in
+@spec.validate(resp=responses(200, OutcomeOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def save_outcome(idea_id: int, json: OutcomeIn):
+    """Save the outcome report as a draft, or with `submit: true` send it to be published."""
+    idea = load_idea(idea_id)
+    fields = json.model_dump(exclude={"organisation_id"})
+    report = delivery.save_outcome_report(caller(), idea, **fields,
+                                          organisation=_organisation(json.organisation_id))
+    db.session.commit()
+    return outcome_out(report)
+
