@@ -120,7 +120,10 @@ def load_config(overrides: dict | None = None) -> dict:
     """Build the settings dict: class defaults, then environment variables, then ``overrides``."""
     overrides = dict(overrides or {})
     env_name = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
-    cls = CONFIGS.get(env_name, DevelopmentConfig)
+    if env_name not in CONFIGS:
+        # A typo must not silently give development settings (insecure cookies) in production.
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}.")
+    cls = CONFIGS[env_name]
     settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
     for key, default in list(settings.items()):
         raw = os.environ.get(key)
@@ -129,7 +132,10 @@ def load_config(overrides: dict | None = None) -> dict:
         if isinstance(default, bool):
             settings[key] = _bool(raw)
         elif key in _INT:
-            settings[key] = int(raw)
+            try:
+                settings[key] = int(raw)
+            except ValueError:
+                raise RuntimeError(f"{key} must be a whole number, not {raw!r}.") from None
         else:
             settings[key] = raw
     settings.update(overrides)
@@ -143,6 +149,4 @@ def load_config(overrides: dict | None = None) -> dict:
         if settings["APP_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set outside development and tests.")
         settings["SECRET_KEY"] = _development_secret_key()
-    if settings["RATELIMIT_ENABLED"] is False:
-        settings["RATELIMIT_ENABLED"] = False
     return settings

@@ -1,0 +1,126 @@
+"""Settings come from environment variables of the same name, with safe production rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from citizenideas import create_app
+from citizenideas.config import BaseConfig, load_config
+
+SETTINGS = sorted(k for k in dir(BaseConfig) if k.isupper() and k != "APP_ENV")
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """A clean environment: no setting comes from the machine running the tests."""
+    for key in [*SETTINGS, "APP_ENV"]:
+        monkeypatch.delenv(key, raising=False)
+    return monkeypatch
+
+
+def test_production_refuses_to_start_without_a_secret_key(env):
+    env.setenv("APP_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_config()
+
+
+def test_an_unknown_app_env_is_refused(env):
+    env.setenv("APP_ENV", "prod")
+    with pytest.raises(RuntimeError, match="APP_ENV"):
+        load_config()
+
+
+def test_production_cookies_are_secure_httponly_and_lax(env):
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", "x" * 40)
+    cfg = load_config()
+    assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
+    assert cfg["SESSION_COOKIE_HTTPONLY"] and cfg["REMEMBER_COOKIE_HTTPONLY"]
+    assert cfg["SESSION_COOKIE_SAMESITE"] == cfg["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert not cfg["NOTIFY_SEND_AFTER_REQUEST"]
+
+
+def test_development_cookies_work_over_plain_http(env):
+    cfg = load_config({"SECRET_KEY": "dev"})
+    assert not cfg["SESSION_COOKIE_SECURE"]
+    assert cfg["SESSION_COOKIE_HTTPONLY"]
+
+
+def test_environment_variables_are_read_with_their_types(env):
+    env.setenv("RESPONSE_TARGET_DAYS", "15")
+    env.setenv("REQUIRE_VERIFIED_EMAIL", "false")
+    env.setenv("SMTP_STARTTLS", "yes")
+    env.setenv("SMTP_PORT", "2525")
+    env.setenv("COUNCIL_NAME", "Testshire Council")
+    env.setenv("LANGUAGES", "en,cy")
+    cfg = load_config({"SECRET_KEY": "k"})
+    assert cfg["RESPONSE_TARGET_DAYS"] == 15
+    assert cfg["REQUIRE_VERIFIED_EMAIL"] is False
+    assert cfg["SMTP_STARTTLS"] is True
+    assert cfg["SMTP_PORT"] == 2525
+    assert cfg["COUNCIL_NAME"] == "Testshire Council"
+    assert cfg["LANGUAGES"] == "en,cy"
+
+
+@pytest.mark.parametrize("key", SETTINGS)
+def test_every_setting_can_be_set_from_the_environment(env, key):
+    default = getattr(BaseConfig, key)
+    if key in {"SECRET_KEY"}:
+        raw, expected = "from-env", "from-env"
+    elif isinstance(default, bool):
+        raw, expected = ("false", False) if default else ("true", True)
+    elif isinstance(default, int):
+        raw, expected = "7", 7
+    elif key == "DATABASE_URL":
+        raw, expected = "sqlite:////tmp/x.sqlite", "sqlite:////tmp/x.sqlite"
+    else:
+        raw, expected = "from-env", "from-env"
+    env.setenv(key, raw)
+    assert load_config({"SECRET_KEY": "k"} if key != "SECRET_KEY" else None)[key] == expected
+
+
+def test_a_bad_number_names_the_setting(env):
+    env.setenv("RESPONSE_TARGET_DAYS", "twenty")
+    with pytest.raises(RuntimeError, match="RESPONSE_TARGET_DAYS"):
+        load_config({"SECRET_KEY": "k"})
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://u:p@db/ideas", "postgresql+psycopg://u:p@db/ideas"),
+    ("postgresql://u:p@db/ideas", "postgresql+psycopg://u:p@db/ideas"),
+    ("postgresql+psycopg://u@db/ideas", "postgresql+psycopg://u@db/ideas"),
+    ("sqlite:////srv/ideas.sqlite", "sqlite:////srv/ideas.sqlite"),
+])
+def test_database_url_is_rewritten_for_psycopg_3(env, url, expected):
+    env.setenv("DATABASE_URL", url)
+    assert load_config({"SECRET_KEY": "k"})["SQLALCHEMY_DATABASE_URI"] == expected
+
+
+def test_overrides_win_over_the_environment(env):
+    env.setenv("COUNCIL_NAME", "From env")
+    assert load_config({"SECRET_KEY": "k", "COUNCIL_NAME": "Given"})["COUNCIL_NAME"] == "Given"
+
+
+def test_every_setting_is_documented(env):
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    internal = {"SQLALCHEMY_TRACK_MODIFICATIONS", "WTF_CSRF_TIME_LIMIT",
+                "RATELIMIT_HEADERS_ENABLED"}
+    missing = [k for k in SETTINGS if k not in internal and f"`{k}`" not in doc]
+    assert missing == []
+
+
+def test_the_locale_comes_from_languages(base_config, env):
+    app = create_app({**base_config, "LANGUAGES": "en,cy"})
+    from citizenideas import _select_locale
+
+    with app.test_request_context(headers={"Accept-Language": "cy,en;q=0.5"}):
+        assert _select_locale() == "cy"
+    app.config["LANGUAGES"] = "en"
+    with app.test_request_context(headers={"Accept-Language": "cy,en;q=0.5"}):
+        assert _select_locale() == "en"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert _select_locale() == "en"
+    with app.app_context():
+        assert _select_locale() == "en"  # commands and workers
