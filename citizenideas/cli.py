@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import sys
 
 import click
 from flask import Flask
@@ -21,6 +20,8 @@ def register_cli(app: Flask) -> None:
                   help="Password (or ADMIN_PASSWORD); asked for when not given.")
     def create_admin(email: str, name: str, password: str | None) -> None:
         """Make EMAIL an admin, creating the account if needed."""
+        from email_validator import EmailNotValidError, validate_email
+
         from .models import User, utcnow
         from .services.accounts import (
             find_user_by_email,
@@ -31,18 +32,28 @@ def register_cli(app: Flask) -> None:
 
         user = find_user_by_email(email)
         if user is None:
+            try:
+                email = validate_email(normalise_email(email),
+                                       check_deliverability=False).normalized.lower()
+            except EmailNotValidError as exc:
+                raise click.ClickException(f"That is not a valid email address: {exc}") from None
+            name = (name or "").strip()
+            if not name or len(name) > 80:
+                raise click.ClickException("--name must be 1 to 80 characters.")
             if password is None:
                 password = getpass.getpass("Password for the new admin: ")
             problems = password_problems(password, email)
             if problems:
-                click.echo(problems[0], err=True)
-                sys.exit(1)
-            user = User(email=normalise_email(email), display_name=name,
+                raise click.ClickException(problems[0])
+            user = User(email=email, display_name=name,
                         password_hash=hash_password(password), role="admin",
-                        email_verified_at=utcnow(), notify_pref="immediate")
+                        email_verified_at=utcnow(), notify_pref="immediate",
+                        created_at=utcnow())
             db.session.add(user)
             click.echo(f"Created admin {user.email}.")
         else:
+            if user.deleted_at is not None:
+                raise click.ClickException(f"{user.email} belongs to an erased account.")
             user.role = "admin"
             if user.email_verified_at is None:
                 user.email_verified_at = utcnow()
@@ -58,6 +69,21 @@ def register_cli(app: Flask) -> None:
         created = seed(only_if_empty=if_empty)
         db.session.commit()
         click.echo("Demo data loaded." if created else "Demo data already present: nothing added.")
+
+    @app.cli.command("import-assets")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--valid-only", is_flag=True,
+                  help="Import the valid rows even if some rows have problems.")
+    @click.option("--as", "actor_email", default=None,
+                  help="Staff account to record in the audit log (default: the first admin).")
+    def import_assets(file: str, valid_only: bool, actor_email: str | None) -> None:
+        """Import a land-and-buildings register CSV into the community asset register."""
+        from .services.assets import import_assets_file
+
+        code = import_assets_file(file, valid_only=valid_only, actor_email=actor_email,
+                                  echo=click.echo)
+        if code:
+            raise SystemExit(code)
 
     @app.cli.command("notify-send")
     @click.option("--limit", default=500, show_default=True)
