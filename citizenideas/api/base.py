@@ -162,6 +162,7 @@ def load_caller() -> None:
     Without a token, the session cookie may sign the caller in (the site's own pages calling
     the API); then every write must carry the CSRF token in an X-CSRFToken header.
     """
+    _forget_caller()
     _check_json_body()
     header = request.headers.get("Authorization", "")
     if header:
@@ -186,6 +187,13 @@ def load_caller() -> None:
         except (CSRFError, Exception) as exc:  # noqa: BLE001 - any failure is a refusal
             raise BadRequest("Cookie-authenticated writes need a valid X-CSRFToken header "
                              "(or use a Bearer token).") from exc
+
+
+@bp.teardown_request
+def _forget_caller(_error=None) -> None:
+    """Drop the per-request caller (an app context can outlive one request, as in tests)."""
+    for name in ("_login_user", "api_bad_token", "api_token_id"):
+        g.pop(name, None)
 
 
 def _check_json_body() -> None:
