@@ -124,3 +124,30 @@ def test_the_locale_comes_from_languages(base_config, env):
         assert _select_locale() == "en"
     with app.app_context():
         assert _select_locale() == "en"  # commands and workers
+
+
+def test_a_welsh_catalogue_built_from_the_template_is_served(app, base_config, env, tmp_path):
+    """The extracted catalogue is complete enough to translate the sign-in page."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    pot = Path(__file__).parent.parent / "citizenideas" / "translations" / "messages.pot"
+    with pot.open("rb") as f:
+        catalog = read_po(f, locale="cy")
+    assert catalog.get("Sign in") is not None
+    assert catalog.get("Your password must be at least %(n)d characters.") is not None
+    catalog.get("Sign in").string = "Mewngofnodi"
+    target = tmp_path / "cy" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as f:
+        write_mo(f, catalog)
+
+    app = create_app({**base_config, "LANGUAGES": "en,cy",
+                      "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
+    client = app.test_client()
+    welsh = client.get("/sign-in", headers={"Accept-Language": "cy"}).get_data(as_text=True)
+    english = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Mewngofnodi" in welsh
+    assert "Mewngofnodi" not in english

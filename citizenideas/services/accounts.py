@@ -62,14 +62,14 @@ def normalise_email(raw: str) -> str:
 def password_problems(password: str, email: str = "", display_name: str = "") -> list[str]:
     """What is wrong with a new password, as messages (empty if fine)."""
     if len(password) < MIN_PASSWORD:
-        return [f"Your password must be at least {MIN_PASSWORD} characters."]
+        return [gettext("Your password must be at least %(n)d characters.", n=MIN_PASSWORD)]
     if len(password) > MAX_PASSWORD:
-        return [f"Your password must be {MAX_PASSWORD} characters or fewer."]
+        return [gettext("Your password must be %(n)d characters or fewer.", n=MAX_PASSWORD)]
     lowered = password.lower()
     if lowered in common_passwords() or (email and lowered == email.lower()):
-        return ["That password is too common. Choose a password that is harder to guess."]
+        return [gettext("That password is too common. Choose a password that is harder to guess.")]
     if len(set(password)) < 4:
-        return ["That password is too easy to guess. Use a mix of different characters."]
+        return [gettext("That password is too easy to guess. Use a mix of different characters.")]
     return []
 
 
@@ -89,18 +89,20 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        errors["email"] = ["Enter an email address in the correct format, like name@example.com"]
+        errors["email"] = [gettext("Enter an email address in the correct format, like "
+                                   "name@example.com")]
     if len(email) > 254:
-        errors["email"] = ["Email address must be 254 characters or fewer."]
+        errors["email"] = [gettext("Email address must be 254 characters or fewer.")]
     if not display_name:
-        errors["display_name"] = ["Enter the name to show next to your ideas and comments."]
+        errors["display_name"] = [
+            gettext("Enter the name to show next to your ideas and comments.")]
     elif len(display_name) > 80:
-        errors["display_name"] = ["Display name must be 80 characters or fewer."]
+        errors["display_name"] = [gettext("Display name must be 80 characters or fewer.")]
     problems = password_problems(password or "", email, display_name)
     if problems:
         errors["password"] = problems
     if errors:
-        raise ValidationFailed("There is a problem with your details.", errors)
+        raise ValidationFailed(gettext("There is a problem with your details."), errors)
 
     existing = find_user_by_email(email)
     if existing is not None:
@@ -228,7 +230,7 @@ def reset_password(raw: str, new_password: str) -> User:
         raise ValidationFailed(message, {"token": [message]})
     problems = password_problems(new_password or "", token.user.email)
     if problems:
-        raise ValidationFailed("Choose a stronger password.", {"password": problems})
+        raise ValidationFailed(gettext("Choose a stronger password."), {"password": problems})
     token = consume_token("reset_password", raw)
     user = token.user
     # Any other reset links still in the user's inbox stop working too.
@@ -248,12 +250,12 @@ def reset_password(raw: str, new_password: str) -> User:
 def change_password(user: User, current: str, new_password: str) -> None:
     errors: dict[str, list[str]] = {}
     if not check_password(user, current or ""):
-        errors["current_password"] = ["Your current password is not correct."]
+        errors["current_password"] = [gettext("Your current password is not correct.")]
     problems = password_problems(new_password or "", user.email)
     if problems:
         errors["new_password"] = problems
     if errors:
-        raise ValidationFailed("There is a problem.", errors)
+        raise ValidationFailed(gettext("There is a problem."), errors)
     user.password_hash = hash_password(new_password)
     db.session.flush()
 
@@ -265,15 +267,15 @@ def update_profile(user: User, display_name: str, ward_id: int | None,
     errors: dict[str, list[str]] = {}
     display_name = (display_name or "").strip()
     if not display_name:
-        errors["display_name"] = ["Enter a display name."]
+        errors["display_name"] = [gettext("Enter a display name.")]
     elif len(display_name) > 80:
-        errors["display_name"] = ["Display name must be 80 characters or fewer."]
+        errors["display_name"] = [gettext("Display name must be 80 characters or fewer.")]
     if notify_pref not in NOTIFY_PREFS:
-        errors["notify_pref"] = ["Choose how often you want to hear from us."]
+        errors["notify_pref"] = [gettext("Choose how often you want to hear from us.")]
     if ward_id is not None and db.session.get(Ward, ward_id) is None:
-        errors["ward_id"] = ["Choose a ward from the list."]
+        errors["ward_id"] = [gettext("Choose a ward from the list.")]
     if errors:
-        raise ValidationFailed("There is a problem.", errors)
+        raise ValidationFailed(gettext("There is a problem."), errors)
     user.display_name = display_name
     user.ward_id = ward_id
     user.notify_pref = notify_pref
