@@ -1,0 +1,75 @@
+"""The OpenAPI document is valid, and it and the URL map describe the same API."""
+
+from __future__ import annotations
+
+import re
+
+from openapi_spec_validator import validate
+
+
+def _document(client) -> dict:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_the_document_is_valid_openapi_3_1_with_bearer_security(client):
+    document = _document(client)
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer",
+        "description": "An API token from POST /api/v1/tokens or the account page."}
+
+
+def _rule_to_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def test_every_api_route_is_documented_and_every_documented_route_exists(app, client):
+    document = _document(client)
+    in_map = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                in_map.add((method.lower(), _rule_to_path(rule.rule)))
+    in_document = {(method, path) for path, operations in document["paths"].items()
+                   for method in operations}
+    assert in_map == in_document
+    assert len(in_map) >= 40
+
+
+def test_operations_say_who_may_call_them_and_problems_are_problem_json(client):
+    document = _document(client)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation["security"], (method, path)
+            for code, response in operation["responses"].items():
+                if code.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"]
+    post_ideas = document["paths"]["/api/v1/ideas"]["post"]
+    assert post_ideas["security"] == [{"bearerAuth": []}]
+    assert {"401", "403", "422", "429"} <= set(post_ideas["responses"])
+    assert document["paths"]["/api/v1/ideas"]["get"]["responses"]["200"]["headers"]["Link"]
+
+
+def test_request_schemas_come_from_the_validating_models(client):
+    schemas = _document(client)["components"]["schemas"]
+    idea_in = schemas["IdeaIn"]
+    assert set(idea_in["required"]) == {"title", "description", "category_id", "ward_id"}
+    assert idea_in["additionalProperties"] is False
+    assert schemas["IdeaListQuery"]["properties"]["per_page"]["maximum"] == 100
+    assert set(schemas["IdeaOut"]["required"]) >= {
+        "id", "title", "description", "status", "category", "ward", "author", "support_count",
+        "comment_count", "created_at", "updated_at", "timeline", "assets", "claims", "updates",
+        "outcome", "merged_into_id", "url"}
+
+
+def test_docs_page_works_without_fetching_anything_from_elsewhere(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js" in html
+    assert "POST /api/v1/ideas" in html  # the plain list for people without JavaScript
+    assert not re.search(r'src="https?://|<link[^>]+href="https?://', html)
+    assert client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
