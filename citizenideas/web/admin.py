@@ -1,7 +1,249 @@
-"""Pages for the admin area."""
+"""Administration (/admin, admins only): users, categories, wards, settings, response
+templates and the audit log. Organisations are at /admin/organisations (partners' pages)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors import AuthRequired, DomainError, NotAllowed, NotFound
+from ..extensions import db
+from ..models import ROLES, STATUSES, Category, ResponseTemplate, User, Ward
+from ..permissions import require
+from ..services import admin as admin_service
+from ..services.site import EDITABLE, site_settings
+from .forms import int_field, text_field
 
 bp = Blueprint("admin", __name__)
+PER_PAGE = 25
+
+
+@bp.before_request
+def _admin_gate():
+    """Every /admin page and action is for admins only."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    require(current_user, "administer")
+    return None
+
+
+def _get(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound(_("Not found."))
+    return obj
+
+
+def _run(action, success: str, back: str):
+    """Run a service call, commit, flash and go back; on a refusal flash the reason."""
+    try:
+        action()
+        db.session.commit()
+        flash(success, "success")
+    except (NotAllowed, AuthRequired, NotFound):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        messages = [m for ms in exc.errors.values() for m in ms] or [exc.detail]
+        flash(" ".join(messages), "error")
+    return redirect(back, code=303)
+
+
+@bp.get("/admin")
+def index():
+    return render_template("admin/index.html")
+
+
+# --- Users ------------------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+def users():
+    q = (request.args.get("q") or "").strip()[:200]
+    role = request.args.get("role", "")
+    page = max(1, int_field("page", request.args) or 1)
+    items, total = admin_service.search_users(current_user, q, role, page, PER_PAGE)
+    args = {k: v for k, v in {"q": q, "role": role}.items() if v}
+    return render_template("admin/users.html", users=items, total=total, page=page,
+                           per_page=PER_PAGE, q=q, role=role, roles=ROLES, query_args=args)
+
+
+def _back_to_users() -> str:
+    from .auth import safe_next
+
+    return safe_next(request.form.get("next"), url_for("admin.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+def user_role(user_id: int):
+    user = _get(User, user_id)
+    role = text_field("role")
+    return _run(lambda: admin_service.change_role(current_user, user, role),
+                _("%(name)s is now %(role)s.", name=user.display_name, role=role),
+                _back_to_users())
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+def user_deactivate(user_id: int):
+    user = _get(User, user_id)
+    return _run(lambda: admin_service.deactivate_user(current_user, user),
+                _("%(name)s can no longer sign in.", name=user.display_name), _back_to_users())
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+def user_reactivate(user_id: int):
+    user = _get(User, user_id)
+    return _run(lambda: admin_service.reactivate_user(current_user, user),
+                _("%(name)s can sign in again.", name=user.display_name), _back_to_users())
+
+
+# --- Categories and wards ---------------------------------------------------------------
+
+PLACES = {"categories": (Category,), "wards": (Ward,)}
+
+
+@bp.get("/admin/<any(categories, wards):kind>")
+def places(kind: str):
+    model = PLACES[kind][0]
+    items = list(db.session.scalars(select(model).order_by(model.retired_at.is_not(None),
+                                                           model.name)))
+    return render_template("admin/places.html", kind=kind, items=items)
+
+
+@bp.post("/admin/<any(categories, wards):kind>")
+def place_add(kind: str):
+    name = text_field("name")
+    if kind == "categories":
+        action = lambda: admin_service.add_category(current_user, name,  # noqa: E731
+                                                    text_field("description"))
+    else:
+        action = lambda: admin_service.add_ward(current_user, name,  # noqa: E731
+                                                text_field("ons_code"))
+    return _run(action, _("%(name)s added.", name=name), url_for("admin.places", kind=kind))
+
+
+@bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/rename")
+def place_rename(kind: str, item_id: int):
+    item = _get(PLACES[kind][0], item_id)
+    name = text_field("name")
+    rename = admin_service.rename_category if kind == "categories" else admin_service.rename_ward
+    return _run(lambda: rename(current_user, item, name), _("Renamed to %(name)s.", name=name),
+                url_for("admin.places", kind=kind))
+
+
+@bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/retire")
+def place_retire(kind: str, item_id: int):
+    item = _get(PLACES[kind][0], item_id)
+    retire = request.form.get("retire", "yes") == "yes"
+    func = admin_service.retire_category if kind == "categories" else admin_service.retire_ward
+    return _run(lambda: func(current_user, item, retire),
+                _("%(name)s retired.", name=item.name) if retire
+                else _("%(name)s is back in use.", name=item.name),
+                url_for("admin.places", kind=kind))
+
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+def settings():
+    values = {key: str(site_settings().get(key) or "") for key in EDITABLE}
+    errors: dict = {}
+    if request.method == "POST":
+        values = {key: text_field(key) for key in EDITABLE}
+        try:
+            admin_service.save_settings(current_user, values)
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("admin.settings"), code=303)
+        except DomainError as exc:
+            if isinstance(exc, NotAllowed | AuthRequired):
+                raise
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("admin/settings.html", values=values, errors=errors), (
+        422 if errors else 200)
+
+
+# --- Response templates -----------------------------------------------------------------
+
+
+@bp.get("/admin/templates")
+def templates():
+    return render_template("admin/templates.html", templates=admin_service.response_templates())
+
+
+@bp.route("/admin/templates/new", methods=["GET", "POST"])
+@bp.route("/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
+def template_form(template_id: int | None = None):
+    template = _get(ResponseTemplate, template_id) if template_id else None
+    values = ({"status": template.status, "title": template.title, "body": template.body}
+              if template else {"status": "declined"})
+    errors: dict = {}
+    if request.method == "POST":
+        values = {"status": text_field("status"), "title": text_field("title"),
+                  "body": text_field("body")}
+        try:
+            if template is None:
+                admin_service.create_response_template(current_user, **values)
+            else:
+                admin_service.update_response_template(current_user, template, **values)
+            db.session.commit()
+            flash(_("Template saved."), "success")
+            return redirect(url_for("admin.templates"), code=303)
+        except DomainError as exc:
+            if isinstance(exc, NotAllowed | AuthRequired):
+                raise
+            db.session.rollback()
+            errors = exc.errors
+    return render_template("admin/template_form.html", template=template, values=values,
+                           errors=errors, statuses=STATUSES), (422 if errors else 200)
+
+
+@bp.post("/admin/templates/<int:template_id>/delete")
+def template_delete(template_id: int):
+    template = _get(ResponseTemplate, template_id)
+    title = template.title
+    return _run(lambda: admin_service.delete_response_template(current_user, template),
+                _("Template %(title)s deleted.", title=title), url_for("admin.templates"))
+
+
+# --- Audit log --------------------------------------------------------------------------
+
+
+def _audit_filters() -> admin_service.AuditFilters:
+    return admin_service.AuditFilters(actor=(request.args.get("actor") or "").strip()[:254],
+                                      action=(request.args.get("action") or "").strip()[:60],
+                                      target_type=(request.args.get("target_type") or "")
+                                      .strip()[:40])
+
+
+@bp.get("/admin/audit")
+def audit():
+    filters = _audit_filters()
+    page = max(1, int_field("page", request.args) or 1)
+    entries, total = admin_service.search_audit_log(current_user, filters, page, 50)
+    actions, targets = admin_service.audit_choices()
+    args = {k: v for k, v in vars(filters).items() if v}
+    return render_template("admin/audit.html", entries=entries, total=total, page=page,
+                           per_page=50, filters=filters, actions=actions, targets=targets,
+                           query_args=args)
+
+
+@bp.get("/admin/audit.csv")
+def audit_csv():
+    rows = admin_service.export_audit_csv(current_user, _audit_filters())
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

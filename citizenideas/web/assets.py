@@ -1,7 +1,161 @@
-"""Pages for the assets area."""
+"""The community asset register: public list and pages; moderators create, edit, retire and
+import from a CSV land-and-buildings register."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
+from ..services import assets as register
+from .council import staff_only
+from .forms import int_field, text_field
 
 bp = Blueprint("assets", __name__)
+PER_PAGE = 20
+MAX_UPLOAD = 10 * 1024 * 1024
+FORM_FIELDS = ("name", "kind", "address", "postcode", "uprn", "ward_id", "lat", "lon", "tenure",
+               "operator_organisation_id", "community_status", "description")
+KIND_LABELS = {"library": _l("Library"), "park": _l("Park"), "pool": _l("Swimming pool"),
+               "community_centre": _l("Community centre"), "hall": _l("Hall"),
+               "allotment": _l("Allotment"), "sports": _l("Sports ground"), "other": _l("Other")}
+STATUS_LABELS = {"council_run": _l("Run by the council"),
+                 "community_run": _l("Run by the community"),
+                 "transfer_proposed": _l("Transfer to the community proposed"),
+                 "transferred": _l("Transferred to the community"),
+                 "acv_listed": _l("Listed as an asset of community value")}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"asset_kind_label": lambda k: str(KIND_LABELS.get(k, k)),
+            "asset_status_label": lambda s: str(STATUS_LABELS.get(s, s))}
+
+
+def _choices() -> dict:
+    return {
+        "kinds": [(k, str(KIND_LABELS[k])) for k in ASSET_KINDS],
+        "statuses": [(s, str(STATUS_LABELS[s])) for s in COMMUNITY_STATUSES],
+        "wards": list(db.session.scalars(select(Ward).order_by(Ward.name))),
+    }
+
+
+@bp.get("/assets")
+def index():
+    """Public list of community places, filtered by kind, ward and community status."""
+    kind = request.args.get("kind") if request.args.get("kind") in ASSET_KINDS else None
+    status = (request.args.get("community_status")
+              if request.args.get("community_status") in COMMUNITY_STATUSES else None)
+    ward_id = int_field("ward_id", request.args)
+    page = max(1, int_field("page", request.args) or 1)
+    items, total = register.search_assets(kind=kind, ward_id=ward_id, community_status=status,
+                                          page=page, per_page=PER_PAGE)
+    filters = {"kind": kind or "", "ward_id": ward_id or "", "community_status": status or ""}
+    return render_template("assets/index.html", assets=items, total=total, page=page,
+                           per_page=PER_PAGE, filters=filters,
+                           query_args={k: v for k, v in filters.items() if v}, **_choices())
+
+
+@bp.get("/assets/<int:asset_id>")
+def show(asset_id: int):
+    """A place, the ideas linked to it and outcomes delivered there."""
+    asset = register.get_asset(current_user, asset_id)
+    return render_template("assets/show.html", asset=asset, ideas=register.asset_ideas(asset),
+                           outcomes=register.asset_outcomes(asset))
+
+
+def _form_values() -> dict:
+    return {key: text_field(key) for key in FORM_FIELDS}
+
+
+def _form(template_values: dict, errors: dict, asset=None, status: int = 200):
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return render_template("assets/form.html", values=template_values, errors=errors,
+                           asset=asset, organisations=organisations, **_choices()), status
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    values: dict = {"community_status": "council_run"}
+    if request.method == "POST":
+        values = _form_values()
+        try:
+            asset = register.create_asset(current_user, **values)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _form(values, exc.errors, None, 422)
+        flash(_("%(name)s added to the register.", name=asset.name), "success")
+        return redirect(url_for("assets.show", asset_id=asset.id), code=303)
+    return _form(values, {})
+
+
+@bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(asset_id: int):
+    asset = register.get_asset(current_user, asset_id)
+    values = {key: ("" if getattr(asset, key) is None else getattr(asset, key))
+              for key in FORM_FIELDS}
+    if request.method == "POST":
+        values = _form_values()
+        try:
+            register.update_asset(current_user, asset, **values)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _form(values, exc.errors, asset, 422)
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("assets.show", asset_id=asset.id), code=303)
+    return _form(values, {}, asset)
+
+
+@bp.post("/assets/<int:asset_id>/retire")
+@staff_only
+def retire(asset_id: int):
+    asset = register.get_asset(current_user, asset_id)
+    register.retire_asset(current_user, asset)
+    db.session.commit()
+    flash(_("%(name)s is retired: it no longer shows on the public list.", name=asset.name),
+          "success")
+    return redirect(url_for("assets.show", asset_id=asset.id), code=303)
+
+
+@bp.route("/council/assets/import", methods=["GET", "POST"])
+@staff_only
+def import_csv():
+    """Upload a register, see the report (a dry run), then import: all rows or the valid ones."""
+    if request.method == "GET":
+        return render_template("assets/import.html", report=None, csv_text="", errors={})
+    step = request.form.get("step", "preview")
+    csv_text = request.form.get("csv_text", "")
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            return render_template("assets/import.html", report=None, csv_text="", errors={
+                "file": [_("The file must be smaller than 10 MB.")]}), 422
+        csv_text = raw.decode("utf-8-sig", errors="replace")
+    if not csv_text.strip():
+        return render_template("assets/import.html", report=None, csv_text="", errors={
+            "file": [_("Choose a CSV file to upload.")]}), 422
+    valid_only = request.form.get("valid_only") == "yes"
+    dry_run = step != "import"
+    report = register.import_assets_csv(current_user, csv_text, import_valid_only=valid_only or
+                                        dry_run, dry_run=dry_run)
+    if report.imported:
+        db.session.commit()
+        flash(_("Import finished: %(created)s created, %(updated)s updated, %(unchanged)s "
+                "unchanged.", created=report.created, updated=report.updated,
+                unchanged=report.unchanged), "success")
+    else:
+        db.session.rollback()
+    status = 422 if report.problem or (report.errors and not dry_run and not report.imported) \
+        else 200
+    return render_template("assets/import.html", report=report, csv_text=csv_text,
+                           errors={}, dry_run=dry_run), status

@@ -1,7 +1,388 @@
-"""Pages for the council area."""
+"""The council's triage dashboard (/council) and the per-idea triage page with its actions.
+
+Every action is a plain form (303 + flash without JavaScript) and an HTMX swap of its own
+panel. Moderators and admins only: everyone else gets 403, anonymous people the sign-in page.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..errors import AuthRequired, DomainError, NotAllowed, NotFound
+from ..extensions import db
+from ..models import (
+    STATUSES,
+    Category,
+    Comment,
+    CommunityAsset,
+    Flag,
+    Idea,
+    ResponseTemplate,
+    StatusChange,
+    User,
+    Ward,
+    utcnow,
+)
+from ..permissions import require
+from ..services import moderation
+from ..services.admin import response_templates
+from ..services.assets import active_assets
+from ..services.lifecycle import allowed_targets, change_status, message_required
+from .auth import safe_next
+from .forms import int_field, text_field
 
 bp = Blueprint("council", __name__)
+PER_PAGE = 25
+
+
+def staff_only(view):
+    """Moderators and admins; anonymous people are sent to sign in, others get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        require(current_user, "moderate")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.before_request
+def _staff_gate():
+    """Every /council page and action is for staff, whatever the route."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    require(current_user, "moderate")
+    return None
+
+
+def is_fragment() -> bool:
+    """An HTMX request for a fragment (not a boosted page load)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False)
+
+
+# --- Dashboard --------------------------------------------------------------------------
+
+
+def _filters_from(args) -> moderation.TriageFilters:
+    status = args.get("status", "open")
+    if status not in (*STATUSES, "open", "all"):
+        status = "open"
+    sort = args.get("sort", "oldest")
+    return moderation.TriageFilters(
+        status=status, category_id=int_field("category_id", args),
+        ward_id=int_field("ward_id", args), assignee=(args.get("assignee") or "").strip(),
+        age=args.get("age", "") if args.get("age", "") in moderation.AGE_FILTERS else "",
+        q=(args.get("q") or "").strip()[:200],
+        sort=sort if sort in moderation.SORTS else "oldest")
+
+
+def _dashboard(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    filters = _filters_from(request.args)
+    page = max(1, int_field("page", request.args) or 1)
+    ideas, total = moderation.triage_list(current_user, filters, page, PER_PAGE)
+    counts = moderation.queue_counts(current_user)
+    categories = list(db.session.scalars(select(Category).order_by(Category.name)))
+    wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
+    now = utcnow()
+    rows = [{"idea": i, "days": moderation.days_waiting(i, now),
+             "overdue": moderation.is_overdue(i, now)} for i in ideas]
+    return render_template(
+        "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+        filters=filters, counts=counts, categories=categories, wards=wards,
+        staff=moderation.staff_users(), statuses=STATUSES, errors=errors or {},
+        values=values or {}, query_args={k: v for k, v in request.args.items() if k != "page"},
+    ), status
+
+
+@bp.get("/council")
+def dashboard():
+    """Queues with counts, and the filtered list of ideas waiting for the council."""
+    return _dashboard()
+
+
+@bp.post("/council/bulk-status")
+def bulk_status():
+    """One status change with one message on every selected idea: all of them or none."""
+    ids = [int(v) for v in request.form.getlist("idea_ids") if v.isdigit()]
+    values = {"idea_ids": ids, "bulk_status": text_field("bulk_status"),
+              "bulk_message": text_field("bulk_message")}
+    ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids)))) if ids else []
+    try:
+        changes = moderation.bulk_change_status(current_user, ideas, values["bulk_status"],
+                                                values["bulk_message"])
+        db.session.commit()
+    except (NotAllowed, AuthRequired):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        errors = {{"status": "bulk_status", "message": "bulk_message"}.get(k, k): v
+                  for k, v in exc.errors.items()} or {"bulk_status": [exc.detail]}
+        return _dashboard(errors, values, exc.status)
+    flash(_("%(n)s ideas changed.", n=len(changes)), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("council.dashboard")), code=303)
+
+
+@bp.get("/council/flags")
+def flags():
+    """Open reports from residents, oldest first."""
+    page = max(1, int_field("page", request.args) or 1)
+    items, total = moderation.open_flags(current_user, page=page)
+    return render_template("council/flags.html", flags=items, total=total, page=page,
+                           comments=moderation.flag_targets(items))
+
+
+# --- Triage page ------------------------------------------------------------------------
+
+PANELS = ("status", "assign", "reply", "notes", "merge", "visibility", "comments", "assets")
+
+
+def _load_idea(idea_id: int) -> Idea:
+    idea = db.session.scalar(
+        select(Idea).where(Idea.id == idea_id)
+        .options(joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.author),
+                 joinedload(Idea.assignee), joinedload(Idea.merged_into),
+                 selectinload(Idea.assets)))
+    if idea is None:
+        raise NotFound(_("There is no such idea."))
+    return idea
+
+
+def _context(idea: Idea) -> dict:
+    """Everything the triage page's panels show."""
+    targets = allowed_targets(idea)
+    flags, _total = moderation.open_flags(current_user, idea)
+    linked = {a.id for a in idea.assets}
+    return {
+        "idea": idea,
+        "targets": targets,
+        "message_required": {t: message_required(idea.status, t) for t in targets},
+        "templates": [t for t in response_templates() if t.status in targets],
+        "staff": moderation.staff_users(),
+        "notes": moderation.internal_notes(current_user, idea),
+        "comments": list(db.session.scalars(
+            select(Comment).where(Comment.idea_id == idea.id)
+            .order_by(Comment.created_at, Comment.id).options(joinedload(Comment.author)))),
+        "flags": flags,
+        "timeline": list(db.session.scalars(
+            select(StatusChange).where(StatusChange.idea_id == idea.id)
+            .order_by(StatusChange.created_at, StatusChange.id)
+            .options(joinedload(StatusChange.actor), joinedload(StatusChange.related_idea)))),
+        "assets": [a for a in active_assets() if a.id not in linked],
+        "days": moderation.days_waiting(idea),
+        "overdue": moderation.is_overdue(idea),
+    }
+
+
+def _page(idea: Idea, panel: str | None = None, state: dict | None = None, status: int = 200):
+    states = {panel: state} if panel else {}
+    return render_template("council/idea.html", ctx=_context(idea), states=states), status
+
+
+def _panel(idea: Idea, panel: str, state: dict, status: int = 200):
+    return render_template("council/_panel.html", name=panel, ctx=_context(idea),
+                           state=state), status
+
+
+@bp.get("/council/ideas/<int:idea_id>")
+def idea(idea_id: int):
+    """The triage page: every action on one idea."""
+    return _page(_load_idea(idea_id))
+
+
+def _act(idea_id: int, panel: str, action, success: str, values: dict | None = None,
+         field_names: dict | None = None):
+    """Run ``action(idea)``, commit, and answer with the panel (HTMX) or a redirect."""
+    idea_obj = _load_idea(idea_id)
+    values = values or {}
+    try:
+        result = action(idea_obj)
+        db.session.commit()
+    except (NotAllowed, AuthRequired, NotFound):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        idea_obj = _load_idea(idea_id)
+        errors = {(field_names or {}).get(k, k): v for k, v in exc.errors.items()}
+        state = {"errors": errors, "detail": exc.detail, "values": values}
+        if is_fragment():
+            # htmx swaps 422 responses, not 409: the refusal is shown in the panel either way.
+            return _panel(idea_obj, panel, state, 422)
+        return _page(idea_obj, panel, state, exc.status)
+    message = success(result) if callable(success) else success
+    if is_fragment():
+        return _panel(_load_idea(idea_id), panel, {"announce": message})
+    flash(message, "success")
+    return redirect(url_for("council.idea", idea_id=idea_id, _anchor=f"panel-{panel}"), code=303)
+
+
+@bp.post("/council/ideas/<int:idea_id>/status")
+def change_idea_status(idea_id: int):
+    """Change status with a public message; or, with action=use_template, fill the message."""
+    values = {"status": text_field("status"), "message": text_field("message"),
+              "template_id": text_field("template_id")}
+    if request.form.get("action") == "use_template":
+        idea_obj = _load_idea(idea_id)
+        template = (db.session.get(ResponseTemplate, int(values["template_id"]))
+                    if values["template_id"].isdigit() else None)
+        state: dict = {"values": values}
+        if template is None:
+            state["errors"] = {"template_id": [_("Choose a response template.")]}
+        else:
+            values["message"] = template.body
+            if template.status in allowed_targets(idea_obj):
+                values["status"] = template.status
+            state["announce"] = _("Message filled in from \u201c%(title)s\u201d. "
+                                  "Check it before you change the status.", title=template.title)
+        if is_fragment():
+            return _panel(idea_obj, "status", state, 422 if "errors" in state else 200)
+        return _page(idea_obj, "status", state, 422 if "errors" in state else 200)
+    return _act(idea_id, "status",
+                lambda i: change_status(current_user, i, values["status"], values["message"]),
+                lambda c: _("Status changed to %(status)s.",
+                            status=_status_text(c.to_status)), values)
+
+
+def _status_text(status: str) -> str:
+    from ..services.lifecycle import STATUS_LABELS
+
+    return str(STATUS_LABELS.get(status, status)).lower()
+
+
+@bp.post("/council/ideas/<int:idea_id>/assign")
+def assign(idea_id: int):
+    assignee_id = int_field("assignee_id")
+
+    def action(i):
+        assignee = db.session.get(User, assignee_id) if assignee_id else None
+        if assignee_id and assignee is None:
+            from ..errors import ValidationFailed
+
+            raise ValidationFailed(_("Choose a moderator."),
+                                   {"assignee_id": [_("Choose a moderator from the list.")]})
+        return moderation.assign_idea(current_user, i, assignee)
+
+    return _act(idea_id, "assign", action,
+                lambda i: _("Assigned to %(name)s.", name=i.assignee.display_name)
+                if i.assignee else _("Nobody is assigned now."), {"assignee_id": assignee_id})
+
+
+@bp.post("/council/ideas/<int:idea_id>/notes")
+def add_note(idea_id: int):
+    body = text_field("note")
+    return _act(idea_id, "notes", lambda i: moderation.add_internal_note(current_user, i, body),
+                _("Internal note added."), {"note": body}, {"body": "note"})
+
+
+@bp.post("/council/ideas/<int:idea_id>/reply")
+def reply(idea_id: int):
+    body = text_field("reply")
+    return _act(idea_id, "reply", lambda i: moderation.post_official_reply(current_user, i, body),
+                _("Official reply published."), {"reply": body}, {"body": "reply"})
+
+
+@bp.post("/council/ideas/<int:idea_id>/merge")
+def merge(idea_id: int):
+    into_ref, message = text_field("into"), text_field("merge_message")
+    return _act(idea_id, "merge",
+                lambda i: moderation.merge_idea(current_user, i, moderation.find_idea(into_ref),
+                                                message),
+                lambda c: _("Merged into %(ref)s.", ref=c.related_idea.reference
+                            or f"#{c.related_idea_id}"),
+                {"into": into_ref, "merge_message": message}, {"message": "merge_message"})
+
+
+@bp.post("/council/ideas/<int:idea_id>/hide")
+def hide(idea_id: int):
+    reason = text_field("hide_reason")
+    return _act(idea_id, "visibility", lambda i: moderation.hide_idea(current_user, i, reason),
+                _("The idea is hidden from the public."), {"hide_reason": reason},
+                {"reason": "hide_reason"})
+
+
+@bp.post("/council/ideas/<int:idea_id>/unhide")
+def unhide(idea_id: int):
+    return _act(idea_id, "visibility", lambda i: moderation.unhide_idea(current_user, i),
+                _("The idea is visible again."))
+
+
+def _comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_("There is no such comment."))
+    return comment
+
+
+@bp.post("/council/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    comment = _comment(comment_id)
+    reason = text_field("reason")
+    return _act(comment.idea_id, "comments",
+                lambda i: moderation.hide_comment(current_user, comment, reason),
+                _("The comment is hidden."), {"comment_id": comment_id, "reason": reason},
+                {"reason": f"comment-{comment_id}-reason"})
+
+
+@bp.post("/council/comments/<int:comment_id>/unhide")
+def unhide_comment(comment_id: int):
+    comment = _comment(comment_id)
+    return _act(comment.idea_id, "comments",
+                lambda i: moderation.unhide_comment(current_user, comment),
+                _("The comment is visible again."))
+
+
+@bp.post("/council/flags/<int:flag_id>/resolve")
+def resolve_flag(flag_id: int):
+    flag = db.session.get(Flag, flag_id)
+    if flag is None:
+        raise NotFound(_("There is no such report."))
+    resolution, note = text_field("resolution"), text_field("note")
+    if request.form.get("next") == "flags":
+        try:
+            moderation.resolve_flag(current_user, flag, resolution, note)
+            db.session.commit()
+            flash(_("Report resolved."), "success")
+        except (NotAllowed, AuthRequired):
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
+        return redirect(url_for("council.flags"), code=303)
+    return _act(flag.idea_id, "comments",
+                lambda i: moderation.resolve_flag(current_user, flag, resolution, note),
+                _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
+                {"flag_id": flag_id, "resolution": resolution, "note": note},
+                {"resolution": f"flag-{flag_id}-resolution"})
+
+
+@bp.post("/council/ideas/<int:idea_id>/assets")
+def link_asset(idea_id: int):
+    asset_id = int_field("asset_id")
+    asset = db.session.get(CommunityAsset, asset_id) if asset_id else None
+    return _act(idea_id, "assets", lambda i: moderation.link_asset(current_user, i, asset),
+                _("Place linked."), {"asset_id": asset_id})
+
+
+@bp.post("/council/ideas/<int:idea_id>/assets/<int:asset_id>/unlink")
+def unlink_asset(idea_id: int, asset_id: int):
+    return _act(idea_id, "assets",
+                lambda i: moderation.unlink_asset(current_user, i,
+                                                  db.session.get(CommunityAsset, asset_id)),
+                _("Place unlinked."))
+
