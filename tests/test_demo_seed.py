@@ -1,0 +1,292 @@
+"""``flask seed-demo``: the Demo Borough council is complete, consistent and loaded once."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+from citizenideas.demo import seed
+from citizenideas.extensions import db
+from citizenideas.models import (
+    ASSET_KINDS,
+    COMMUNITY_STATUSES,
+    STATUSES,
+    Category,
+    Claim,
+    Comment,
+    CommunityAsset,
+    Flag,
+    Follow,
+    Idea,
+    Membership,
+    Notification,
+    Organisation,
+    OutcomeReport,
+    Pledge,
+    ProgressUpdate,
+    ResponseTemplate,
+    StatusChange,
+    Support,
+    User,
+    Ward,
+)
+from citizenideas.services.lifecycle import MESSAGE_REQUIRED, TRANSITIONS
+from tests.conftest import csrf_token
+
+DEMO_PASSWORD = "demo-pass-1234"
+DEMO_ACCOUNTS = ["resident@example.org", "resident2@example.org", "resident3@example.org",
+                 "moderator@example.org", "admin@example.org", "partner@example.org"]
+COUNTED = [Ward, Category, CommunityAsset, Organisation, Membership, User, Idea, Support,
+           Follow, Comment, Pledge, Flag, StatusChange, Claim, ProgressUpdate, OutcomeReport,
+           Notification, ResponseTemplate]
+
+
+@pytest.fixture
+def seeded(app):
+    assert seed() is True
+    db.session.commit()
+    return app
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: count(model) for model in COUNTED}
+
+
+def timelines() -> dict[int, list[StatusChange]]:
+    rows = db.session.scalars(select(StatusChange).order_by(StatusChange.created_at,
+                                                            StatusChange.id))
+    by_idea = defaultdict(list)
+    for row in rows:
+        by_idea[row.idea_id].append(row)
+    return by_idea
+
+
+def test_demo_borough_has_its_places_partners_and_ideas(seeded):
+    assert count(Ward) == 8
+    assert all(re.fullmatch(r"E05\d{6}", w.ons_code) for w in db.session.scalars(select(Ward)))
+    assert count(Category) == 8
+    assert count(CommunityAsset) == 12
+    organisations = db.session.scalars(select(Organisation)).all()
+    assert len(organisations) == 3 and all(o.is_verified for o in organisations)
+    assert count(Idea) == 60
+    statuses = Counter(db.session.scalars(select(Idea.status)))
+    assert set(statuses) == set(STATUSES)
+
+
+def test_assets_cover_every_community_status_with_register_details(seeded):
+    assets = db.session.scalars(select(CommunityAsset)).all()
+    assert {a.community_status for a in assets} == set(COMMUNITY_STATUSES)
+    assert len({a.kind for a in assets}) >= 6 and {a.kind for a in assets} <= set(ASSET_KINDS)
+    assert len({a.ward_id for a in assets}) >= 6
+    for asset in assets:
+        assert re.fullmatch(r"\d{12}", asset.uprn)
+        assert asset.postcode and asset.address and asset.description
+        assert asset.tenure in ("freehold", "leasehold")
+        assert abs(asset.lat - 52.62) < 0.1 and abs(asset.lon + 1.69) < 0.1
+    assert any(a.operator_organisation_id for a in assets)
+
+
+@pytest.mark.parametrize("email", DEMO_ACCOUNTS)
+def test_each_demo_account_signs_in_with_the_demo_password(seeded, client, email):
+    response = client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD,
+                                             "csrf_token": csrf_token(client)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+
+
+def test_demo_accounts_have_their_roles_and_are_verified(seeded):
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    assert users["moderator@example.org"].role == "moderator"
+    assert users["admin@example.org"].role == "admin"
+    for email in ("resident@example.org", "resident2@example.org", "resident3@example.org",
+                  "partner@example.org"):
+        assert users[email].role == "resident" and users[email].ward_id is not None
+    assert all(u.is_verified for u in users.values())
+    assert len(users) >= 30
+
+
+def test_partner_manages_a_verified_organisation(seeded):
+    partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
+    managed = [m.organisation for m in partner.memberships if m.role == "manager"]
+    assert managed and managed[0].is_verified
+    assert partner.verified_organisations() == managed
+
+
+def test_counts_on_ideas_equal_their_supports_and_comments(seeded):
+    supports = dict(db.session.execute(
+        select(Support.idea_id, func.count()).group_by(Support.idea_id)).all())
+    comments = dict(db.session.execute(
+        select(Comment.idea_id, func.count()).group_by(Comment.idea_id)).all())
+    for idea in db.session.scalars(select(Idea)):
+        assert idea.support_count == supports.get(idea.id, 0), idea.reference
+        assert idea.comment_count == comments.get(idea.id, 0), idea.reference
+    assert count(Support) > 300
+
+
+def test_every_timeline_follows_the_lifecycle_to_the_current_status(seeded):
+    ideas = {i.id: i for i in db.session.scalars(select(Idea))}
+    for idea_id, timeline in timelines().items():
+        idea = ideas[idea_id]
+        assert timeline[0].to_status == "submitted" and timeline[0].from_status is None
+        assert timeline[0].actor_id == idea.author_id
+        assert timeline[-1].to_status == idea.status, idea.reference
+        changes = [row for row in timeline if row.event == "status"]
+        for before, after in zip(changes, changes[1:], strict=False):
+            assert after.from_status == before.to_status
+            assert after.to_status in TRANSITIONS[before.to_status], idea.reference
+            if after.to_status in MESSAGE_REQUIRED or before.to_status == "declined":
+                assert after.message, idea.reference
+            expected_actor = idea.author_id if after.to_status == "withdrawn" else None
+            if expected_actor:
+                assert after.actor_id == expected_actor
+        assert all(row.created_at >= idea.created_at for row in timeline)
+    assert set(timelines()) == set(ideas)
+
+
+def test_response_decision_and_delivery_times_agree_with_the_timeline(seeded):
+    staff = set(db.session.scalars(select(User.id).where(User.role != "resident")))
+    by_idea = timelines()
+    late = on_time = 0
+    for idea in db.session.scalars(select(Idea)):
+        timeline = [row for row in by_idea[idea.id] if row.event == "status"]
+        responses = [row.created_at for row in timeline if row.actor_id in staff]
+        assert idea.first_response_at == (responses[0] if responses else None), idea.reference
+        decisions = [row.created_at for row in timeline
+                     if row.to_status in ("accepted", "declined", "duplicate")]
+        assert idea.decided_at == (decisions[0] if decisions else None), idea.reference
+        if idea.status in ("delivered", "not_delivered"):
+            assert idea.delivered_at == timeline[-1].created_at
+        else:
+            assert idea.delivered_at is None
+        if idea.first_response_at:
+            days = (idea.first_response_at - idea.created_at).days
+            late, on_time = late + (days > 20), on_time + (days <= 20)
+    assert late >= 3 and on_time >= 20
+
+
+def test_some_submitted_ideas_are_overdue_without_a_response(seeded):
+    from citizenideas.models import utcnow
+
+    waiting = db.session.scalars(select(Idea).where(Idea.status == "submitted")).all()
+    overdue = [i for i in waiting if (utcnow() - i.created_at).days > 20]
+    assert 1 <= len(overdue) < len(waiting)
+    assert all(i.first_response_at is None for i in waiting)
+
+
+def test_duplicates_point_at_the_idea_they_were_merged_into(seeded):
+    duplicates = db.session.scalars(select(Idea).where(Idea.status == "duplicate")).all()
+    assert duplicates
+    for idea in duplicates:
+        assert idea.merged_into is not None and idea.merged_into.status != "duplicate"
+        assert idea.merged_into.reference in idea.timeline[-1].message
+        assert idea.timeline[-1].related_idea_id == idea.merged_into_id
+        assert idea.merged_into.created_at < idea.created_at
+
+
+def test_every_delivered_idea_ends_with_a_published_outcome(seeded):
+    finished = db.session.scalars(select(Idea).where(
+        Idea.status.in_(("delivered", "not_delivered")))).all()
+    assert len(finished) >= 10
+    for idea in finished:
+        report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+        assert report is not None and report.state == "published", idea.reference
+        last = idea.timeline[-1]
+        assert last.event == "status" and last.to_status == idea.status
+        assert report.published_at == last.created_at == idea.delivered_at
+        assert report.summary and report.story and report.published_by_id is not None
+        assert (report.result == "not_delivered") == (idea.status == "not_delivered")
+
+
+def test_outcomes_wait_for_publication_on_ideas_still_in_delivery(seeded):
+    waiting = db.session.execute(
+        select(OutcomeReport.state, Idea.status).join(Idea, OutcomeReport.idea_id == Idea.id)
+        .where(OutcomeReport.state != "published")).all()
+    assert sorted(waiting) == [("draft", "in_delivery"), ("submitted", "in_delivery")]
+
+
+def test_claims_are_approved_for_deliveries_with_one_waiting_and_one_rejected(seeded):
+    partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
+    partner_orgs = {m.organisation_id for m in partner.memberships}
+    claims = db.session.scalars(select(Claim)).all()
+    pending = [c for c in claims if c.status == "pending"]
+    assert len(pending) == 1 and pending[0].idea.status == "accepted"
+    assert pending[0].organisation_id in partner_orgs
+    rejected = [c for c in claims if c.status == "rejected"]
+    assert len(rejected) == 1 and rejected[0].decision_message
+    approved = [c for c in claims if c.status == "approved"]
+    assert approved
+    for claim in approved:
+        assert claim.idea.status in ("in_delivery", "delivered", "not_delivered")
+        assert claim.decided_by.role == "moderator" and claim.plan
+        assert any(row.event == "claim_approved" for row in claim.idea.timeline)
+
+
+def test_engagement_looks_lived_in(seeded):
+    assert count(Follow) > 60 and count(Pledge) > 20 and count(ProgressUpdate) > 10
+    assert {k for k in db.session.scalars(select(Pledge.kind))} >= {"time", "skills", "space",
+                                                                   "equipment"}
+    assert db.session.scalar(select(func.count()).select_from(Comment)
+                             .where(Comment.official.is_(True))) > 5
+    flags = db.session.scalars(select(Flag)).all()
+    assert len(flags) >= 2 and all(f.resolved_at is None and f.target_type == "comment"
+                                   for f in flags)
+    assert count(ResponseTemplate) >= 4
+    assert {t for t in db.session.scalars(select(ResponseTemplate.status))} >= {
+        "accepted", "declined", "duplicate", "under_review"}
+
+
+def test_resident_has_ideas_in_several_statuses_and_unread_news_already_emailed(seeded):
+    resident = db.session.scalar(select(User).where(User.email == "resident@example.org"))
+    statuses = set(db.session.scalars(select(Idea.status).where(Idea.author_id == resident.id)))
+    assert len(statuses) >= 4
+    notes = db.session.scalars(select(Notification).where(
+        Notification.user_id == resident.id)).all()
+    assert sum(n.read_at is None for n in notes) >= 3
+    assert all(n.email_state == "sent" for n in notes)
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.email_state == "pending")) == 0
+
+
+def test_references_are_unique_and_dated(seeded):
+    references = list(db.session.scalars(select(Idea.reference)))
+    assert len(set(references)) == 60
+    assert all(re.fullmatch(r"DB-20\d\d-\d{4}", r) for r in references)
+
+
+def test_seeding_twice_adds_nothing(seeded):
+    before = counts()
+    assert seed() is False
+    db.session.commit()
+    assert counts() == before
+
+
+def test_seed_demo_if_empty_does_nothing_when_anyone_has_an_account(app, make):
+    make.user(email="someone@example.org")
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "nothing added" in result.output
+    assert count(Idea) == 0 and count(Ward) == 0 and count(User) == 1
+
+
+def test_seed_demo_loads_an_empty_database_from_the_command_line(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded." in result.output
+    db.session.expire_all()
+    assert count(Idea) == 60
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "nothing added" in again.output and count(Idea) == 60
+
+
+@pytest.mark.parametrize("path", ["/", "/ideas"])
+def test_public_pages_render_with_the_demo_data(seeded, client, path):
+    response = client.get(path)
+    if response.status_code == 404:
+        pytest.skip(f"{path} is not built yet")
+    assert response.status_code == 200
