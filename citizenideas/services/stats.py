@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, null, select
+from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
@@ -143,15 +143,12 @@ def _public_ideas(ward_id: int | None, category_id: int | None) -> list[ColumnEl
     return conditions
 
 
-def _response_durations(conditions, dimension=None) -> list[tuple[Any, float]]:
-    """(group, days) for every answered idea matching ``conditions``: one query."""
-    group = dimension if dimension is not None else null()
+def _response_durations(conditions) -> list[float]:
+    """Days to first response of every answered idea matching ``conditions``: one query."""
     rows = db.session.execute(
-        select(group, Idea.created_at, Idea.first_response_at)
-        .where(*conditions, Idea.first_response_at.is_not(None))
-    )
-    return [(g, (answered - created).total_seconds() / SECONDS_PER_DAY)
-            for g, created, answered in rows]
+        select(Idea.created_at, Idea.first_response_at)
+        .where(*conditions, Idea.first_response_at.is_not(None)))
+    return [(answered - created).total_seconds() / SECONDS_PER_DAY for created, answered in rows]
 
 
 def _response_figures(durations: list[float], received: int, responded: int,
@@ -194,8 +191,8 @@ def headline_figures() -> dict:
     cutoff = utcnow() - timedelta(days=target)
     conditions = _public_ideas(None, None)
     received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
-    durations = [d for _, d in _response_durations(conditions)]
-    figures = _response_figures(durations, received, responded, overdue, target)
+    figures = _response_figures(_response_durations(conditions), received, responded,
+                                int(overdue), target)
     return {
         "ideas_received": received,
         "responded_share": figures["responded_share"],
@@ -212,18 +209,31 @@ _EMPTY_EXTRA = {"ideas_delivered": 0, "people_reached": 0, "volunteer_hours_pled
                 "volunteer_hours_delivered": 0, "outcomes_published": 0}
 
 
-def _breakdown(conditions, cutoff: datetime, target: int, idea_dim, delivered_dim,
-               outcome_dim, pledge_dim, extra_where=()) -> dict[Any, dict]:
-    """Every figure grouped by one dimension; ``*_dim`` are the group expressions per source.
+class _Window:
+    """Per-source conditions restricting a breakdown to a time window (by month only)."""
 
-    Five GROUP BY queries plus one duration query, whatever the number of groups.
+    def __init__(self, since: datetime | None = None):
+        self.ideas = [Idea.created_at >= since] if since else []
+        self.delivered = [Idea.delivered_at >= since] if since else []
+        self.outcomes = [OutcomeReport.published_at >= since] if since else []
+        self.pledges = [Pledge.created_at >= since] if since else []
+
+
+def _breakdown(conditions, cutoff: datetime, target: int, durations: dict[Any, list[float]],
+               *, idea_dim, delivered_dim, outcome_dim, pledge_dim,
+               window: _Window | None = None) -> dict[Any, dict]:
+    """Every figure grouped by one dimension; ``*_dim`` are the group expressions per source
+    and ``durations`` the answered ideas' response times already grouped the same way.
+
+    Four GROUP BY queries, whatever the number of groups.
     """
+    window = window or _Window()
     groups: dict[Any, dict] = defaultdict(lambda: {"counts": (0, 0, 0), **_EMPTY_EXTRA})
     for key, received, responded, overdue, _ in _idea_counts(
-            [*conditions, *extra_where[0:1]], cutoff, idea_dim):
+            [*conditions, *window.ideas], cutoff, idea_dim):
         groups[key]["counts"] = (received, responded, int(overdue))
     delivered_query = (select(delivered_dim, func.count(Idea.id))
-                       .where(*conditions, Idea.status == "delivered", *extra_where[1:2])
+                       .where(*conditions, Idea.status == "delivered", *window.delivered)
                        .group_by(delivered_dim))
     for key, n in db.session.execute(delivered_query):
         groups[key]["ideas_delivered"] = n
@@ -231,26 +241,42 @@ def _breakdown(conditions, cutoff: datetime, target: int, idea_dim, delivered_di
                             func.sum(OutcomeReport.people_reached),
                             func.sum(OutcomeReport.volunteer_hours))
                      .join(Idea, Idea.id == OutcomeReport.idea_id)
-                     .where(*conditions, OutcomeReport.state == "published", *extra_where[2:3])
+                     .where(*conditions, OutcomeReport.state == "published", *window.outcomes)
                      .group_by(outcome_dim))
     for key, n, people, hours in db.session.execute(outcome_query):
         groups[key].update(outcomes_published=n, people_reached=_number(people),
                            volunteer_hours_delivered=_number(hours))
     pledge_query = (select(pledge_dim, func.sum(Pledge.hours))
                     .join(Idea, Idea.id == Pledge.idea_id)
-                    .where(*conditions, Pledge.withdrawn_at.is_(None), *extra_where[3:4])
+                    .where(*conditions, Pledge.withdrawn_at.is_(None), *window.pledges)
                     .group_by(pledge_dim))
     for key, hours in db.session.execute(pledge_query):
         groups[key]["volunteer_hours_pledged"] = _number(hours)
-    durations: dict[Any, list[float]] = defaultdict(list)
-    for key, days in _response_durations([*conditions, *extra_where[0:1]], idea_dim):
-        durations[key].append(days)
     result = {}
     for key, values in groups.items():
         received, responded, overdue = values.pop("counts")
         result[key] = {**_response_figures(durations.get(key, []), received, responded, overdue,
                                            target), **values}
     return result
+
+
+def _grouped_durations(conditions) -> dict[str, dict[Any, list[float]]]:
+    """Response times of the answered ideas, in days, grouped by ward, category and month
+    received, and all together under "total": one query for the whole page."""
+    month = month_key(Idea.created_at)
+    rows = db.session.execute(
+        select(Idea.ward_id, Idea.category_id, month, Idea.created_at, Idea.first_response_at)
+        .where(*conditions, Idea.first_response_at.is_not(None)))
+    grouped: dict[str, dict[Any, list[float]]] = {
+        "total": defaultdict(list), "ward": defaultdict(list), "category": defaultdict(list),
+        "month": defaultdict(list)}
+    for ward, category, month_received, created, answered in rows:
+        days = (answered - created).total_seconds() / SECONDS_PER_DAY
+        grouped["total"][None].append(days)
+        grouped["ward"][ward].append(days)
+        grouped["category"][category].append(days)
+        grouped["month"][month_received].append(days)
+    return grouped
 
 
 def _row(figures: dict | None, target: int) -> dict:
@@ -268,9 +294,10 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
     cutoff = now - timedelta(days=target)
     conditions = _public_ideas(ward_id, category_id)
 
+    durations = _grouped_durations(conditions)
     received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
-    durations = [d for _, d in _response_durations(conditions)]
-    totals = _response_figures(durations, received, responded, int(overdue), target)
+    totals = _response_figures(durations["total"][None], received, responded, int(overdue),
+                               target)
     outcomes_n, people, hours_delivered = db.session.execute(
         select(func.count(OutcomeReport.id), func.sum(OutcomeReport.people_reached),
                func.sum(OutcomeReport.volunteer_hours))
@@ -292,24 +319,25 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
     months = recent_months(now)
     since = _month_start(months[0])
     by_month_raw = _breakdown(
-        conditions, cutoff, target,
+        conditions, cutoff, target, durations["month"],
         idea_dim=month_key(Idea.created_at), delivered_dim=month_key(Idea.delivered_at),
         outcome_dim=month_key(OutcomeReport.published_at), pledge_dim=month_key(Pledge.created_at),
-        extra_where=(Idea.created_at >= since, Idea.delivered_at >= since,
-                     OutcomeReport.published_at >= since, Pledge.created_at >= since))
+        window=_Window(since))
     by_month = [{"month": key, "label": month_label(key),
                  **_row(by_month_raw.get(key), target)} for key in months]
 
-    by_ward_raw = _breakdown(conditions, cutoff, target, Idea.ward_id, Idea.ward_id,
-                             Idea.ward_id, Idea.ward_id)
+    by_ward_raw = _breakdown(conditions, cutoff, target, durations["ward"],
+                             idea_dim=Idea.ward_id, delivered_dim=Idea.ward_id,
+                             outcome_dim=Idea.ward_id, pledge_dim=Idea.ward_id)
     ward_query = select(Ward.id, Ward.name).order_by(Ward.name)
     if ward_id is not None:
         ward_query = ward_query.where(Ward.id == ward_id)
     by_ward = [{"ward_id": wid, "ward": name, **_row(by_ward_raw.get(wid), target)}
                for wid, name in db.session.execute(ward_query)]
 
-    by_category_raw = _breakdown(conditions, cutoff, target, Idea.category_id, Idea.category_id,
-                                 Idea.category_id, Idea.category_id)
+    by_category_raw = _breakdown(conditions, cutoff, target, durations["category"],
+                                 idea_dim=Idea.category_id, delivered_dim=Idea.category_id,
+                                 outcome_dim=Idea.category_id, pledge_dim=Idea.category_id)
     category_query = select(Category.id, Category.name).order_by(Category.name)
     if category_id is not None:
         category_query = category_query.where(Category.id == category_id)
