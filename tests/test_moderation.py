@@ -195,7 +195,7 @@ def test_find_idea_by_reference_or_number(make):
     idea = make.idea()
     assert moderation.find_idea(idea.reference.lower()) == idea
     assert moderation.find_idea(str(idea.id)) == idea
-    assert moderation.find_idea("#%d" % idea.id) == idea
+    assert moderation.find_idea(f"#{idea.id}") == idea
     assert moderation.find_idea("nothing") is None
 
 
