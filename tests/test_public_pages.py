@@ -128,3 +128,36 @@ def test_accountability_page_renders_with_no_data(client, app):
     response = client.get("/accountability")
     assert response.status_code == 200
     assert "No data" in response.get_data(as_text=True)
+
+
+def _count_queries(client, path: str) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+@pytest.mark.parametrize("path", ["/outcomes", "/accountability"])
+def test_pages_cost_the_same_number_of_queries_whatever_the_data(client, make, path):
+    author, org = make.user(), make.organisation()
+    now = utcnow()
+
+    def add(n):
+        for _ in range(n):
+            idea = make.idea(status="delivered", first_response_at=now)
+            _publish(idea, author, when=now, organisation=org)
+
+    add(2)
+    client.get(path)  # warm up: connection set-up is not the page's cost
+    few = _count_queries(client, path)
+    add(6)
+    assert _count_queries(client, path) == few
