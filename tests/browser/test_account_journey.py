@@ -1,0 +1,86 @@
+"""The account journey in a real browser at phone size, with JavaScript on and off:
+register (with a mistake first), confirm the email from the outbox link, sign in, sign out.
+Every page on the way passes axe (WCAG 2.2 A/AA)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from citizenideas.extensions import db
+from citizenideas.models import Notification, User
+
+from .conftest import assert_accessible
+
+EMAIL = "journey@example.org"
+PASSWORD = "lantern-orchard-quietly"
+
+
+def verification_link() -> str:
+    db.session.expire_all()
+    note = db.session.scalars(select(Notification).where(Notification.kind == "verify_email")
+                              .order_by(Notification.id.desc())).first()
+    assert note is not None, "no verification email in the outbox"
+    return note.link
+
+
+def test_register_verify_sign_in_and_sign_out(page, live_server):
+    base = live_server.url
+    header = page.locator("header")
+
+    page.goto(f"{base}/register")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    assert_accessible(page)
+
+    # A mistake first: the error summary, the typed values kept, the password not.
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Display name").fill("Journey Person")
+    page.get_by_label("Create a password").fill("short")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("at least 10 characters")
+    expect(page.get_by_label("Email address")).to_have_value(EMAIL)
+    expect(page.get_by_label("Display name")).to_have_value("Journey Person")
+    expect(page.get_by_label("Create a password")).to_have_value("")
+    assert_accessible(page)
+
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page)
+
+    page.goto(verification_link())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.locator("#flash-messages")).to_contain_text("Your email address is confirmed")
+    assert_accessible(page)
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.email == EMAIL)).is_verified
+
+    page.get_by_label("Email address").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#flash-messages")).to_contain_text("You are signed in")
+    expect(header.get_by_role("link", name="Your account", include_hidden=True)).to_have_count(1)
+    expect(header.get_by_role("link", name="Sign in", include_hidden=True)).to_have_count(0)
+
+    page.goto(f"{base}/sign-out")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign out")
+    expect(page.get_by_text("You are signed in as Journey Person")).to_be_visible()
+    assert_accessible(page)
+    page.locator("main").get_by_role("button", name="Sign out").click()
+    expect(page.locator("#flash-messages")).to_contain_text("You have signed out")
+    expect(header.get_by_role("link", name="Sign in", include_hidden=True)).to_have_count(1)
+    expect(header.get_by_role("link", name="Your account", include_hidden=True)).to_have_count(0)
+
+
+def test_a_wrong_password_shows_an_accessible_error_summary(page, live_server, make):
+    make.user(email="resident@example.org")
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("Email address").fill("resident@example.org")
+    page.get_by_label("Password", exact=True).fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a correct email address and password")
+    expect(page.get_by_label("Email address")).to_have_value("resident@example.org")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    assert_accessible(page)
