@@ -53,8 +53,10 @@ def _insert_ignoring_duplicate(model, **values) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING tells us whether a row went in (psycopg's rowcount is -1 for this statement).
+    table = model.__table__
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    return db.session.execute(statement).first() is not None
 
 
 def _bump(column, idea: Idea, by: int) -> None:
