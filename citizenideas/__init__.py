@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -21,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    # <html lang> follows the language actually served (WCAG 3.1.1).
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     # Flask-Limiter skips its whole set-up when initialised disabled, so a test could never
     # switch it on later: initialise it enabled, then apply the setting.
     rate_limits_on = bool(app.config["RATELIMIT_ENABLED"])

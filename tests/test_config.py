@@ -149,5 +149,5 @@ def test_a_welsh_catalogue_built_from_the_template_is_served(app, base_config, e
     client = app.test_client()
     welsh = client.get("/sign-in", headers={"Accept-Language": "cy"}).get_data(as_text=True)
     english = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Mewngofnodi" in welsh
-    assert "Mewngofnodi" not in english
+    assert "Mewngofnodi" in welsh and '<html lang="cy"' in welsh
+    assert "Mewngofnodi" not in english and '<html lang="en"' in english
