@@ -89,11 +89,12 @@ _ERROR_TEXT = {400: "Malformed request", 401: "No valid API token",
 def responses(ok: int, model: Any = None, *errors: int) -> Response:
     """A spectree Response: ``ok`` with ``model`` (None for no body), plus problem responses.
 
-    400 (malformed JSON), 404 and 429 can happen on any request, so they are always listed.
+    400 (malformed JSON), 401 (a bad token is refused even on public reads), 404 and 429 can
+    happen on any request, so they are always listed.
     """
     codes: dict[str, Any] = {}
     codes[f"HTTP_{ok}"] = model
-    for code in sorted({400, 404, 429, *errors}):
+    for code in sorted({400, 401, 404, 429, *errors}):
         codes[f"HTTP_{code}"] = (Problem, _ERROR_TEXT.get(code, "Problem"))
     if model is None:
         del codes[f"HTTP_{ok}"]
@@ -197,15 +198,19 @@ def _forget_caller(_error=None) -> None:
 
 
 def _check_json_body() -> None:
-    """400 for a body that is not valid JSON, 415 for a body that is not JSON at all."""
+    """400 for a body that is not valid JSON, 415 for one that is not JSON at all, 422 for JSON
+    that is not an object (every body in this API is an object)."""
     if request.method in SAFE_METHODS or not request.get_data(cache=True):
         return
     if not request.is_json:
         raise UnsupportedMediaType("Send the request body as application/json.")
     try:
-        request.get_json()
+        body = request.get_json()
     except BadRequest as exc:
         raise BadRequest("The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise ValidationFailed("The request body must be a JSON object.",
+                               {"body": ["Send a JSON object, like {\"name\": \"value\"}."]})
 
 
 @bp.after_request

@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document (GET /api/v1/openapi.json) and the docs page (GET /api/docs).
 
 The document is spectree's, generated from the same pydantic models that validate requests.
-It is adjusted in two ways spectree cannot express: problem responses are served as
-application/problem+json, and paginated responses carry a Link header.
+It is adjusted in three ways spectree cannot express: problem responses are served as
+application/problem+json, paginated responses carry a Link header, and a request body whose
+fields are all optional is itself optional (no body means {}).
 """
 
 from __future__ import annotations
@@ -44,9 +45,15 @@ def openapi_document() -> dict[str, Any]:
 
 def _adjust(document: dict[str, Any]) -> dict[str, Any]:
     problem_ref = "#/components/schemas/Problem"
+    schemas = document["components"]["schemas"]
     for operations in document["paths"].values():
         for operation in operations.values():
             operation["tags"] = operation.get("tags") or ["Meta"]
+            body = operation.get("requestBody")
+            if body:
+                # A body whose fields are all optional may be left out: it means {}.
+                ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+                body["required"] = bool(schemas[ref].get("required"))
             for code, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 body = content.get("application/json")

@@ -96,9 +96,11 @@ def test_author_edits_with_patch_and_others_cannot(api, make, people):
                          json={"title": "A better title for the idea"})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["title"] == "A better title for the idea" and body["description"] == idea.description
+    assert body["title"] == "A better title for the idea"
+    assert body["description"] == idea.description
     assert body["timeline"][-1]["event"] == "edited"
-    assert_problem(api.patch(f"/ideas/{idea.id}", people.moderator, json={"title": "x" * 20}), 403)
+    assert_problem(api.patch(f"/ideas/{idea.id}", people.moderator, json={"title": "x" * 20}),
+                   403)
     assert_problem(api.patch(f"/ideas/{idea.id}", people.resident, json={"title": ""}), 422,
                    "title")
     assert_problem(api.patch(f"/ideas/{idea.id}", json={"title": "Anything at all"}), 401)

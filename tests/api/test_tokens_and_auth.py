@@ -93,7 +93,8 @@ def test_public_reads_need_no_token(api, make):
 
 
 def test_bearer_requests_never_set_or_use_the_session_cookie(api, auth, client, make):
-    signed_in_user, token_user = make.user(email="cookie@example.org"), make.user()
+    make.user(email="cookie@example.org")
+    token_user = make.user()
     auth.sign_in("cookie@example.org")
     response = api.get("/me", token_user)
     assert response.get_json()["id"] == token_user.id  # the token wins over the cookie
