@@ -143,3 +143,14 @@ def test_update_profile_validates(app, make):
     ward = make.ward()
     accounts.update_profile(user, "  New name ", ward.id, "daily")
     assert (user.display_name, user.ward_id, user.notify_pref) == ("New name", ward.id, "daily")
+
+
+def test_passwords_use_argon2id_with_strong_parameters_outside_tests(app, base_config):
+    from citizenideas import create_app
+
+    production_like = create_app({**base_config, "TESTING": False})
+    with production_like.app_context():
+        strong = accounts.hash_password(GOOD)
+    assert strong.startswith("$argon2id$") and "m=65536,t=3" in strong
+    user = User(email="x@example.org", display_name="X", password_hash=strong)
+    assert accounts.check_password(user, GOOD)  # a strong hash verifies in tests too

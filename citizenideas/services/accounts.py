@@ -7,10 +7,10 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 
@@ -19,9 +19,26 @@ from ..extensions import db
 from ..models import User, UserToken, utcnow
 from .notifications import notify_user
 
-_hasher = PasswordHasher()
-# A hash to verify against when no such user exists, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+# Argon2id with argon2-cffi's recommended parameters (RFC 9106 low-memory profile).
+_STRONG = PasswordHasher()
+# The test suite (TESTING=True only, never in production) hashes with the cheapest parameters
+# so hundreds of sign-ins stay fast; verifying reads the parameters from each hash anyway.
+_CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
+# Hashes to verify against when no such user exists, so timing does not reveal accounts.
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("TESTING"):
+        return _CHEAP
+    return _STRONG
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash("not-a-real-password-0000")
+    return _DUMMY_HASHES[id(hasher)]
+
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 _common: frozenset[str] | None = None
@@ -38,20 +55,22 @@ def common_passwords() -> frozenset[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     """True if ``password`` is the user's. Spends the same time whether or not user exists."""
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    hasher = _hasher()
+    stored = user.password_hash if user is not None and user.password_hash else \
+        _dummy_hash(hasher)
     try:
-        ok = _hasher.verify(stored, password)
+        ok = hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     if user is None or not user.password_hash:
         return False
-    if ok and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if ok and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return ok
 
 
