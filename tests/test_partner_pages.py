@@ -180,7 +180,7 @@ def test_removing_the_last_manager_is_refused_on_the_page(world, client, auth):
     auth.sign_in(world.partner.email)
     response = _post(client, f"/organisations/{world.org.id}/members/{world.partner.id}/remove",
                      {}, page=f"/organisations/{world.org.id}")
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert "last manager" in response.get_data(as_text=True)
     assert _count(Membership) == 1
 
@@ -337,7 +337,8 @@ def test_draft_submit_return_and_publish_through_the_pages(world, client, auth):
     db.session.refresh(world.idea)
     assert world.idea.status == "delivered"
     response = _post(client, f"{review}/publish", {}, page="/sign-out")
-    assert response.status_code == 409
+    assert response.status_code == 422
+    assert "already been published" in response.get_data(as_text=True)
     html = client.get(f"/ideas/{world.idea.id}").get_data(as_text=True)
     assert "Twenty trees planted along Elm Road." in html
 

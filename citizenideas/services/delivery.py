@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import Conflict, NotAllowed, ValidationFailed
@@ -82,9 +83,9 @@ def _acting_organisation(actor: User, idea: Idea,
             return organisation
         if actor.is_staff:
             return organisation if _has_approved_claim(organisation, idea) else None
-        raise NotAllowed(f"{organisation.name} is not delivering this idea.")
-    require(actor, "deliver", idea, detail="Only an organisation delivering this idea, or the "
-                                           "council, can do that.")
+        raise NotAllowed(_("%(name)s is not delivering this idea.", name=organisation.name))
+    require(actor, "deliver", idea, detail=_("Only an organisation delivering this idea, or "
+                                             "the council, can do that."))
     if actor.is_staff:
         return None
     orgs = delivering_organisations(actor, idea)
@@ -93,61 +94,63 @@ def _acting_organisation(actor: User, idea: Idea,
 
 # ---------------------------------------------------------------------------------- inputs
 
-def _text(value: str | None, field: str, errors: dict, *, label: str, required: bool,
-          minimum: int = 1, maximum: int = 5000) -> str:
+def _text(value: str | None, field: str, errors: dict, *, name: str,
+          required: str | None = None, minimum: int = 1, maximum: int = 5000) -> str:
+    """Stripped text; ``required`` is the message when it is missing (None: optional);
+    ``name`` starts the length messages ("Your plan must be ...")."""
     value = (value or "").strip()
     if not value:
         if required:
-            errors[field] = [f"Enter {label}."]
+            errors[field] = [required]
     elif len(value) < minimum:
-        errors[field] = [f"{label[0].upper()}{label[1:]} must be at least {minimum} characters."]
+        errors[field] = [_("%(name)s must be at least %(n)s characters.", name=name, n=minimum)]
     elif len(value) > maximum:
-        errors[field] = [f"{label[0].upper()}{label[1:]} must be {maximum:,} characters or fewer."]
+        errors[field] = [_("%(name)s must be %(n)s characters or fewer.", name=name,
+                           n=f"{maximum:,}")]
     return value
 
 
-def parse_date(value: date | str | None, field: str, errors: dict, label: str) -> date | None:
+def parse_date(value: date | str | None, field: str, errors: dict, name: str) -> date | None:
     """A date from a ``date``, an ISO ``YYYY-MM-DD`` string, or None; else a field error."""
     if value is None or isinstance(value, date):
         return value
     raw = str(value).strip()
-    if not raw or raw in ("--",):
+    if not raw:
         return None
     try:
         year, month, day = (int(part) for part in raw.split("-"))
         parsed = date(year, month, day)
     except (ValueError, TypeError):
-        errors[field] = [f"{label} must be a real date, like 27 3 2027."]
+        errors[field] = [_("%(name)s must be a real date, like 27 3 2027.", name=name)]
         return None
     if not 2000 <= parsed.year <= 2100:
-        errors[field] = [f"{label} must be a year between 2000 and 2100."]
+        errors[field] = [_("%(name)s must be in a year between 2000 and 2100.", name=name)]
         return None
     return parsed
 
 
-def parse_amount(value, field: str, errors: dict, *, label: str, maximum: int,
+def parse_amount(value, field: str, errors: dict, *, name: str, maximum: int,
                  places: int = 0) -> Decimal | None:
-    """A non-negative number up to ``maximum`` with at most ``places`` decimal places."""
+    """A non-negative number up to ``maximum`` with at most ``places`` decimal places.
+    Accepts "1,250.50" and "£1250.50" as typed on the form, and numbers from the API."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        errors[field] = [f"Enter {label} as a number."]
-        return None
-    raw = str(value).strip().replace(",", "").replace("£", "").replace(" ", "")
+    raw = "" if isinstance(value, bool) else (
+        str(value).strip().replace(",", "").replace("\u00a3", "").replace(" ", ""))
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        errors[field] = [f"Enter {label} as a number, like 120."]
-        return None
-    if not number.is_finite():
-        errors[field] = [f"Enter {label} as a number, like 120."]
+        number = None
+    if number is None or not number.is_finite():
+        errors[field] = [_("%(name)s must be a number, like 120.", name=name)]
     elif number < 0:
-        errors[field] = [f"{label[0].upper()}{label[1:]} must be 0 or more."]
+        errors[field] = [_("%(name)s must be 0 or more.", name=name)]
     elif number > maximum:
-        errors[field] = [f"{label[0].upper()}{label[1:]} must be {maximum:,} or less."]
+        errors[field] = [_("%(name)s must be %(max)s or less.", name=name, max=f"{maximum:,}")]
     elif number != number.quantize(Decimal(1).scaleb(-places)):
-        errors[field] = ([f"Enter {label} as a whole number."] if places == 0 else
-                         [f"Enter {label} with no more than {places} decimal places."])
+        errors[field] = ([_("%(name)s must be a whole number.", name=name)] if places == 0 else
+                         [_("%(name)s can have no more than %(n)s decimal places.", name=name,
+                            n=places)])
     else:
         return number
     return None
@@ -160,31 +163,33 @@ def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str
                expected_end: date | str | None = None) -> Claim:
     """``organisation`` offers to deliver ``idea`` with a plan, for a moderator to decide."""
     if organisation is None:
-        raise ValidationFailed("Choose an organisation.",
-                               {"organisation_id": ["Choose the organisation making the offer."]})
+        raise ValidationFailed(_("Choose an organisation."), {
+            "organisation_id": [_("Choose the organisation making the offer.")]})
     if membership(actor, organisation) is None:
         require(actor, "claim_idea", organisation,
-                detail=f"Only members of {organisation.name} can offer to deliver for it.")
+                detail=_("Only members of %(name)s can offer to deliver for it.",
+                         name=organisation.name))
     if not organisation.is_verified:
-        raise NotAllowed(f"{organisation.name} must be verified by the council before it can "
-                         "offer to deliver ideas.")
+        raise NotAllowed(_("%(name)s must be verified by the council before it can offer to "
+                           "deliver ideas.", name=organisation.name))
     require(actor, "claim_idea", organisation)
     if idea.hidden or idea.status not in CLAIMABLE:
-        raise Conflict("Only accepted ideas, or ideas already in delivery, can be claimed.")
+        raise Conflict(_("Only accepted ideas, or ideas already in delivery, can be claimed."))
     if db.session.scalar(select(Claim.id).where(
             Claim.idea_id == idea.id, Claim.organisation_id == organisation.id,
             Claim.status.in_(("pending", "approved"))).limit(1)) is not None:
-        raise Conflict(f"{organisation.name} has already offered to deliver this idea.")
+        raise Conflict(_("%(name)s has already offered to deliver this idea.",
+                         name=organisation.name))
     errors: dict[str, list[str]] = {}
-    plan = _text(plan, "plan", errors, label="your plan", required=True, minimum=PLAN_MIN,
-                 maximum=PLAN_MAX)
-    start = parse_date(expected_start, "expected_start", errors, "Expected start date")
-    end = parse_date(expected_end, "expected_end", errors, "Expected end date")
+    plan = _text(plan, "plan", errors, name=_("Your plan"), required=_("Enter your plan."),
+                 minimum=PLAN_MIN, maximum=PLAN_MAX)
+    start = parse_date(expected_start, "expected_start", errors, _("Expected start date"))
+    end = parse_date(expected_end, "expected_end", errors, _("Expected end date"))
     if start and end and end < start:
-        errors["expected_end"] = ["Expected end date must be the same as or after the start "
-                                  "date."]
+        errors["expected_end"] = [_("Expected end date must be the same as or after the "
+                                    "start date.")]
     if errors:
-        raise ValidationFailed("There is a problem with your offer.", errors)
+        raise ValidationFailed(_("There is a problem with your offer."), errors)
     claim = Claim(idea_id=idea.id, organisation_id=organisation.id, created_by_id=actor.id,
                   plan=plan, expected_start=start, expected_end=end, status="pending",
                   created_at=utcnow())
@@ -197,38 +202,43 @@ def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Clai
     """A moderator approves or rejects a pending claim (a reason is required to reject)."""
     require(actor, "decide_claim", claim)
     if claim.status != "pending":
-        raise Conflict("This claim has already been decided or withdrawn.")
+        raise Conflict(_("This claim has already been decided or withdrawn."))
     errors: dict[str, list[str]] = {}
     if decision not in ("approve", "reject"):
-        errors["decision"] = ["Choose whether to approve or reject the claim."]
-    message = _text(message, "message", errors, label="a reason for rejecting the claim",
-                    required=decision == "reject", maximum=5000)
+        errors["decision"] = [_("Choose whether to approve or reject the claim.")]
+    message = _text(message, "message", errors, name=_("Message"), maximum=5000,
+                    required=_("Enter a reason for rejecting the claim.")
+                    if decision == "reject" else None)
     if errors:
-        raise ValidationFailed("There is a problem with the decision.", errors)
+        raise ValidationFailed(_("There is a problem with the decision."), errors)
     idea, org = claim.idea, claim.organisation
     before = {"status": claim.status}
     now = utcnow()
     if decision == "approve":
         if idea.status not in CLAIMABLE:
-            raise Conflict("This idea is no longer accepted or in delivery, so the claim "
-                           "cannot be approved.")
-        public = f"{org.name} will deliver this idea." + (f"\n\n{message}" if message else "")
+            raise Conflict(_("This idea is no longer accepted or in delivery, so the claim "
+                             "cannot be approved."))
+        public = _("%(name)s will deliver this idea.", name=org.name) + (
+            f"\n\n{message}" if message else "")
         if idea.status == "accepted":
             change_status(actor, idea, "in_delivery", public)
         else:
-            public = (f"{org.name} will also help deliver this idea."
-                      + (f"\n\n{message}" if message else ""))
+            public = _("%(name)s will also help deliver this idea.", name=org.name) + (
+                f"\n\n{message}" if message else "")
             add_timeline_event(actor, idea, "claim_approved", public)
-            notify_idea_audience(idea, "claim_approved", f"{idea.title}: {org.name} is helping",
-                                 public, actor=actor)
+            notify_idea_audience(idea, "claim_approved",
+                                 _("%(title)s: %(name)s is helping", title=idea.title,
+                                   name=org.name), public, actor=actor)
         claim.status = "approved"
-        subject = f"Your offer to deliver \u201c{idea.title}\u201d is approved"
-        body = f"The council approved {org.name}'s offer to deliver \u201c{idea.title}\u201d."
+        subject = _("Your offer to deliver \u201c%(title)s\u201d is approved", title=idea.title)
+        body = _("The council approved %(name)s's offer to deliver \u201c%(title)s\u201d.",
+                 name=org.name, title=idea.title)
     else:
         claim.status = "rejected"
-        subject = f"Your offer to deliver \u201c{idea.title}\u201d was not approved"
-        body = (f"The council did not approve {org.name}'s offer to deliver "
-                f"\u201c{idea.title}\u201d.")
+        subject = _("Your offer to deliver \u201c%(title)s\u201d was not approved",
+                    title=idea.title)
+        body = _("The council did not approve %(name)s's offer to deliver \u201c%(title)s\u201d.",
+                 name=org.name, title=idea.title)
     if message:
         body += f"\n\n{message}"
     claim.decision_message = message or None
@@ -248,16 +258,16 @@ def withdraw_claim(actor: User, claim: Claim, reason: str = "") -> Claim:
     require(actor, "withdraw_claim", claim,
             detail="Only members of the organisation that made the claim can withdraw it.")
     if claim.status not in ("pending", "approved"):
-        raise Conflict("This claim has already been rejected or withdrawn.")
+        raise Conflict(_("This claim has already been rejected or withdrawn."))
     errors: dict[str, list[str]] = {}
-    reason = _text(reason, "reason", errors, label="a reason", required=False, maximum=2000)
+    reason = _text(reason, "reason", errors, name=_("Reason"), maximum=2000)
     if errors:
-        raise ValidationFailed("There is a problem.", errors)
+        raise ValidationFailed(_("There is a problem."), errors)
     claim.status = "withdrawn"
     claim.decided_at = claim.decided_at or utcnow()
     org = claim.organisation
     add_timeline_event(actor, claim.idea, "claim_withdrawn",
-                       f"{org.name} withdrew its offer to deliver this idea."
+                       _("%(name)s withdrew its offer to deliver this idea.", name=org.name)
                        + (f"\n\n{reason}" if reason else ""))
     db.session.flush()
     return claim
@@ -270,12 +280,13 @@ def post_progress_update(actor: User, idea: Idea, body: str,
     """A public note on how delivery is going, from a delivering organisation or the council."""
     org = _acting_organisation(actor, idea, organisation)
     if idea.status not in CLAIMABLE:
-        raise Conflict("Progress can only be posted on ideas that are accepted or in delivery.")
+        raise Conflict(_("Progress can only be posted on ideas that are accepted or in "
+                         "delivery."))
     errors: dict[str, list[str]] = {}
-    body = _text(body, "body", errors, label="your update", required=True, minimum=10,
-                 maximum=5000)
+    body = _text(body, "body", errors, name=_("Your update"), required=_("Enter your update."),
+                 minimum=10, maximum=5000)
     if errors:
-        raise ValidationFailed("There is a problem with your update.", errors)
+        raise ValidationFailed(_("There is a problem with your update."), errors)
     update = ProgressUpdate(idea_id=idea.id, organisation_id=org.id if org else None,
                             author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(update)
@@ -283,9 +294,11 @@ def post_progress_update(actor: User, idea: Idea, body: str,
     db.session.flush()
     if actor.is_staff:
         record_audit(actor, "progress.post", update, None, {"idea_id": idea.id})
-    who = org.name if org else "The council"
-    notify_idea_audience(idea, "progress_update", f"{idea.title}: progress update",
-                         f"{who} posted an update on \u201c{idea.title}\u201d:\n\n{body}",
+    who = org.name if org else _("The council")
+    notify_idea_audience(idea, "progress_update",
+                         _("%(title)s: progress update", title=idea.title),
+                         _("%(who)s posted an update on \u201c%(title)s\u201d:",
+                           who=who, title=idea.title) + f"\n\n{body}",
                          actor=actor)
     return update
 
@@ -295,19 +308,23 @@ def message_pledger(actor: User, pledge: Pledge, organisation: Organisation,
     """Send a volunteer a platform message; replies go to the organisation's contact email."""
     if (organisation is None or membership(actor, organisation) is None
             or not organisation.is_verified or not _has_approved_claim(organisation, pledge.idea)):
-        raise NotAllowed("Only organisations delivering this idea can message its volunteers.")
+        raise NotAllowed(_("Only organisations delivering this idea can message its "
+                           "volunteers."))
     if pledge.withdrawn_at is not None or pledge.user.deleted_at is not None:
-        raise Conflict("This offer of help has been withdrawn.")
+        raise Conflict(_("This offer of help has been withdrawn."))
     errors: dict[str, list[str]] = {}
-    body = _text(body, "body", errors, label="your message", required=True, maximum=2000)
+    body = _text(body, "body", errors, name=_("Your message"), required=_("Enter your message."),
+                 maximum=2000)
     if errors:
-        raise ValidationFailed("There is a problem with your message.", errors)
+        raise ValidationFailed(_("There is a problem with your message."), errors)
     idea = pledge.idea
     note = notify_user(
         pledge.user, "pledger_message",
-        f"{organisation.name} about your offer to help with \u201c{idea.title}\u201d",
-        f"{organisation.name} is delivering \u201c{idea.title}\u201d and sent you this message "
-        f"about your offer of help:\n\n{body}\n\nTo reply, email {organisation.contact_email}.",
+        _("%(name)s about your offer to help with \u201c%(title)s\u201d",
+          name=organisation.name, title=idea.title),
+        _("%(name)s is delivering \u201c%(title)s\u201d and sent you this message about your "
+          "offer of help:", name=organisation.name, title=idea.title) + f"\n\n{body}\n\n"
+        + _("To reply, email %(email)s.", email=organisation.contact_email),
         link=idea_link(idea), idea=idea, reply_to=organisation.contact_email)
     db.session.flush()
     return note
@@ -323,36 +340,35 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
     """Save the idea's outcome report as a draft, or submit it for a moderator to publish."""
     org = _acting_organisation(actor, idea, organisation)
     if idea.status not in CLAIMABLE:
-        raise Conflict("An outcome can only be reported for an idea that is accepted or in "
-                       "delivery.")
+        raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
+                         "delivery."))
     report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
     if report is not None and report.state == "published":
-        raise Conflict("The outcome of this idea has already been published.")
+        raise Conflict(_("The outcome of this idea has already been published."))
     if report is not None and report.state == "submitted" and not actor.is_staff:
-        raise Conflict("This report is waiting for the council to review it. You can change "
-                       "it if they send it back.")
+        raise Conflict(_("This report is waiting for the council to review it. You can "
+                         "change it if they send it back."))
     errors: dict[str, list[str]] = {}
     result = (result or "").strip() or None
     if result is not None and result not in OUTCOME_RESULTS:
-        errors["result"] = ["Choose what happened."]
+        errors["result"] = [_("Choose what happened.")]
     elif result is None and submit:
-        errors["result"] = ["Choose whether the idea was delivered, partly delivered or not "
-                            "delivered."]
-    summary = _text(summary, "summary", errors, label="a summary", required=submit,
-                    minimum=10, maximum=2000)
-    people = parse_amount(people_reached, "people_reached", errors, label="people reached",
+        errors["result"] = [_("Choose whether the idea was delivered, partly delivered or "
+                              "not delivered.")]
+    summary = _text(summary, "summary", errors, name=_("Summary"), minimum=10, maximum=2000,
+                    required=_("Enter a summary of what happened.") if submit else None)
+    people = parse_amount(people_reached, "people_reached", errors, name=_("People reached"),
                           maximum=MAX_PEOPLE)
-    hours = parse_amount(volunteer_hours, "volunteer_hours", errors, label="volunteer hours",
-                         maximum=MAX_HOURS, places=1)
-    spend = parse_amount(spend_pounds, "spend_pounds", errors, label="spend",
+    hours = parse_amount(volunteer_hours, "volunteer_hours", errors,
+                         name=_("Volunteer hours"), maximum=MAX_HOURS, places=1)
+    spend = parse_amount(spend_pounds, "spend_pounds", errors, name=_("Spend"),
                          maximum=MAX_SPEND_POUNDS, places=2)
-    funding_source = _text(funding_source, "funding_source", errors, label="the funding source",
-                           required=False, maximum=200) or None
-    story = _text(story, "story", errors, label="the story", required=False, maximum=5000)
-    lessons = _text(lessons, "lessons", errors, label="lessons learned", required=False,
-                    maximum=5000)
+    funding_source = _text(funding_source, "funding_source", errors,
+                           name=_("Funding source"), maximum=200) or None
+    story = _text(story, "story", errors, name=_("The story"), maximum=5000)
+    lessons = _text(lessons, "lessons", errors, name=_("Lessons learned"), maximum=5000)
     if errors:
-        raise ValidationFailed("There is a problem with the outcome report.", errors)
+        raise ValidationFailed(_("There is a problem with the outcome report."), errors)
 
     now = utcnow()
     before = None
@@ -387,20 +403,21 @@ def return_outcome_report(actor: User, report: OutcomeReport, note: str) -> Outc
     """A moderator sends a submitted report back to its authors with a note."""
     require(actor, "publish_outcome", report)
     if report.state != "submitted":
-        raise Conflict("Only a submitted report can be sent back.")
+        raise Conflict(_("Only a submitted report can be sent back."))
     errors: dict[str, list[str]] = {}
-    note = _text(note, "note", errors, label="a note saying what to change", required=True,
-                 maximum=5000)
+    note = _text(note, "note", errors, name=_("Note"), maximum=5000,
+                 required=_("Enter a note saying what to change."))
     if errors:
-        raise ValidationFailed("There is a problem.", errors)
+        raise ValidationFailed(_("There is a problem."), errors)
     report.state = "returned"
     report.review_note = note
     report.updated_at = utcnow()
     record_audit(actor, "outcome.return", report, {"state": "submitted"},
                  {"state": "returned", "note": note})
     idea = report.idea
-    subject = f"Changes needed to the outcome report for \u201c{idea.title}\u201d"
-    body = f"The council sent the outcome report back with this note:\n\n{note}"
+    subject = _("Changes needed to the outcome report for \u201c%(title)s\u201d",
+                title=idea.title)
+    body = _("The council sent the outcome report back with this note:") + f"\n\n{note}"
     link = _absolute("partners.outcome_form", idea_id=idea.id)
     if report.organisation is not None:
         _notify_members(report.organisation, "outcome_returned", subject, body, link=link,
@@ -415,9 +432,9 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
     """Publish a submitted report: the idea becomes delivered or not delivered, publicly."""
     require(actor, "publish_outcome", report)
     if report.state == "published":
-        raise Conflict("This outcome has already been published.")
+        raise Conflict(_("This outcome has already been published."))
     if report.state != "submitted":
-        raise Conflict("Only a submitted report can be published.")
+        raise Conflict(_("Only a submitted report can be published."))
     idea = report.idea
     target = "not_delivered" if report.result == "not_delivered" else "delivered"
     now = utcnow()
@@ -430,9 +447,9 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
                  {"state": "published", "idea_status": target})
     if report.organisation is not None:
         _notify_members(report.organisation, "outcome_published",
-                        f"Outcome published: \u201c{idea.title}\u201d",
-                        f"The council published your outcome report for \u201c{idea.title}\u201d. "
-                        "Thank you.", link=idea_link(idea), idea=idea)
+                        _("Outcome published: \u201c%(title)s\u201d", title=idea.title),
+                        _("The council published your outcome report for \u201c%(title)s\u201d. "
+                          "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
     db.session.flush()
     return report
 

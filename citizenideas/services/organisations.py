@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..errors import AuthRequired, Conflict, NotFound, ValidationFailed
@@ -34,14 +35,15 @@ def _clean_email(raw: str | None, field: str, errors: dict, required: bool = Tru
     value = (raw or "").strip().lower()
     if not value:
         if required:
-            errors[field] = ["Enter an email address, like name@example.com"]
+            errors[field] = [_("Enter an email address, like name@example.com")]
         return ""
     try:
         value = validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        errors[field] = ["Enter an email address in the correct format, like name@example.com"]
+        errors[field] = [_("Enter an email address in the correct format, like "
+                            "name@example.com")]
     if len(value) > 254:
-        errors[field] = ["Email address must be 254 characters or fewer."]
+        errors[field] = [_("Email address must be 254 characters or fewer.")]
     return value
 
 
@@ -51,9 +53,9 @@ def _clean_website(raw: str | None, errors: dict) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        errors["website"] = ["Enter a web address starting with http:// or https://"]
+        errors["website"] = [_("Enter a web address starting with http:// or https://")]
     elif len(value) > 300:
-        errors["website"] = ["Web address must be 300 characters or fewer."]
+        errors["website"] = [_("Web address must be 300 characters or fewer.")]
     return value
 
 
@@ -67,23 +69,24 @@ def register_organisation(actor: User, *, name: str, registered_number: str | No
     registered_number = (registered_number or "").strip() or None
     description = (description or "").strip()
     if not name:
-        errors["name"] = ["Enter the name of your organisation."]
+        errors["name"] = [_("Enter the name of your organisation.")]
     elif len(name) > NAME_MAX:
-        errors["name"] = [f"Name must be {NAME_MAX} characters or fewer."]
+        errors["name"] = [_("Name must be %(n)s characters or fewer.", n=NAME_MAX)]
     elif db.session.scalar(select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower())) is not None:
-        errors["name"] = ["An organisation with this name is already registered."]
+        errors["name"] = [_("An organisation with this name is already registered.")]
     if registered_number and len(registered_number) > 40:
-        errors["registered_number"] = ["Registered number must be 40 characters or fewer."]
+        errors["registered_number"] = [_("Registered number must be 40 characters or fewer.")]
     if len(description) < DESCRIPTION_MIN:
         errors["description"] = [
-            f"Describe your organisation in at least {DESCRIPTION_MIN} characters."]
+            _("Describe your organisation in at least %(n)s characters.", n=DESCRIPTION_MIN)]
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [f"Description must be {DESCRIPTION_MAX:,} characters or fewer."]
+        errors["description"] = [_("Description must be %(n)s characters or fewer.",
+                                   n=f"{DESCRIPTION_MAX:,}")]
     website = _clean_website(website, errors)
     contact_email = _clean_email(contact_email, "contact_email", errors)
     if errors:
-        raise ValidationFailed("There is a problem with the organisation's details.", errors)
+        raise ValidationFailed(_("There is a problem with the organisation's details."), errors)
 
     org = Organisation(name=name, registered_number=registered_number, description=description,
                        website=website, contact_email=contact_email, created_at=utcnow())
@@ -107,12 +110,13 @@ def verify_organisation(actor: User, org: Organisation) -> Organisation:
     """An admin confirms the organisation is genuine: its members may now claim ideas."""
     require(actor, "administer")
     if org.verified_at is not None:
-        raise Conflict(f"{org.name} is already verified.")
+        raise Conflict(_("%(name)s is already verified.", name=org.name))
     org.verified_at = utcnow()
     record_audit(actor, "organisation.verify", org, {"verified": False}, {"verified": True})
-    _notify_managers(org, "organisation_verified", f"{org.name} is verified",
-                     f"The council has verified {org.name}. Your members can now offer to "
-                     "deliver accepted ideas.", link=_absolute("partners.open_for_delivery"))
+    _notify_managers(org, "organisation_verified", _("%(name)s is verified", name=org.name),
+                     _("The council has verified %(name)s. Your members can now offer to "
+                       "deliver accepted ideas.", name=org.name),
+                     link=_absolute("partners.open_for_delivery"))
     db.session.flush()
     return org
 
@@ -121,7 +125,7 @@ def unverify_organisation(actor: User, org: Organisation) -> Organisation:
     """An admin withdraws verification: no new claims, updates or reports until verified."""
     require(actor, "administer")
     if org.verified_at is None:
-        raise Conflict(f"{org.name} is not verified.")
+        raise Conflict(_("%(name)s is not verified.", name=org.name))
     org.verified_at = None
     record_audit(actor, "organisation.unverify", org, {"verified": True}, {"verified": False})
     db.session.flush()
@@ -136,17 +140,19 @@ def invite_member(actor: User, org: Organisation, email: str) -> UserToken:
     if not errors:
         existing = find_user_by_email(email)
         if existing is not None and membership(existing, org) is not None:
-            errors["email"] = ["This person is already a member."]
+            errors["email"] = [_("This person is already a member.")]
     if errors:
-        raise ValidationFailed("Check the email address.", errors)
+        raise ValidationFailed(_("Check the email address."), errors)
     raw = issue_token("invite", INVITE_TOKEN_HOURS, email=email, organisation_id=org.id)
     token = db.session.scalar(select(UserToken).where(
         UserToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
     link = _absolute("partners.invitation", token=raw)
-    subject = f"Join {org.name} on {current_app.config.get('COUNCIL_SHORT_NAME') or 'citizenideas'}"
-    body = (f"{actor.display_name} has invited you to join {org.name}, a partner organisation "
-            "that helps deliver residents' ideas. Sign in or create an account, then use this "
-            f"link within {INVITE_TOKEN_HOURS // 24} days to accept. It works once:")
+    subject = _("Join %(name)s on %(site)s", name=org.name,
+                site=current_app.config.get("COUNCIL_SHORT_NAME") or "citizenideas")
+    body = _("%(person)s has invited you to join %(name)s, a partner organisation that helps "
+             "deliver residents' ideas. Sign in or create an account, then use this link "
+             "within %(days)s days to accept. It works once:", person=actor.display_name,
+             name=org.name, days=INVITE_TOKEN_HOURS // 24)
     existing = find_user_by_email(email)
     if existing is not None and existing.deleted_at is None:
         notify_user(existing, "invitation", subject, body, link=link, email_always=True)
@@ -159,11 +165,11 @@ def invite_member(actor: User, org: Organisation, email: str) -> UserToken:
 def accept_invitation(actor: User, raw_token: str) -> Membership:
     """Join the organisation an invitation is for, with the account that is signed in."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise AuthRequired("Sign in to accept the invitation.")
+        raise AuthRequired(_("Sign in to accept the invitation."))
     token = consume_token("invite", raw_token)
     org = token.organisation
     if org is None:
-        raise NotFound("That organisation no longer exists.")
+        raise NotFound(_("That organisation no longer exists."))
     existing = membership(actor, org)
     if existing is not None:
         db.session.flush()
@@ -173,8 +179,10 @@ def accept_invitation(actor: User, raw_token: str) -> Membership:
     db.session.add(member)
     db.session.flush()
     db.session.refresh(actor, ["memberships"])
-    _notify_managers(org, "member_joined", f"{actor.display_name} joined {org.name}",
-                     f"{actor.display_name} accepted your invitation to join {org.name}.")
+    _notify_managers(org, "member_joined",
+                     _("%(person)s joined %(name)s", person=actor.display_name, name=org.name),
+                     _("%(person)s accepted your invitation to join %(name)s.",
+                       person=actor.display_name, name=org.name))
     return member
 
 
@@ -184,13 +192,13 @@ def remove_member(actor: User, org: Organisation, user: User) -> None:
     member = db.session.scalar(select(Membership).where(Membership.organisation_id == org.id,
                                                         Membership.user_id == user.id))
     if member is None:
-        raise NotFound("That person is not a member of this organisation.")
+        raise NotFound(_("That person is not a member of this organisation."))
     if member.role == "manager":
         managers = db.session.scalar(select(func.count(Membership.id)).where(
             Membership.organisation_id == org.id, Membership.role == "manager"))
         if managers <= 1:
-            raise Conflict("You cannot remove the last manager. Make someone else a manager "
-                           "first.")
+            raise Conflict(_("You cannot remove the last manager. Make someone else a manager "
+                             "first."))
     if actor.is_admin and membership(actor, org) is None:
         record_audit(actor, "organisation.remove_member", org, {"user_id": user.id}, None)
     db.session.delete(member)
@@ -227,5 +235,5 @@ def list_organisations(*, verified: bool | None = None, page: int = 1,
 def get_organisation(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return org

@@ -24,7 +24,7 @@ PER_PAGE = 20
 def _get(model, object_id: int):
     obj = db.session.get(model, object_id)
     if obj is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return obj
 
 
@@ -108,7 +108,7 @@ def publish(report_id: int):
         db.session.commit()
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
-        return _outcome_page(report, {"publish": [exc.detail]}, status=exc.status)
+        return _outcome_page(report, {"publish": [exc.detail]}, status=422)
     flash(_("The outcome is published and the idea's followers have been told."), "success")
     return redirect(url_for("partners.review.outcomes"), code=303)
 

@@ -26,14 +26,14 @@ PER_PAGE = 20
 def _idea(idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
     if idea is None or not can(current_user, "view_idea", idea):
-        raise NotFound("No such idea.")
+        raise NotFound(_("No such idea."))
     return idea
 
 
 def _get(model, object_id: int):
     obj = db.session.get(model, object_id)
     if obj is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return obj
 
 
@@ -89,7 +89,7 @@ def register_organisation():
 
 def _organisation_page(org, values=None, errors=None, status=200):
     if membership(current_user, org) is None and not can(current_user, "administer"):
-        raise NotAllowed("Only members of this organisation can see this page.")
+        raise NotAllowed(_("Only members of this organisation can see this page."))
     members = organisations.organisation_members(org)
     return render_template("partners/organisation.html", org=org, members=members,
                            values=values or {}, errors=errors or {}), status
@@ -127,7 +127,7 @@ def remove_member(org_id: int, user_id: int):
         db.session.commit()
     except Conflict as exc:
         db.session.rollback()
-        return _organisation_page(org, {}, {"members": [exc.detail]}, 409)
+        return _organisation_page(org, {}, {"members": [exc.detail]}, 422)
     flash(_("%(name)s has been removed.", name=user.display_name), "success")
     if user.id == current_user.id:
         return redirect(url_for("partners.dashboard"), code=303)
@@ -166,6 +166,8 @@ def open_for_delivery():
     categories = list(db.session.scalars(select(Category).order_by(Category.name)))
     return render_template("partners/open.html", ideas=ideas, total=total, pledges=pledges,
                            wards=wards, categories=categories, page=page, per_page=PER_PAGE,
+                           can_claim=bool(current_user.is_authenticated
+                                          and current_user.verified_organisations()),
                            filters={"ward": ward_id, "category": category_id,
                                     "include": "in_delivery" if include else ""})
 
@@ -179,8 +181,8 @@ def claim(idea_id: int):
     idea = _idea(idea_id)
     orgs = current_user.verified_organisations()
     if not orgs:
-        raise NotAllowed("You need to be a member of a verified organisation to offer to "
-                         "deliver an idea.")
+        raise NotAllowed(_("You need to be a member of a verified organisation to offer to "
+                           "deliver an idea."))
     values = {"plan": text_field("plan"),
               "organisation_id": int_field("organisation_id") or orgs[0].id,
               "expected_start": _date_values("expected_start", None),
@@ -225,7 +227,8 @@ def volunteers(idea_id: int):
     idea = _idea(idea_id)
     orgs = delivery.delivering_organisations(current_user, idea)
     if not orgs:
-        raise NotAllowed("Only organisations delivering this idea can see who offered help.")
+        raise NotAllowed(_("Only organisations delivering this idea can see who offered "
+                           "help."))
     return render_template("partners/volunteers.html", idea=idea, orgs=orgs,
                            pledges=delivery_lists.volunteers(idea))
 
@@ -237,7 +240,8 @@ def message_volunteer(pledge_id: int):
     idea = pledge.idea
     orgs = delivery.delivering_organisations(current_user, idea)
     if not orgs:
-        raise NotAllowed("Only organisations delivering this idea can message its volunteers.")
+        raise NotAllowed(_("Only organisations delivering this idea can message its "
+                           "volunteers."))
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
     errors: dict = {}
     if request.method == "POST":
@@ -260,8 +264,8 @@ def message_volunteer(pledge_id: int):
 def _require_deliverer(idea: Idea) -> list:
     orgs = delivery.delivering_organisations(current_user, idea)
     if not orgs and not can(current_user, "deliver", idea):
-        raise NotAllowed("Only an organisation delivering this idea, or the council, can do "
-                         "that.")
+        raise NotAllowed(_("Only an organisation delivering this idea, or the council, can "
+                           "do that."))
     return orgs
 
 
