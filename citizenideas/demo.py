@@ -100,6 +100,18 @@ class _Plan:
     created: datetime
     steps: list[_Step]
     idea: Idea | None = None
+    supporters: list[User] | None = None
+    follows: dict[int, tuple[User, datetime]] | None = None
+
+    def follow(self, user: User, when: datetime) -> None:
+        """Taking part follows an idea, as the services do; the first time counts."""
+        if user.role == "resident" and (user.id not in self.follows
+                                        or when < self.follows[user.id][1]):
+            self.follows[user.id] = (user, when)
+
+    @property
+    def last_activity(self) -> datetime:
+        return self.steps[-1].at if self.steps else self.created
 
     def time_of(self, status: str) -> datetime | None:
         return next((s.at for s in self.steps if s.event == "status" and s.to_status == status),
@@ -118,6 +130,11 @@ class _Plan:
         if self.seed.status in OPEN_FOR_SUPPORT:
             return None
         return next(s.at for s in reversed(self.steps) if s.event == "status")
+
+    @property
+    def delivering_since(self) -> datetime | None:
+        """When the idea went into delivery (for a partner, when its claim was approved)."""
+        return self.time_of("in_delivery")
 
 
 class _DemoBorough:
@@ -150,7 +167,9 @@ class _DemoBorough:
     def office_hours(self, when: datetime, after: datetime) -> datetime:
         """``when`` moved into the working day, still after ``after`` and before now."""
         moved = when.replace(hour=self.rng.randint(9, 16), minute=self.rng.randint(0, 59),
-                             second=self.rng.randint(0, 59))
+                             second=self.rng.randint(0, 59), microsecond=0)
+        while moved.weekday() >= 5 or (moved.month, moved.day) in ((12, 25), (12, 26), (1, 1)):
+            moved += timedelta(days=1)
         if moved <= after:
             moved = after + timedelta(minutes=self.rng.randint(30, 240))
         return min(moved, self.now - timedelta(minutes=self.rng.randint(20, 90)))
@@ -161,9 +180,7 @@ class _DemoBorough:
 
     # ------------------------------------------------------------------ build
     def build(self) -> None:
-        from .services.accounts import hash_password
-
-        self.password_hash = hash_password(content.PASSWORD)
+        self.password_hash = _demo_password_hash()
         self.places_and_people()
         db.session.flush()
         self.plan_ideas()
@@ -246,7 +263,7 @@ class _DemoBorough:
                 second=self.rng.randint(0, 59))
             if created > self.now - timedelta(hours=2):
                 created = self.now - timedelta(hours=self.rng.randint(2, 20))
-            plan = _Plan(s, author, created, [_Step(created, "submitted", author)])
+            plan = _Plan(s, author, created, [])
             self.plans.append(plan)
             self.by_title[s.title] = plan
         for plan in self.plans:
@@ -304,12 +321,14 @@ class _DemoBorough:
         for gap, status in zip(gaps, path, strict=True):
             when = self.office_hours(when + timedelta(days=gap), after=when)
             actor = plan.author if status == "withdrawn" else self.moderator
-            if status == "in_delivery" and org is not None:
-                plan.steps.append(_Step(when, "accepted", self.moderator, event="claim_approved",
-                                        message=content.STATUS_MESSAGES["claim_approved"].format(
-                                            org=org.name, plan=s.plan)))
-                when += timedelta(minutes=1)
             plan.steps.append(_Step(when, status, actor, self._message(plan, status, team)))
+        if s.title == content.CO_DELIVERY["idea"]:
+            since = plan.delivering_since
+            when = self.office_hours(self.between(since, self.now - timedelta(days=3)), since)
+            org = self.orgs[content.CO_DELIVERY["org"]]
+            plan.steps.append(_Step(when, s.status, self.moderator, event="claim_approved",
+                                    message=f"{org.name} will also help deliver this idea.\n\n"
+                                            f"{content.CO_DELIVERY['decision']}"))
 
     def _message(self, plan: _Plan, status: str, team: str) -> str:
         """The public message for one status change."""
@@ -326,7 +345,9 @@ class _DemoBorough:
             return self.rng.choice(pool["accepted"]).format(team=team)
         if status == "in_delivery":
             if s.org:
-                return pool["in_delivery_org"].format(org=self.orgs[s.org].name, team=team)
+                org = self.orgs[s.org].name
+                return f"{org} will deliver this idea.\n\n" + pool["claim_decision"].format(
+                    org=org, team=team)
             if s.message and s.status == "in_delivery":
                 return s.message
             return pool["in_delivery_council"].format(team=team)
@@ -365,7 +386,7 @@ class _DemoBorough:
                 category=self.categories[s.category], ward=self.wards[s.ward],
                 location_text=s.location, lat=lat, lon=lon, author=plan.author,
                 status=s.status, support_count=0, comment_count=0, hidden=False,
-                assets=assets, created_at=plan.created, updated_at=plan.steps[-1].at,
+                assets=assets, created_at=plan.created, updated_at=plan.last_activity,
                 first_response_at=staff_steps[0] if staff_steps else None,
                 decided_at=next((t for st in DECISIONS if (t := plan.time_of(st))), None),
                 delivered_at=plan.time_of("delivered") or plan.time_of("not_delivered"),
@@ -383,12 +404,17 @@ class _DemoBorough:
             step = plan.steps[-1]
             step.message = step.message.format(ref=target.idea.reference)
             step.related = target.idea
-            target.steps.append(_Step(step.at + timedelta(seconds=1), target.status_at(step.at),
+            plan.steps.append(_Step(step.at + timedelta(seconds=1), "duplicate", self.moderator,
+                                    event="merged", related=target.idea,
+                                    message=content.STATUS_MESSAGES["merged"].format(
+                                        ref=target.idea.reference, title=target.seed.title)))
+            target.steps.append(_Step(step.at + timedelta(seconds=2), target.status_at(step.at),
                                       self.moderator, event="merged_in",
                                       related=plan.idea,
                                       message=content.STATUS_MESSAGES["merged_in"].format(
                                           ref=plan.idea.reference, title=plan.seed.title)))
             target.steps.sort(key=lambda st: st.at)
+            target.idea.updated_at = max(target.idea.updated_at, step.at)
 
     # ------------------------------------------------------------------ history
     def write_history(self) -> list[tuple[Comment, _Plan]]:
@@ -399,9 +425,8 @@ class _DemoBorough:
         for plan in self.plans:
             idea = plan.idea
             for step in plan.steps:
-                from_status = None if step is plan.steps[0] else (
-                    plan.status_at(step.at - timedelta(seconds=1)) if step.event == "status"
-                    else step.to_status)
+                from_status = (plan.status_at(step.at - timedelta(seconds=1))
+                               if step.event == "status" else step.to_status)
                 changes.append(StatusChange(
                     idea_id=idea.id, event=step.event, from_status=from_status,
                     to_status=step.to_status, actor_id=step.actor.id, message=step.message,
@@ -415,40 +440,53 @@ class _DemoBorough:
                                                 "message": step.message},
                                          created_at=step.at))
             supporters = self._supports(plan, rows)
-            self._follows(plan, supporters, rows)
-            comments += self._comments(plan, rows)
+            comments += self._comments(plan, supporters, rows)
             self._pledges(plan, supporters, rows)
             self._delivery(plan, rows)
+        for plan in self.plans:
+            rows += [Follow(user_id=user.id, idea_id=plan.idea.id, created_at=when)
+                     for user, when in plan.follows.values()]
         changes.sort(key=lambda c: c.created_at)
         db.session.add_all(changes)
         db.session.add_all(rows)
         return comments
 
     def _supports(self, plan: _Plan, rows: list) -> list[User]:
+        """Supporters, early in an idea's life. A duplicate's move to the idea it joined,
+        with its followers, as merge_idea moves them (anyone already there counts once)."""
         low, high = SUPPORT_RANGES[plan.seed.status]
         if plan.seed.status == "submitted" and plan.seed.days_ago > 20:
             low, high = 4, 14
         pool = [u for u in self.residents if u is not plan.author]
         supporters = self.rng.sample(pool, self.rng.randint(low, min(high, len(pool))))
         end = plan.closed_at or self.now
+        home = self._merged_into(plan)
+        plan.supporters, plan.follows = [], {}
+        if home is plan:
+            plan.follow(plan.author, plan.created)
+        else:
+            home.follow(plan.author, plan.created)
         for user in supporters:
-            rows.append(Support(user_id=user.id, idea_id=plan.idea.id,
-                                created_at=self.between(plan.created, end, skew=1.8)))
-        plan.idea.support_count = len(supporters)
+            when = self.between(plan.created, end, skew=1.8)
+            home.follow(user, when)
+            if user in home.supporters or user is home.author:
+                continue
+            home.supporters.append(user)
+            rows.append(Support(user_id=user.id, idea_id=home.idea.id, created_at=when))
+        for counted in {id(plan): plan, id(home): home}.values():
+            counted.idea.support_count = len(counted.supporters)
         return supporters
 
-    def _follows(self, plan: _Plan, supporters: list[User], rows: list) -> None:
-        followers = [plan.author] + [u for u in supporters if self.rng.random() < 0.3]
-        for user in followers:
-            rows.append(Follow(user_id=user.id, idea_id=plan.idea.id,
-                               created_at=self.between(plan.created, self.now, skew=2)))
+    def _merged_into(self, plan: _Plan) -> _Plan:
+        return self.by_title[plan.seed.duplicate_of] if plan.seed.duplicate_of else plan
 
-    def _comments(self, plan: _Plan, rows: list) -> list[tuple[Comment, _Plan]]:
+    def _comments(self, plan: _Plan, supporters: list[User],
+                  rows: list) -> list[tuple[Comment, _Plan]]:
         s, idea, rng = plan.seed, plan.idea, self.rng
         end = min(self.now, (plan.closed_at or self.now) + timedelta(days=20))
         texts = content.CATEGORY_COMMENTS[s.category] + content.GENERAL_COMMENTS
         pool = [u for u in self.residents if u is not plan.author]
-        count = rng.randint(0, min(5, idea.support_count // 3 + 1))
+        count = rng.randint(0, min(5, len(supporters) // 3 + 1))
         made = [Comment(idea_id=idea.id, author_id=rng.choice(pool).id, body=body,
                         created_at=self.between(plan.created, end, skew=1.5))
                 for body in rng.sample(texts, count)]
@@ -458,7 +496,7 @@ class _DemoBorough:
             made.append(Comment(idea_id=idea.id, author_id=self.moderator.id, official=True,
                                 body=rng.choice(content.OFFICIAL_REPLIES).format(team=team),
                                 created_at=self.between(responded, end)))
-        approved = next((st.at for st in plan.steps if st.event == "claim_approved"), None)
+        approved = plan.delivering_since if s.org else None
         if approved:
             org = self.orgs[s.org]
             made.append(Comment(idea_id=idea.id, author_id=self.managers[s.org].id,
@@ -471,6 +509,10 @@ class _DemoBorough:
                                 body=content.FLAGGED_COMMENT["body"],
                                 created_at=self.now - timedelta(days=2, hours=3)))
         idea.comment_count = len(made)
+        by_id = {u.id: u for u in self.residents}
+        for comment in made:
+            if comment.author_id in by_id:
+                self._merged_into(plan).follow(by_id[comment.author_id], comment.created_at)
         rows.extend(made)
         return [(c, plan) for c in made]
 
@@ -484,17 +526,19 @@ class _DemoBorough:
         offers = self.rng.sample(content.PLEDGES, count)
         for user, (kind, message, hours) in zip(self.rng.sample(helpers, count), offers,
                                                 strict=True):
+            when = self.between(plan.created, end, skew=1.4)
+            plan.follow(user, when)
             rows.append(Pledge(idea_id=plan.idea.id, user_id=user.id, kind=kind,
                                message=message,
                                hours=Decimal(hours) if hours is not None else None,
-                               created_at=self.between(plan.created, end, skew=1.4)))
+                               created_at=when))
 
     def _delivery(self, plan: _Plan, rows: list) -> None:
         """Claims, progress updates and outcome reports for ideas on their way to delivery."""
         s, idea = plan.seed, plan.idea
         org = self.orgs.get(s.org) if s.org else None
         accepted = plan.time_of("accepted")
-        approved = next((st.at for st in plan.steps if st.event == "claim_approved"), None)
+        approved = plan.delivering_since
         if org is not None and approved is not None:
             start = (approved + timedelta(days=14)).date()
             finished = plan.time_of("delivered") or plan.time_of("not_delivered")
@@ -506,6 +550,17 @@ class _DemoBorough:
                 decision_message=content.STATUS_MESSAGES["claim_decision"].format(
                     org=org.name, team=content.TEAMS[s.category]),
                 created_at=self.between(accepted, approved)))
+        if s.title == content.CO_DELIVERY["idea"]:
+            spec = content.CO_DELIVERY
+            decided = next(st.at for st in plan.steps if st.event == "claim_approved")
+            start = (decided + timedelta(days=10)).date()
+            rows.append(Claim(
+                idea_id=idea.id, organisation_id=self.orgs[spec["org"]].id,
+                created_by_id=self.managers[spec["org"]].id, plan=spec["plan"],
+                expected_start=start, expected_end=start + timedelta(days=75),
+                status="approved", decided_by_id=self.moderator.id, decided_at=decided,
+                decision_message=spec["decision"],
+                created_at=self.between(approved, decided)))
         for special, status in ((content.REJECTED_CLAIM, "rejected"),
                                 (content.PENDING_CLAIM, "pending")):
             if special["idea"] == s.title:
@@ -611,6 +666,19 @@ class _DemoBorough:
                 link=idea_link(idea), idea_id=idea.id, in_app=True, created_at=at,
                 read_at=None if i < 4 else at + timedelta(hours=6), email_state="sent",
                 email_attempts=1, email_sent_at=at + timedelta(minutes=1)))
+
+
+_password_hash: str | None = None
+
+
+def _demo_password_hash() -> str:
+    """Hash the demo password once per process: Argon2 is slow on purpose."""
+    global _password_hash
+    if _password_hash is None:
+        from .services.accounts import hash_password
+
+        _password_hash = hash_password(content.PASSWORD)
+    return _password_hash
 
 
 def _email_for(name: str) -> str:

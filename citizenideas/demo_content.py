@@ -253,10 +253,10 @@ IDEAS: list[IdeaSeed] = [
                       "Reading buddies now runs twice a week at Millbrook Library, with 21 "
                       "volunteers and a waiting list of children.",
                       140, 410, 1250, "Demo Borough Community Chest",
-                      "We hoped for twenty children and got a hundred and forty over the year. "
-                      "One Year 4 boy who wouldn't open a book in September read the whole of "
-                      "his first chapter book aloud to his buddy at Easter; his mum cried, and "
-                      "so did our volunteer. The schools tell us which children would benefit "
+                      "We hoped for twenty children and a hundred and forty have come so far. "
+                      "One Year 4 boy who wouldn't open a book when he started has now read "
+                      "his first chapter book aloud to his buddy; his mum cried, and so did "
+                      "our volunteer. The schools tell us which children would benefit "
                       "and we match them with the same buddy every week.",
                       "Matching a child with the same adult every week mattered more than "
                       "anything else. DBS checks took seven weeks: start them early.")),
@@ -281,7 +281,7 @@ IDEAS: list[IdeaSeed] = [
                       "and a family who had only moved in the week before. We've since counted "
                       "more than 300 walkers a day on the path at weekends.",
                       "Ask the parks team about nesting season before you plan: we had to move "
-                      "one work day to September.")),
+                      "one work day by two months.")),
     I("Warm space with free tea on weekday afternoons",
       "Plenty of older people round here are sitting in the cold to save on heating. St Anne's "
       "Community Centre is warm and empty most afternoons. Could it open as a warm space with a "
@@ -293,28 +293,28 @@ IDEAS: list[IdeaSeed] = [
       updates=("The warm space opens on Monday 1pm to 4pm, Monday to Thursday. Volunteers from "
                "the residents' association will be there every day.",),
       outcome=Outcome("delivered",
-                      "The warm space ran four afternoons a week from November to March, with "
+                      "The warm space ran four afternoons a week through the cold months, with "
                       "free tea, soup on Thursdays and benefits advice once a month.",
                       320, 540, 2900, "Household Support Fund",
                       "On the coldest days we had more than forty people. Several of our regulars "
                       "now come to the centre's other groups too, and the benefits advice helped "
                       "eleven households claim money they were owed.",
-                      "People came for the warmth and stayed for the company. Next winter we "
-                      "will start in October.")),
+                      "People came for the warmth and stayed for the company. Next time we "
+                      "will open as soon as the weather turns, not when it is already cold.")),
     I("Free holiday football sessions at Brookside Rec",
-      "In the summer holidays there's nothing for kids to do in Brookside unless parents can "
+      "In the school holidays there's nothing for kids to do in Brookside unless parents can "
       "pay for camps. Free football sessions on the rec, with a coach and some lunch, would "
       "keep a lot of children busy and fed.",
       "young-people", "Brookside", "delivered", 300, assets=("brookside_rec",),
       org="youth_project", late=True,
-      plan="Four weeks of free sessions, Monday to Thursday 10am to 2pm, with qualified coaches, "
-           "a hot lunch and places kept for children on free school meals.",
+      plan="Four weeks of free holiday sessions, Monday to Thursday 10am to 2pm, with "
+           "qualified coaches, a hot lunch and places kept for children on free school meals.",
       updates=("Bookings opened today and 60 places went in the first two days.",
-               "Week two: the sun is out and so are 70 children a day. Lunch is from the "
+               "Week two: 70 children a day. Lunch is from the "
                "Brookside café, which has given us a good price."),
       outcome=Outcome("delivered",
                       "Sixteen days of free football and lunch for 8 to 14-year-olds over the "
-                      "summer holidays.",
+                      "school holidays.",
                       186, 260, 6400, "Holiday Activities and Food programme",
                       "A hundred and eighty-six children came at least once, and half came "
                       "every week. Two girls have since joined a local club.",
@@ -375,13 +375,13 @@ IDEAS: list[IdeaSeed] = [
       "to grow as wildflower meadows would save money and help bees and butterflies.",
       "parks-and-green-spaces", "Elmstead", "delivered", 260, location="Elmstead Way verges",
       late=True,
-      message="Accepted. The parks team will trial wildflower verges on Elmstead Way this year "
-              "and keep a mown strip next to the pavement.",
+      message="Accepted. The parks team will trial wildflower verges on Elmstead Way and keep "
+              "a mown strip next to the pavement.",
       outcome=Outcome("delivered",
                       "Three verges on Elmstead Way were sown with native wildflowers and are "
                       "now cut once a year.",
                       None, 24, 650, "Council parks budget",
-                      "Local children helped sow the seed, and a survey in July counted 14 kinds "
+                      "Local children helped sow the seed, and the first survey counted 14 kinds "
                       "of bee and butterfly. The mowing saving pays for the seed within two "
                       "years.",
                       "Some neighbours thought the verges looked untidy at first. Signs "
@@ -397,8 +397,8 @@ IDEAS: list[IdeaSeed] = [
       updates=("We have eleven volunteer fixers signed up, including two electricians.",
                "First repair café: 38 items fixed out of 52 brought in."),
       outcome=Outcome("delivered",
-                      "The repair café has run every month since spring, fixing about two "
-                      "thirds of everything brought in.",
+                      "The repair café now runs every month, fixing about two thirds of "
+                      "everything brought in.",
                       410, 350, 300, "Tools donated; insurance from the trust's budget",
                       "We've fixed 280 items so far, from a 1970s sewing machine to a child's "
                       "favourite robot. People stay for tea and cake while they wait.",
@@ -409,7 +409,7 @@ IDEAS: list[IdeaSeed] = [
       "arts-and-culture", "Abbey Fields", "delivered", 230, author=R2,
       location="Station underpass, Abbey Fields", org="youth_project",
       plan="Eight young artists will run design workshops with local schools and paint the "
-           "mural over the Easter holidays with a professional muralist.",
+           "mural over the school holidays with a professional muralist.",
       updates=("The design is ready, based on 200 drawings by local children.",
                "Painting starts on Monday. Network Rail has agreed the paint and the hours."),
       outcome=Outcome("delivered",
@@ -562,7 +562,7 @@ IDEAS: list[IdeaSeed] = [
       "There's nowhere to lock a bike at Brookside Rec, so kids don't cycle to football. A "
       "covered cycle shelter would fix it.",
       "streets-and-getting-around", "Brookside", "in_delivery", 110, assets=("brookside_rec",),
-      message="The highways team will install a 20-space cycle shelter this year."),
+      message="The highways team will install a 20-space cycle shelter."),
     # ---------------------------------------------------------------- accepted
     I("Dementia-friendly swim sessions at Abbey Fields pool",
       "A quiet, warmer swim session with trained staff and carers welcome would let people "
@@ -772,6 +772,13 @@ REJECTED_CLAIM = dict(
     reason="Thank you for offering. The shelters belong to the bus company's advertising "
            "contractor, so we can't let volunteers paint them. We're asking the contractor for "
            "a community artwork panel instead and will come back to you.")
+# A second partner joins a delivery already under way (a "claim_approved" timeline event).
+CO_DELIVERY = dict(
+    idea="Heritage trail round Hartwell's high street", org="youth_project",
+    plan="Our young film-makers will make a two-minute video for each stop on the trail, "
+         "interviewing older residents, with a QR code on every plaque.",
+    decision="The young film-makers' videos will bring the trail to life for people who "
+             "can't walk it.")
 PENDING_CLAIM = dict(
     idea="Book swap shelves in GP surgery waiting rooms", org="library_trust",
     plan="We'll build and stock book swap shelves in the four GP surgeries in Elmstead and "
@@ -895,12 +902,11 @@ STATUS_MESSAGES = {
     "duplicate": "This idea is the same as {ref}, \u201c{title}\u201d, so we've merged it there "
                  "to keep the conversation in one place. Please support and follow that idea "
                  "to keep up with it.",
-    "in_delivery_org": "{org} is delivering this idea with the {team}. You can follow their "
-                       "progress here.",
     "in_delivery_council": "The {team} is delivering this idea itself. We'll post progress "
                            "here.",
-    "claim_approved": "{org} will deliver this idea. Their plan: {plan}",
-    "merged_in": "{ref}, \u201c{title}\u201d, was merged into this idea.",
+    "merged": "Merged into {ref}: {title}",
+    "merged_in": "{ref} ({title}) was merged into this idea. Its supporters and followers now "
+                 "count here.",
     "claim_decision": "Approved. Thank you: {org} has the experience to do this well, and the "
                       "{team} will support you.",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -53,6 +54,10 @@ def seeded(app):
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def count_where(model, *conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
 
 
 def counts() -> dict[str, int]:
@@ -130,13 +135,18 @@ def test_counts_on_ideas_equal_their_supports_and_comments(seeded):
 
 
 def test_every_timeline_follows_the_lifecycle_to_the_current_status(seeded):
+    """As in the app, proposing writes no timeline row: the timeline starts at the first
+    change from submitted, so only ideas still submitted have none."""
     ideas = {i.id: i for i in db.session.scalars(select(Idea))}
-    for idea_id, timeline in timelines().items():
-        idea = ideas[idea_id]
-        assert timeline[0].to_status == "submitted" and timeline[0].from_status is None
-        assert timeline[0].actor_id == idea.author_id
+    by_idea = timelines()
+    for idea in ideas.values():
+        timeline = by_idea.get(idea.id, [])
+        if not timeline:
+            assert idea.status == "submitted", idea.reference
+            continue
         assert timeline[-1].to_status == idea.status, idea.reference
         changes = [row for row in timeline if row.event == "status"]
+        assert changes[0].from_status == "submitted"
         for before, after in zip(changes, changes[1:], strict=False):
             assert after.from_status == before.to_status
             assert after.to_status in TRANSITIONS[before.to_status], idea.reference
@@ -145,8 +155,16 @@ def test_every_timeline_follows_the_lifecycle_to_the_current_status(seeded):
             expected_actor = idea.author_id if after.to_status == "withdrawn" else None
             if expected_actor:
                 assert after.actor_id == expected_actor
-        assert all(row.created_at >= idea.created_at for row in timeline)
-    assert set(timelines()) == set(ideas)
+        assert all(row.created_at > idea.created_at for row in timeline)
+        assert idea.updated_at >= timeline[-1].created_at - timedelta(seconds=2)
+    assert {i.status for i in ideas.values() if i.id in by_idea} == set(STATUSES) - {"submitted"}
+
+
+def test_council_answers_on_weekdays(seeded):
+    moderator = db.session.scalar(select(User).where(User.email == "moderator@example.org"))
+    times = db.session.scalars(select(StatusChange.created_at).where(
+        StatusChange.actor_id == moderator.id)).all()
+    assert times and all(t.weekday() < 5 for t in times)
 
 
 def test_response_decision_and_delivery_times_agree_with_the_timeline(seeded):
@@ -183,10 +201,20 @@ def test_duplicates_point_at_the_idea_they_were_merged_into(seeded):
     duplicates = db.session.scalars(select(Idea).where(Idea.status == "duplicate")).all()
     assert duplicates
     for idea in duplicates:
-        assert idea.merged_into is not None and idea.merged_into.status != "duplicate"
-        assert idea.merged_into.reference in idea.timeline[-1].message
-        assert idea.timeline[-1].related_idea_id == idea.merged_into_id
-        assert idea.merged_into.created_at < idea.created_at
+        into = idea.merged_into
+        assert into is not None and into.status != "duplicate"
+        assert into.created_at < idea.created_at
+        change, merged = idea.timeline[-2:]
+        assert change.to_status == "duplicate" and into.reference in change.message
+        assert change.related_idea_id == merged.related_idea_id == into.id
+        assert merged.event == "merged"
+        assert any(row.event == "merged_in" and row.related_idea_id == idea.id
+                   for row in into.timeline)
+        # As merge_idea does, supporters and followers moved to the idea merged into.
+        assert idea.support_count == 0
+        assert count_where(Follow, Follow.idea_id == idea.id) == 0
+        assert count_where(Follow, Follow.idea_id == into.id,
+                           Follow.user_id == idea.author_id) == 1
 
 
 def test_every_delivered_idea_ends_with_a_published_outcome(seeded):
@@ -220,11 +248,30 @@ def test_claims_are_approved_for_deliveries_with_one_waiting_and_one_rejected(se
     rejected = [c for c in claims if c.status == "rejected"]
     assert len(rejected) == 1 and rejected[0].decision_message
     approved = [c for c in claims if c.status == "approved"]
-    assert approved
+    assert len(approved) >= 10
     for claim in approved:
         assert claim.idea.status in ("in_delivery", "delivered", "not_delivered")
         assert claim.decided_by.role == "moderator" and claim.plan
-        assert any(row.event == "claim_approved" for row in claim.idea.timeline)
+        assert claim.created_at < claim.decided_at
+        # The approval is on the public timeline: the move into delivery, or for a second
+        # partner joining a delivery already under way, a "claim_approved" entry.
+        assert any(row.created_at == claim.decided_at and claim.organisation.name in row.message
+                   and (row.to_status == "in_delivery" or row.event == "claim_approved")
+                   for row in claim.idea.timeline), claim.idea.reference
+    assert any(row.event == "claim_approved" for c in approved for row in c.idea.timeline)
+
+
+def test_residents_follow_what_they_support_comment_on_or_offer_to_help_with(seeded):
+    follows = set(db.session.execute(select(Follow.user_id, Follow.idea_id)).tuples())
+    residents = set(db.session.scalars(select(User.id).where(User.role == "resident")))
+    home = {i.id: i.merged_into_id or i.id for i in db.session.scalars(select(Idea))}
+    taking_part = [*db.session.execute(select(Support.user_id, Support.idea_id)).tuples(),
+                   *db.session.execute(select(Comment.author_id, Comment.idea_id)).tuples(),
+                   *db.session.execute(select(Pledge.user_id, Pledge.idea_id)).tuples(),
+                   *db.session.execute(select(Idea.author_id, Idea.id)).tuples()]
+    for user_id, idea_id in taking_part:
+        if user_id in residents:
+            assert (user_id, home[idea_id]) in follows
 
 
 def test_engagement_looks_lived_in(seeded):
