@@ -217,4 +217,9 @@ def test_audit_log_page_and_csv_export(signed_in, boss, make):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:5] == ["id", "time_utc", "actor_id", "actor_email", "action"]
     assert len(rows) == 2 and rows[1][4] == "ward.add" and rows[1][3] == boss.email
-    assert "'=cmd" not in rows[1][8] or rows[1][8].startswith("{")
+
+
+def test_csv_export_neutralises_spreadsheet_formulas():
+    assert admin._csv_cell("=1+1") == "'=1+1"
+    assert admin._csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert admin._csv_cell("ward.add") == "ward.add"

@@ -368,3 +368,19 @@ def test_queue_counts_in_one_query(make, moderator):
         event.remove(db.engine, "before_cursor_execute", count)
     assert counts["new"] == 1 and counts["under_review"] == 1
     assert len(queries) == 1
+
+
+def test_dismissing_reports_restores_a_comment_hidden_automatically_by_reports(app, make,
+                                                                               moderator):
+    from citizenideas.services.engagement import flag_content
+
+    idea = make.idea()
+    comment = comment_on(make, idea, "Perfectly fine comment")
+    app.config["FLAG_HIDE_THRESHOLD"] = 2
+    flags = [flag_content(make.user(), idea, "I do not like it", comment) for _n in range(2)]
+    db.session.commit()
+    assert comment.hidden
+    for item in flags:
+        moderation.resolve_flag(moderator, item, "dismissed", "Nothing wrong with it")
+    assert not comment.hidden
+    assert "comment.unhide" in audit_actions()

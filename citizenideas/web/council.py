@@ -134,7 +134,8 @@ def bulk_status():
         db.session.rollback()
         errors = {{"status": "bulk_status", "message": "bulk_message"}.get(k, k): v
                   for k, v in exc.errors.items()} or {"bulk_status": [exc.detail]}
-        return _dashboard(errors, values, exc.status)
+        # A boosted (htmx) form post only swaps 2xx and 422 responses: refusals come as 422.
+        return _dashboard(errors, values, 422 if request.htmx else exc.status)
     flash(_("%(n)s ideas changed.", n=len(changes)), "success")
     return redirect(safe_next(request.form.get("next"), url_for("council.dashboard")), code=303)
 
