@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ..extensions import db, limiter
 from ..services import accounts
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
@@ -50,7 +52,7 @@ def me():
 
 
 @bp.post("/users")
-@limiter.limit("10 per hour")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN"], scope="api-register")
 @spec.validate(resp=responses(202, AcceptedOut, 422), tags=["Accounts"], security=[{}])
 def register(json: RegisterIn):
     """Register a resident account; a confirmation link is emailed.

@@ -221,7 +221,7 @@ def _api_headers(response):
         if g.get("api_bad_token"):
             challenge += ', error="invalid_token"'
         response.headers["WWW-Authenticate"] = challenge
-    if request.headers.get("Authorization"):
+    if request.headers.get("Authorization") or request.endpoint == "api.create_token":
         response.headers["Cache-Control"] = "no-store"
     return response
 

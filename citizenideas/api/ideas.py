@@ -175,6 +175,22 @@ def edit(idea_id: int, json: IdeaPatchIn):
     return present_idea(caller(), idea)
 
 
+class WithdrawIdeaIn(Body):
+    message: Text = ""
+
+
+@bp.post("/ideas/<int:idea_id>/withdraw")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, 401, 403, 409, 422), tags=TAG,
+               security=AUTH_REQUIRED)
+def withdraw_idea(idea_id: int, json: WithdrawIdeaIn):
+    """The proposer withdraws their idea, with a public reason, before a decision."""
+    idea = load_idea(idea_id)
+    ideas.withdraw_idea(caller(), idea, json.message)
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
 @bp.get("/ideas/<int:idea_id>/similar")
 @spec.validate(resp=responses(200, SimilarOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def similar(idea_id: int, query: SimilarQuery):

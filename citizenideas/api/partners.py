@@ -81,7 +81,7 @@ def claim(idea_id: int, json: ClaimIn):
 @bp.post("/claims/<int:claim_id>/withdraw")
 @signed_in
 @spec.validate(resp=responses(200, ClaimOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
-def withdraw(claim_id: int, json: WithdrawIn):
+def withdraw_claim(claim_id: int, json: WithdrawIn):
     """Withdraw your organisation's pending or approved claim."""
     found = get_or_404(Claim, claim_id, "There is no such claim.")
     delivery.withdraw_claim(caller(), found, json.reason)

@@ -193,3 +193,17 @@ def test_flags_report_an_idea_or_one_of_its_comments(api, make, people):
                    422, "reason")
     assert_problem(api.post(f"/ideas/{idea.id}/flags", people.unverified,
                             json={"reason": "Spam"}), 403)
+
+
+def test_author_withdraws_with_a_reason_before_a_decision(api, make, people):
+    idea = make.idea(author=people.resident)
+    assert_problem(api.post(f"/ideas/{idea.id}/withdraw", people.moderator,
+                            json={"message": "Not mine"}), 403)
+    assert_problem(api.post(f"/ideas/{idea.id}/withdraw", people.resident, json={}), 422,
+                   "message")
+    response = api.post(f"/ideas/{idea.id}/withdraw", people.resident,
+                        json={"message": "Someone else is doing it."})
+    assert response.get_json()["status"] == "withdrawn"
+    decided = make.idea(author=people.resident, status="accepted")
+    assert_problem(api.post(f"/ideas/{decided.id}/withdraw", people.resident,
+                            json={"message": "Changed my mind"}), 403)
