@@ -352,3 +352,65 @@ def test_the_council_publishes_an_outcome_itself_from_the_same_form(world, clien
     db.session.refresh(world.idea)
     assert world.idea.status == "delivered"
     assert db.session.scalar(select(OutcomeReport.state)) == "published"
+
+
+# --------------------------------------------------------------------- queries per page
+
+def _queries(client, path) -> int:
+    """Queries one page costs, starting like a fresh request (nothing cached: the test and
+    the client share one app context, so one session)."""
+    from flask import g
+    from sqlalchemy import event
+
+    db.session.commit()
+    db.session.expunge_all()
+    g.__dict__.clear()
+    seen = []
+
+    def counter(*_args, **_kw):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return len(seen)
+
+
+def _more_claims(make, n, author_id, partner_id, org_id):
+    from citizenideas.models import User
+
+    author, partner = db.session.get(User, author_id), db.session.get(User, partner_id)
+    own_org = db.session.get(Organisation, org_id)
+    for i in range(n):
+        member = make.user()
+        org = make.organisation(members=[(member, "manager")])
+        idea = make.idea(status="accepted")
+        db.session.add(Pledge(idea_id=idea.id, user_id=author.id, kind="time",
+                              message="Happy to help"))
+        db.session.commit()
+        delivery.claim_idea(member, idea, org, plan=PLAN)
+        if i % 2:
+            claim = delivery.claim_idea(partner, idea, own_org, plan=PLAN)
+            claim.status, claim.decided_at = "approved", claim.created_at
+            idea.status = "in_delivery"
+            db.session.add(ProgressUpdate(idea_id=idea.id, organisation_id=own_org.id,
+                                          author_id=partner.id, body="Going well"))
+            db.session.add(OutcomeReport(idea_id=idea.id, organisation_id=own_org.id,
+                                         author_id=partner.id, state="draft"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("who, path", [
+    ("moderator", "/council/claims"), ("partner", "/partners"), ("partner", "/partners/open"),
+    ("admin", "/admin/organisations"),
+])
+def test_list_pages_cost_the_same_queries_whatever_the_number_of_rows(world, client, auth,
+                                                                      make, who, path):
+    ids = (world.author.id, world.partner.id, world.org.id)
+    auth.sign_in(getattr(world, who).email)
+    _more_claims(make, 2, *ids)
+    few = _queries(client, path)
+    _more_claims(make, 6, *ids)
+    assert _queries(client, path) == few
