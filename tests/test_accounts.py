@@ -154,3 +154,13 @@ def test_passwords_use_argon2id_with_strong_parameters_outside_tests(app, base_c
     assert strong.startswith("$argon2id$") and "m=65536,t=3" in strong
     user = User(email="x@example.org", display_name="X", password_hash=strong)
     assert accounts.check_password(user, GOOD)  # a strong hash verifies in tests too
+
+
+def test_a_retired_ward_cannot_be_chosen_as_home(app, make):
+    user = make.user()
+    ward = make.ward()
+    ward.retired_at = utcnow()
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as caught:
+        accounts.update_profile(user, "Name", ward.id, "immediate")
+    assert "ward_id" in caught.value.errors

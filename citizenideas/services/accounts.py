@@ -291,7 +291,8 @@ def update_profile(user: User, display_name: str, ward_id: int | None,
         errors["display_name"] = [gettext("Display name must be 80 characters or fewer.")]
     if notify_pref not in NOTIFY_PREFS:
         errors["notify_pref"] = [gettext("Choose how often you want to hear from us.")]
-    if ward_id is not None and db.session.get(Ward, ward_id) is None:
+    ward = db.session.get(Ward, ward_id) if ward_id is not None else None
+    if ward_id is not None and (ward is None or ward.retired_at is not None):
         errors["ward_id"] = [gettext("Choose a ward from the list.")]
     if errors:
         raise ValidationFailed(gettext("There is a problem."), errors)

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -69,7 +70,10 @@ def register():
             accounts.register_user(values["email"], values["display_name"],
                                    request.form.get("password", ""))
             db.session.commit()
-            return redirect(url_for("auth.check_email", email=values["email"]), code=303)
+            # Carried in the (signed) session, not the URL: no address in logs or history, and
+            # nobody can craft a "check your email" page saying something else.
+            session["check_email"] = values["email"]
+            return redirect(url_for("auth.check_email"), code=303)
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors
@@ -79,7 +83,7 @@ def register():
 
 @bp.get("/register/check-email")
 def check_email():
-    return render_template("auth/check_email.html", email=request.args.get("email", ""))
+    return render_template("auth/check_email.html", email=session.get("check_email", ""))
 
 
 @bp.get("/verify-email/<token>")
