@@ -153,6 +153,7 @@ class _DemoBorough:
         self.residents: list[User] = []
         self.plans: list[_Plan] = []
         self.by_title: dict[str, _Plan] = {}
+        self.updates: list[ProgressUpdate] = []
 
     # ------------------------------------------------------------------ helpers
     def ago(self, days: float) -> datetime:
@@ -161,8 +162,11 @@ class _DemoBorough:
     def between(self, start: datetime, end: datetime, skew: float = 1.0) -> datetime:
         """A time between start and end (earlier if skew > 1), to the second."""
         span = max((end - start).total_seconds(), 60)
-        return (start + timedelta(seconds=span * self.rng.random() ** skew)).replace(
+        when = (start + timedelta(seconds=span * self.rng.random() ** skew)).replace(
             microsecond=0)
+        if when.hour < 7 and when + timedelta(hours=8) < end:
+            when += timedelta(hours=8)  # people take part in the day, mostly
+        return when
 
     def office_hours(self, when: datetime, after: datetime) -> datetime:
         """``when`` moved into the working day, still after ``after`` and before now."""
@@ -188,7 +192,7 @@ class _DemoBorough:
         comments = self.write_history()
         db.session.flush()
         self.write_flags(comments)
-        self.write_notifications()
+        self.write_notifications(comments)
         db.session.add(SiteSetting(key=MARKER, value=self.now.isoformat()))
         db.session.flush()
 
@@ -504,6 +508,13 @@ class _DemoBorough:
                                 body=rng.choice(content.PARTNER_REPLIES).format(org=org.name),
                                 created_at=self.between(approved, min(
                                     end, approved + timedelta(days=20)))))
+        for title, email, body, hours_ago, official in content.RECENT_COMMENTS:
+            if title == s.title:
+                when = self.now - timedelta(hours=hours_ago)
+                if when.hour < 7:
+                    when -= timedelta(hours=8)
+                made.append(Comment(idea_id=idea.id, author_id=self.users[email].id, body=body,
+                                    official=official, created_at=when))
         if s.title == content.FLAGGED_COMMENT["idea"]:
             made.append(Comment(idea_id=idea.id, author_id=pool[-1].id,
                                 body=content.FLAGGED_COMMENT["body"],
@@ -571,10 +582,11 @@ class _DemoBorough:
             end = plan.time_of("delivered") or plan.time_of("not_delivered") or self.now
             step = (end - in_delivery) / (len(s.updates) + 1)
             for i, body in enumerate(s.updates, start=1):
-                rows.append(ProgressUpdate(
+                self.updates.append(ProgressUpdate(
                     idea_id=idea.id, organisation_id=org.id if org else None,
                     author_id=(self.managers[s.org] if org else self.moderator).id, body=body,
                     created_at=(in_delivery + step * i).replace(microsecond=0)))
+                rows.append(self.updates[-1])
                 idea.updated_at = max(idea.updated_at, in_delivery + step * i)
         if s.outcome is not None:
             self._outcome(plan, org, rows)
@@ -639,28 +651,49 @@ class _DemoBorough:
                                 target_id=comment.id, reason=reason,
                                 created_at=comment.created_at + timedelta(hours=2 + i * 5)))
 
-    def write_notifications(self) -> None:
+    def write_notifications(self, comments: list[tuple[Comment, _Plan]]) -> None:
         """resident@example.org's inbox: the latest news on their ideas, the newest unread.
 
-        Marked as already emailed, so starting the demo sends nothing.
+        Worded as the services word them, and marked as already emailed, so starting the
+        demo sends nothing.
         """
         from .services.lifecycle import STATUS_LABELS
         from .services.notifications import idea_link
 
         resident = self.users[content.R1]
+        names = {u.id: u.display_name for u in self.users.values()}
+        mine = {plan.idea.id: plan.idea for plan in self.plans if plan.author is resident}
         news = []
-        for plan in self.plans:
-            if plan.author is not resident:
-                continue
-            idea = plan.idea
+        for idea in mine.values():
+            plan = self.by_title[idea.title]
             for step in plan.steps:
                 if step.event == "status" and step.actor is not resident:
                     label = str(STATUS_LABELS[step.to_status]).lower()
                     news.append((step.at, "status_change", idea, f"{idea.title}: now {label}",
-                                 f"The idea \u201c{idea.title}\u201d is now {label}.\n\n"
-                                 f"{step.message}".strip()))
+                                 f"The idea \u201c{idea.title}\u201d is now {label}."
+                                 + (f"\n\n{step.message}" if step.message else "")))
+        for update in self.updates:
+            if update.idea_id in mine:
+                idea = mine[update.idea_id]
+                who = update.organisation.name if update.organisation else "The council"
+                news.append((update.created_at, "progress_update", idea,
+                             f"{idea.title}: progress update",
+                             f"{who} posted an update on \u201c{idea.title}\u201d:\n\n"
+                             f"{update.body}"))
+        for comment, _plan in comments:
+            if comment.idea_id not in mine or comment.author_id == resident.id:
+                continue
+            idea = mine[comment.idea_id]
+            if comment.official and comment.author_id == self.moderator.id:
+                news.append((comment.created_at, "official_reply", idea,
+                             f"The council replied: {idea.title}", comment.body))
+            else:
+                news.append((comment.created_at, "comment", idea,
+                             f"New comment on your idea: {idea.title}",
+                             f"{names[comment.author_id]} commented on your idea "
+                             f"\u201c{idea.title}\u201d:\n\n{comment.body}"))
         news.sort(key=lambda n: n[0], reverse=True)
-        for i, (at, kind, idea, subject, body) in enumerate(news[:7]):
+        for i, (at, kind, idea, subject, body) in enumerate(news[:8]):
             db.session.add(Notification(
                 user_id=resident.id, kind=kind, subject=subject[:200], body=body,
                 link=idea_link(idea), idea_id=idea.id, in_app=True, created_at=at,

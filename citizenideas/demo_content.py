@@ -858,6 +858,21 @@ CATEGORY_COMMENTS = {
     ],
 }
 
+# Recent replies on resident@example.org's ideas, so their inbox has fresh news:
+# idea title, author email, body, hours ago, official
+RECENT_COMMENTS = [
+    ("Litter-picking kits to borrow from the library", "moderator@example.org",
+     "An update: Hartwell Green Library will lend ten litter-picking kits, each with a "
+     "picker, gloves, a hoop and bags. The kits are ordered and should be on the shelves "
+     "within a month. Groups can borrow several at once: just ask at the desk.", 52, True),
+    ("Community pantry at St Anne's Community Centre", "margaret.ellis@example.org",
+     "St Anne's really needs this. I'd volunteer on a Friday morning, and the centre's "
+     "kitchen has plenty of shelf space.", 30, False),
+    ("Community pantry at St Anne's Community Centre", "fatima.begum@example.org",
+     "A pantry worked brilliantly where my sister lives. People keep their dignity because "
+     "they pay a little. Count me in.", 20, False),
+]
+
 # The comment that gets reported, and why (the flags stay open for a moderator).
 FLAGGED_COMMENT = dict(
     idea="Skate park at Brookside Rec",

@@ -313,6 +313,21 @@ def test_seeding_twice_adds_nothing(seeded):
     assert counts() == before
 
 
+def test_seeding_is_deterministic(app):
+    from tests.conftest import _empty_all_tables
+
+    def snapshot():
+        seed()
+        db.session.commit()
+        ideas = db.session.scalars(select(Idea).order_by(Idea.id)).all()
+        return [(i.reference[8:], i.title, i.status, i.support_count, i.comment_count,
+                 i.author.email, len(i.timeline)) for i in ideas]
+
+    first = snapshot()
+    _empty_all_tables(app)
+    assert snapshot() == first
+
+
 def test_seed_demo_if_empty_does_nothing_when_anyone_has_an_account(app, make):
     make.user(email="someone@example.org")
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
