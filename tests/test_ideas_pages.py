@@ -320,3 +320,11 @@ def test_proposing_commenting_and_flagging_are_rate_limited(app, client, make, r
         url = f"/ideas/{idea.id}/{path}"
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 303
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 429
+
+
+def test_htmx_support_also_refreshes_the_follow_button_out_of_band(client, make, resident,
+                                                                   token):
+    idea = make.idea()
+    body = html(client.post(f"/ideas/{idea.id}/support", headers=HX,
+                            data={"csrf_token": token}))
+    assert '<div id="follow" hx-swap-oob="true">' in body and "Stop following" in body
