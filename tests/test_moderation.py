@@ -384,3 +384,9 @@ def test_dismissing_reports_restores_a_comment_hidden_automatically_by_reports(a
         moderation.resolve_flag(moderator, item, "dismissed", "Nothing wrong with it")
     assert not comment.hidden
     assert "comment.unhide" in audit_actions()
+
+
+def test_a_moderator_withdrawing_their_own_idea_is_not_a_council_response(make, moderator):
+    idea = make.idea(author=moderator)
+    change_status(moderator, idea, "withdrawn", "")
+    assert idea.status == "withdrawn" and idea.first_response_at is None

@@ -102,7 +102,8 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     db.session.add(change)
     idea.status = to_status
     idea.updated_at = now
-    if actor.is_staff and idea.first_response_at is None:
+    # A moderator withdrawing their own idea is not the council answering it.
+    if actor.is_staff and to_status not in AUTHOR_ONLY and idea.first_response_at is None:
         idea.first_response_at = now
     if to_status in DECISIONS and idea.decided_at is None:
         idea.decided_at = now
