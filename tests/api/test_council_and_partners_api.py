@@ -226,3 +226,40 @@ def test_outcome_drafts_submissions_and_publication_rules(api, make, people, acc
     assert db.session.get(OutcomeReport, draft["id"]).state == "published"
     assert_problem(api.post(f"/outcomes/{draft['id']}/publish", people.moderator), 409)
     assert_problem(api.post("/outcomes/424242/publish", people.moderator), 404)
+
+
+STAFF_ONLY = [
+    ("POST", "/ideas/{fresh}/status", {"status": "accepted", "message": "Yes"}),
+    ("POST", "/ideas/{fresh}/merge", {"into_id": 0, "message": "Same"}),
+    ("PUT", "/ideas/{idea}/assets/{asset}", None),
+    ("DELETE", "/ideas/{idea}/assets/{asset}", None),
+    ("POST", "/ideas/{idea}/hide", {"reason": "Abuse"}),
+    ("POST", "/claims/{claim}/decision", {"decision": "approve", "message": ""}),
+    ("POST", "/outcomes/{report}/publish", None),
+    ("POST", "/assets", {"name": "Hall", "kind": "hall"}),
+    ("PATCH", "/assets/{asset}", {"name": "Renamed"}),
+    ("GET", "/ideas/{idea}/pledges", None),
+]
+
+
+@pytest.mark.parametrize("method, template, body", STAFF_ONLY,
+                         ids=[f"{m} {t}" for m, t, _ in STAFF_ONLY])
+def test_council_actions_are_refused_to_everyone_but_staff(api, make, people, method,
+                                                           template, body):
+    idea, fresh, other = make.idea(status="accepted"), make.idea(), make.idea()
+    asset = make.asset()
+    idea.assets.append(asset)
+    claim = Claim(idea_id=idea.id, organisation_id=people.org.id, created_by_id=people.partner.id,
+                  plan="A plan for the idea.", status="pending")
+    report = OutcomeReport(idea_id=idea.id, author_id=people.partner.id, state="submitted",
+                           result="delivered", summary="Done and dusted.")
+    db.session.add_all([claim, report])
+    db.session.commit()
+    path = template.format(idea=idea.id, fresh=fresh.id, asset=asset.id, claim=claim.id,
+                           report=report.id)
+    if body and "into_id" in body:
+        body = body | {"into_id": other.id}
+    assert_problem(api.call(method, path, json=body), 401)
+    for who in (people.resident, people.unverified, people.partner, people.other_partner):
+        assert_problem(api.call(method, path, who, json=body), 403)
+    assert api.call(method, path, people.moderator, json=body).status_code in (200, 201)

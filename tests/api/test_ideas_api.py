@@ -207,3 +207,33 @@ def test_author_withdraws_with_a_reason_before_a_decision(api, make, people):
     decided = make.idea(author=people.resident, status="accepted")
     assert_problem(api.post(f"/ideas/{decided.id}/withdraw", people.resident,
                             json={"message": "Changed my mind"}), 403)
+
+
+def test_a_page_of_ideas_costs_the_same_queries_whatever_its_size(api, make, people):
+    from sqlalchemy import event
+
+    def queries_for_listing() -> int:
+        seen = []
+
+        def count(*_args, **_kw):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert api.get("/ideas?per_page=100", people.resident).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def more_ideas(n):
+        for _ in range(n):
+            asset = make.asset()
+            idea = make.idea(status="accepted")
+            idea.assets.append(asset)
+            db.session.commit()
+            api.post(f"/ideas/{idea.id}/support", people.resident)
+
+    more_ideas(2)
+    few = queries_for_listing()
+    more_ideas(15)
+    assert queries_for_listing() == few
