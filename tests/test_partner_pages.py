@@ -242,8 +242,10 @@ def test_bad_claims_are_shown_on_the_form(world, client, auth, form, field):
 def test_claiming_a_submitted_idea_is_refused_on_the_form(world, client, auth, make):
     idea = make.idea(status="submitted")
     auth.sign_in(world.partner.email)
+    assert "Only accepted ideas" in client.get(f"/partners/ideas/{idea.id}/claim").get_data(
+        as_text=True)
     response = _post(client, f"/partners/ideas/{idea.id}/claim",
-                     {"organisation_id": world.org.id, "plan": PLAN})
+                     {"organisation_id": world.org.id, "plan": PLAN}, page="/sign-out")
     assert response.status_code == 422
     assert "Only accepted ideas" in response.get_data(as_text=True)
     assert _count(Claim) == 0
