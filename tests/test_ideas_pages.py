@@ -328,3 +328,26 @@ def test_htmx_support_also_refreshes_the_follow_button_out_of_band(client, make,
     body = html(client.post(f"/ideas/{idea.id}/support", headers=HX,
                             data={"csrf_token": token}))
     assert '<div id="follow" hx-swap-oob="true">' in body and "Stop following" in body
+
+
+def test_home_shows_ways_to_take_part_popular_ideas_outcomes_and_figures(client, make):
+    from citizenideas.models import OutcomeReport, utcnow
+
+    make.idea(title="Popular open idea", support_count=40)
+    make.idea(title="Popular but declined", status="declined", support_count=90)
+    make.idea(title="Popular but hidden", hidden=True, support_count=80)
+    delivered = make.idea(title="Repair cafe that happened", status="delivered")
+    db.session.add(OutcomeReport(idea_id=delivered.id, author_id=delivered.author_id,
+                                 state="published", result="delivered",
+                                 summary="Twelve sessions ran.", published_at=utcnow()))
+    draft = make.idea(title="Draft outcome idea", status="in_delivery")
+    db.session.add(OutcomeReport(idea_id=draft.id, author_id=draft.author_id, state="draft",
+                                 summary="Not yet"))
+    db.session.commit()
+    page = html(client.get("/"))
+    for text in ("Three ways to take part", "Propose", "Support", "Help",
+                 "Popular open idea", "Repair cafe that happened", "Twelve sessions ran."):
+        assert text in page, text
+    for text in ("Popular but declined", "Popular but hidden", "Not yet"):
+        assert text not in page, text
+    assert "ideas received" in page and "ideas delivered" in page
