@@ -291,3 +291,13 @@ def test_bulk_change_is_all_or_nothing(client, make, moderator):
     assert {db.session.get(Idea, i.id).status for i in (a, b)} == {"accepted"}
     assert db.session.scalar(select(func.count(StatusChange.id)).where(
         StatusChange.message == "Good ideas.")) == 2
+
+
+def test_a_status_change_with_htmx_also_refreshes_the_merge_panel(client, make, moderator):
+    idea = make.idea()
+    page = f"/council/ideas/{idea.id}"
+    html = post(client, f"{page}/status", {"status": "accepted", "message": ""}, page,
+                HX).get_data(as_text=True)
+    assert '<section id="panel-merge"' in html and 'hx-swap-oob="true"' in html
+    assert "An idea that is accepted cannot be merged." in html
+    assert '<div id="triage-announce" hx-swap-oob="innerHTML"><p>Status changed' in html

@@ -228,7 +228,7 @@ def _act(idea_id: int, panel: str, action, success: str, values: dict | None = N
         return _page(idea_obj, panel, state, exc.status)
     message = success(result) if callable(success) else success
     if is_fragment():
-        return _panel(_load_idea(idea_id), panel, {"announce": message})
+        return _panel(_load_idea(idea_id), panel, {"announce": message, "changed": True})
     flash(message, "success")
     return redirect(url_for("council.idea", idea_id=idea_id, _anchor=f"panel-{panel}"), code=303)
 
