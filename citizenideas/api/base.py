@@ -27,6 +27,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import User
+from ..services.tokens import user_for_api_token
 from .schemas import MAX_ID, PageOut, Problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -170,8 +171,6 @@ def load_caller() -> None:
         scheme, _sep, raw = header.partition(" ")
         found = None
         if scheme.lower() == "bearer":
-            from ..services.tokens import user_for_api_token
-
             found = user_for_api_token(raw.strip())
         if found is None:
             g.api_bad_token = True

@@ -8,6 +8,8 @@ Deterministic (derandomized) and small, so the run is quick and repeatable.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
@@ -24,7 +26,8 @@ from citizenideas.models import ApiToken
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
           negative_data_rejection]
-MAX_EXAMPLES = 12
+# Small by default so the suite stays quick; API_FUZZ_EXAMPLES=200 for a deeper local run.
+MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 
 
 @pytest.fixture
