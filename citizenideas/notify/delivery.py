@@ -16,6 +16,7 @@ from email.utils import make_msgid
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Notification, User, utcnow
@@ -109,6 +110,7 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
     query = (select(Notification)
              .where(Notification.email_state == "pending",
                     Notification.email_attempts < max_attempts)
+             .options(selectinload(Notification.user))
              .order_by(Notification.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         # Several workers may run at once: each takes rows nobody else holds.
