@@ -84,3 +84,39 @@ def test_a_wrong_password_shows_an_accessible_error_summary(page, live_server, m
     expect(page.get_by_label("Email address")).to_have_value("resident@example.org")
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
     assert_accessible(page)
+
+
+def test_the_password_pages_are_accessible(js_page, live_server, make):
+    page, base = js_page, live_server.url
+    make.user(email="resident@example.org")
+
+    page.goto(f"{base}/forgot-password")
+    assert_accessible(page)
+    page.get_by_label("Email address").fill("resident@example.org")
+    page.get_by_role("button").filter(has_text="Send").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    db.session.expire_all()
+    link = db.session.scalars(select(Notification.link)
+                              .where(Notification.kind == "reset_password")).first()
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    assert_accessible(page)
+    page.get_by_label("New password").fill("lantern-orchard-quietly")
+    page.get_by_role("button", name="Save new password").click()
+    expect(page.locator("#flash-messages")).to_contain_text("Your password has been changed")
+
+    page.goto(link)  # used: a clear page
+    expect(page.get_by_role("heading", level=1)).to_have_text("There is a problem with this link")
+    assert_accessible(page)
+
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Email address").fill("resident@example.org")
+    page.get_by_label("Password", exact=True).fill("lantern-orchard-quietly")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#flash-messages")).to_contain_text("You are signed in")
+    page.goto(f"{base}/me/password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
