@@ -163,6 +163,16 @@ def test_rejecting_needs_a_reason_and_leaves_the_idea_alone(world):
         delivery.decide_claim(world.moderator, claim, "approve", "")
 
 
+def test_a_claim_from_an_organisation_unverified_since_cannot_be_approved(world):
+    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    world.org.verified_at = None
+    db.session.commit()
+    with pytest.raises(Conflict):
+        delivery.decide_claim(world.moderator, claim, "approve", "")
+    db.session.rollback()
+    assert claim.status == "pending" and world.idea.status == "accepted"
+
+
 def test_only_moderators_decide_claims(world):
     claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     db.session.commit()

@@ -218,6 +218,9 @@ def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Clai
         if idea.status not in CLAIMABLE:
             raise Conflict(_("This idea is no longer accepted or in delivery, so the claim "
                              "cannot be approved."))
+        if not org.is_verified:
+            raise Conflict(_("%(name)s is no longer verified, so its claim cannot be approved.",
+                             name=org.name))
         public = _("%(name)s will deliver this idea.", name=org.name) + (
             f"\n\n{message}" if message else "")
         if idea.status == "accepted":

@@ -22,6 +22,7 @@ PER_PAGE = 20
 
 
 def _get(model, object_id: int):
+    """A row by id, or 404."""
     obj = db.session.get(model, object_id)
     if obj is None:
         raise NotFound(_("Not found."))
@@ -29,6 +30,7 @@ def _get(model, object_id: int):
 
 
 def _page() -> int:
+    """The requested page number (1 or more)."""
     return max(int_field("page", request.args) or 1, 1)
 
 
@@ -87,6 +89,7 @@ def outcomes():
 
 
 def _outcome_page(report, errors=None, values=None, status=200):
+    """The review page for one report."""
     return render_template("council_delivery/outcome.html", report=report,
                            errors=errors or {}, values=values or {}), status
 
@@ -94,6 +97,7 @@ def _outcome_page(report, errors=None, values=None, status=200):
 @bp.get("/council/outcomes/<int:report_id>")
 @login_required
 def outcome(report_id: int):
+    """Read a report before publishing it or sending it back."""
     require(current_user, "publish_outcome")
     return _outcome_page(_get(OutcomeReport, report_id))
 
@@ -101,6 +105,7 @@ def outcome(report_id: int):
 @bp.post("/council/outcomes/<int:report_id>/publish")
 @login_required
 def publish(report_id: int):
+    """Publish a submitted report: the idea becomes delivered or not delivered."""
     require(current_user, "publish_outcome")
     report = _get(OutcomeReport, report_id)
     try:
@@ -116,6 +121,7 @@ def publish(report_id: int):
 @bp.post("/council/outcomes/<int:report_id>/return")
 @login_required
 def send_back(report_id: int):
+    """Return a submitted report to its authors with a note."""
     require(current_user, "publish_outcome")
     report = _get(OutcomeReport, report_id)
     values = {"note": text_field("note")}
@@ -147,6 +153,7 @@ def organisation_list():
 @bp.post("/admin/organisations/<int:org_id>/verify")
 @login_required
 def verify(org_id: int):
+    """An admin verifies an organisation, or withdraws its verification."""
     org = organisations.get_organisation(org_id)
     try:
         if request.form.get("action") == "unverify":

@@ -24,6 +24,7 @@ PER_PAGE = 20
 
 
 def _idea(idea_id: int) -> Idea:
+    """The idea, or 404 if missing or hidden from the current user."""
     idea = db.session.get(Idea, idea_id)
     if idea is None or not can(current_user, "view_idea", idea):
         raise NotFound(_("No such idea."))
@@ -31,6 +32,7 @@ def _idea(idea_id: int) -> Idea:
 
 
 def _get(model, object_id: int):
+    """A row by id, or 404."""
     obj = db.session.get(model, object_id)
     if obj is None:
         raise NotFound(_("Not found."))
@@ -46,6 +48,7 @@ def date_value(name: str) -> str | None:
 
 
 def _date_values(name: str, value) -> dict:
+    """Day, month and year to show again in a GOV.UK date input."""
     if request.method == "POST":
         return {p: text_field(f"{name}-{p}") for p in ("day", "month", "year")}
     if value:
@@ -88,6 +91,7 @@ def register_organisation():
 
 
 def _organisation_page(org, values=None, errors=None, status=200):
+    """The organisation page, for its members and admins only."""
     if membership(current_user, org) is None and not can(current_user, "administer"):
         raise NotAllowed(_("Only members of this organisation can see this page."))
     members = organisations.organisation_members(org)
@@ -105,6 +109,7 @@ def organisation(org_id: int):
 @bp.post("/organisations/<int:org_id>/invitations")
 @login_required
 def invite(org_id: int):
+    """A manager invites someone to join by email."""
     org = organisations.get_organisation(org_id)
     values = {"email": text_field("email")}
     try:
@@ -120,6 +125,7 @@ def invite(org_id: int):
 @bp.post("/organisations/<int:org_id>/members/<int:user_id>/remove")
 @login_required
 def remove_member(org_id: int, user_id: int):
+    """A manager (or an admin) removes a member; never the last manager."""
     org = organisations.get_organisation(org_id)
     user = _get(User, user_id)
     try:
@@ -207,6 +213,7 @@ def claim(idea_id: int):
 @bp.post("/partners/claims/<int:claim_id>/withdraw")
 @login_required
 def withdraw_claim(claim_id: int):
+    """The organisation withdraws its pending or approved claim."""
     claim_obj = _get(Claim, claim_id)
     try:
         delivery.withdraw_claim(current_user, claim_obj, text_field("reason"))
@@ -236,6 +243,7 @@ def volunteers(idea_id: int):
 @bp.route("/partners/pledges/<int:pledge_id>/message", methods=["GET", "POST"])
 @login_required
 def message_volunteer(pledge_id: int):
+    """Send a volunteer a message through the platform (replies go to the organisation)."""
     pledge = _get(Pledge, pledge_id)
     idea = pledge.idea
     orgs = delivery.delivering_organisations(current_user, idea)
@@ -262,6 +270,7 @@ def message_volunteer(pledge_id: int):
 # ------------------------------------------------------------------------ progress, outcome
 
 def _require_deliverer(idea: Idea) -> list:
+    """The user's organisations delivering the idea; 403 unless there is one or they are staff."""
     orgs = delivery.delivering_organisations(current_user, idea)
     if not orgs and not can(current_user, "deliver", idea):
         raise NotAllowed(_("Only an organisation delivering this idea, or the council, can "
@@ -270,6 +279,7 @@ def _require_deliverer(idea: Idea) -> list:
 
 
 def _chosen_org(orgs: list):
+    """The delivering organisation picked on the form (the first by default)."""
     org_id = int_field("organisation_id")
     return next((o for o in orgs if o.id == org_id), orgs[0] if orgs else None)
 
@@ -303,6 +313,7 @@ OUTCOME_FIELDS = ("result", "summary", "people_reached", "volunteer_hours", "spe
 
 
 def _report_values(report: OutcomeReport | None) -> dict:
+    """A saved report as form values."""
     if report is None:
         return {}
     return {"result": report.result or "", "summary": report.summary,
