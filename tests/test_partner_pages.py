@@ -416,3 +416,12 @@ def test_list_pages_cost_the_same_queries_whatever_the_number_of_rows(world, cli
     few = _queries(client, path)
     _more_claims(make, 6, *ids)
     assert _queries(client, path) == few
+
+
+def test_the_outcome_form_is_refused_for_an_idea_not_accepted_or_in_delivery(world, client,
+                                                                            auth, make):
+    idea = make.idea(status="declined")
+    auth.sign_in(world.moderator.email)
+    response = client.get(f"/partners/ideas/{idea.id}/outcome")
+    assert response.status_code == 409
+    assert "accepted or in delivery" in response.get_data(as_text=True)

@@ -4,7 +4,7 @@ the admin's organisation pages live in ``partner_review`` (a blueprint nested in
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -361,7 +361,8 @@ def outcome_form(idea_id: int):
             return redirect(url_for("partners.outcome_form", idea_id=idea.id), code=303)
     if request.method == "GET" and idea.status not in delivery.CLAIMABLE and (
             report is None or report.state != "published"):
-        abort(409)
+        raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
+                         "delivery."))
     return render_template("partners/outcome_form.html", idea=idea, orgs=orgs, report=report,
                            values=values, errors=errors,
                            locked=bool(report and (report.state == "published" or (
