@@ -120,3 +120,20 @@ def test_the_password_pages_are_accessible(js_page, live_server, make):
     page.get_by_role("button", name="Change password").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
+
+
+def test_too_many_failed_sign_ins_show_a_clear_page(page, live_server, make, rate_limited):
+    from flask import current_app
+
+    make.user(email="resident@example.org")
+    limit = int(current_app.config["RATELIMIT_SIGN_IN"].split()[0])
+    page.goto(f"{live_server.url}/sign-in")
+    for _ in range(limit + 1):
+        page.get_by_label("Email address").fill("resident@example.org")
+        page.get_by_label("Password", exact=True).fill("wrong-guess-123")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        if page.get_by_text("too many times").count():
+            break
+    expect(page.get_by_text("You have tried that too many times")).to_be_visible()
+    assert_accessible(page)
