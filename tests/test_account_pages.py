@@ -410,3 +410,14 @@ def test_the_session_does_not_carry_the_password_hash(client, make):
     with client.session_transaction() as session:
         stored = session["_user_id"]
     assert user.password_hash[-12:] not in stored
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, make, rate_limited):
+    make.user(email="resident@example.org")
+    app.config["RATELIMIT_SIGN_IN"] = "2 per 5 minutes"
+    for _ in range(4):
+        assert sign_in_post(client, "resident@example.org", PASSWORD).status_code == 303
+        client.post("/sign-out", data={"csrf_token": csrf_token(client, "/sign-out")})
+    for _ in range(2):
+        assert sign_in_post(client, "resident@example.org", "wrong-guess-123").status_code == 422
+    assert sign_in_post(client, "resident@example.org", PASSWORD).status_code == 429
