@@ -151,3 +151,11 @@ def test_a_welsh_catalogue_built_from_the_template_is_served(app, base_config, e
     english = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Mewngofnodi" in welsh and '<html lang="cy"' in welsh
     assert "Mewngofnodi" not in english and '<html lang="en"' in english
+
+
+def test_a_production_app_sends_secure_httponly_lax_session_cookies(app, base_config, env):
+    production = create_app({**base_config, "APP_ENV": "production", "SECRET_KEY": "s" * 40,
+                             "RATELIMIT_ENABLED": False})
+    response = production.test_client().get("/sign-in")  # the CSRF token starts a session
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
