@@ -254,7 +254,9 @@ def test_claiming_a_submitted_idea_is_refused_on_the_form(world, client, auth, m
 def test_a_partner_withdraws_a_claim_from_the_dashboard(world, client, auth):
     claim = _approve(world)
     auth.sign_in(world.partner.email)
-    response = _post(client, f"/partners/claims/{claim.id}/withdraw", {}, page="/partners")
+    path = f"/partners/claims/{claim.id}/withdraw"
+    assert path in client.get("/partners").get_data(as_text=True)
+    response = _post(client, path, {"reason": "Our funding fell through."})
     assert response.status_code == 303
     db.session.refresh(claim)
     assert claim.status == "withdrawn"
@@ -425,3 +427,13 @@ def test_the_outcome_form_is_refused_for_an_idea_not_accepted_or_in_delivery(wor
     response = client.get(f"/partners/ideas/{idea.id}/outcome")
     assert response.status_code == 409
     assert "accepted or in delivery" in response.get_data(as_text=True)
+
+
+def test_only_the_organisations_members_can_withdraw_its_claim(world, client, auth, make):
+    claim = _approve(world)
+    auth.sign_in(make.user().email)
+    assert client.get(f"/partners/claims/{claim.id}/withdraw").status_code == 403
+    response = _post(client, f"/partners/claims/{claim.id}/withdraw", {}, page="/sign-out")
+    assert response.status_code == 403
+    db.session.refresh(claim)
+    assert claim.status == "approved"

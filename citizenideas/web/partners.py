@@ -210,19 +210,25 @@ def claim(idea_id: int):
                            errors=errors), (422 if errors else 200)
 
 
-@bp.post("/partners/claims/<int:claim_id>/withdraw")
+@bp.route("/partners/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_claim(claim_id: int):
-    """The organisation withdraws its pending or approved claim."""
+    """Confirm, with an optional public reason, and withdraw the organisation's claim."""
     claim_obj = _get(Claim, claim_id)
-    try:
-        delivery.withdraw_claim(current_user, claim_obj, text_field("reason"))
-        db.session.commit()
-        flash(_("Your claim has been withdrawn."), "success")
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
-    return redirect(url_for("partners.dashboard"), code=303)
+    require(current_user, "withdraw_claim", claim_obj)
+    values = {"reason": text_field("reason")}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            delivery.withdraw_claim(current_user, claim_obj, values["reason"])
+            db.session.commit()
+            flash(_("Your claim has been withdrawn."), "success")
+            return redirect(url_for("partners.dashboard"), code=303)
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = exc.errors or {"reason": [exc.detail]}
+    return render_template("partners/withdraw.html", claim=claim_obj, values=values,
+                           errors=errors), (422 if errors else 200)
 
 
 # ------------------------------------------------------------------------------- volunteers
