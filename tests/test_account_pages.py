@@ -421,3 +421,45 @@ def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, make, r
     for _ in range(2):
         assert sign_in_post(client, "resident@example.org", "wrong-guess-123").status_code == 422
     assert sign_in_post(client, "resident@example.org", PASSWORD).status_code == 429
+
+
+def test_two_registrations_racing_for_one_address_give_the_same_answer(app, make):
+    """Another transaction inserts the address after our check and commits while our insert
+    waits on the unique index: we answer as for a taken address, not with an error."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks to stage the race")
+    client = new_client(app)
+    token = csrf_token(client, "/register")
+    other = Session(db.engine)
+    other.add(User(email="race@example.org", display_name="First", password_hash="x",
+                   role="resident", notify_pref="immediate", created_at=utcnow()))
+    other.flush()  # inserted, not committed: holds the unique key
+    result = {}
+
+    def second_registration():
+        with app.app_context():
+            result["response"] = client.post("/register", data={
+                "email": "race@example.org", "display_name": "Second", "password": NEW_PASSWORD,
+                "csrf_token": token})
+
+    thread = threading.Thread(target=second_registration)
+    thread.start()
+    deadline = time.monotonic() + 10
+    with db.engine.connect() as watcher:
+        while thread.is_alive() and time.monotonic() < deadline and not watcher.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+            time.sleep(0.02)
+    other.commit()
+    other.close()
+    thread.join(timeout=10)
+    assert result["response"].status_code == 303
+    db.session.expire_all()
+    assert [u.display_name for u in db.session.scalars(select(User))] == ["First"]
+    kinds = [n.kind for n in db.session.scalars(select(Notification))]
+    assert kinds == ["account_exists"]

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
@@ -67,9 +68,17 @@ def register():
     errors: dict = {}
     if request.method == "POST":
         try:
-            accounts.register_user(values["email"], values["display_name"],
-                                   request.form.get("password", ""))
-            db.session.commit()
+            try:
+                accounts.register_user(values["email"], values["display_name"],
+                                       request.form.get("password", ""))
+                db.session.commit()
+            except IntegrityError:
+                # The same address was registered a moment ago (a double-clicked button):
+                # answer as for any taken address.
+                db.session.rollback()
+                accounts.register_user(values["email"], values["display_name"],
+                                       request.form.get("password", ""))
+                db.session.commit()
             # Carried in the (signed) session, not the URL: no address in logs or history, and
             # nobody can craft a "check your email" page saying something else.
             session["check_email"] = values["email"]
