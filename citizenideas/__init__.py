@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -15,6 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR),
                 template_folder=str(root / "templates"))
     app.config.from_mapping(load_config(config))
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a proxy every request would otherwise come from the proxy's address: one
+        # rate-limit bucket for the whole site, and http:// links behind an https:// proxy.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)

@@ -34,6 +34,9 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'citizenideas.sqlite'}"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For and
+    # X-Forwarded-Proto headers are trusted. 0: none (the app faces the internet directly).
+    TRUSTED_PROXIES = 0
 
     # The council
     COUNCIL_NAME = "Demo Borough Council"
@@ -111,8 +114,8 @@ class ProductionConfig(BaseConfig):
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
 
 # Settings whose type is not str: environment strings are converted to these.
-_INT = {"SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS", "FLAG_HIDE_THRESHOLD",
-        "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS", "NOTIFY_MAX_ATTEMPTS",
+_INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
+        "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS", "NOTIFY_MAX_ATTEMPTS",
         "PARTNER_UPDATE_OVERDUE_DAYS"}
 
 

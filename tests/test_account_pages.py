@@ -463,3 +463,27 @@ def test_two_registrations_racing_for_one_address_give_the_same_answer(app, make
     assert [u.display_name for u in db.session.scalars(select(User))] == ["First"]
     kinds = [n.kind for n in db.session.scalars(select(Notification))]
     assert kinds == ["account_exists"]
+
+
+def test_behind_a_trusted_proxy_sign_in_limits_are_per_visitor(app, base_config, make,
+                                                                 rate_limited):
+    from citizenideas import create_app
+
+    proxied = create_app({**base_config, "TRUSTED_PROXIES": 1,
+                          "RATELIMIT_SIGN_IN": "2 per 5 minutes"})
+    limiter_on = rate_limited
+    limiter_on.enabled = True
+    make.user(email="resident@example.org")
+
+    def attempt(client, ip, email="resident@example.org"):
+        return client.post("/sign-in", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                           headers={"X-Forwarded-For": ip},
+                           data={"email": email, "password": "wrong-guess-123",
+                                 "csrf_token": token})
+
+    client = new_client(proxied)
+    token = csrf_token(client)
+    assert [attempt(client, "203.0.113.7", f"a{n}@example.org").status_code
+            for n in range(3)] == [422, 422, 429]
+    # Someone else, through the same proxy, is not blocked.
+    assert attempt(client, "198.51.100.9", "b@example.org").status_code == 422
