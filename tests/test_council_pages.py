@@ -301,3 +301,16 @@ def test_a_status_change_with_htmx_also_refreshes_the_merge_panel(client, make, 
     assert '<section id="panel-merge"' in html and 'hx-swap-oob="true"' in html
     assert "An idea that is accepted cannot be merged." in html
     assert '<div id="triage-announce" hx-swap-oob="innerHTML"><p>Status changed' in html
+
+
+def test_internal_notes_never_reach_the_public_idea_page_or_the_api(client, make, moderator):
+    from citizenideas.services import moderation
+
+    idea = make.idea(title="Lights in the underpass")
+    moderation.add_internal_note(moderator, idea, "Secret: ring Councillor Smith first")
+    db.session.commit()
+    assert "Secret: ring" in client.get(f"/council/ideas/{idea.id}").get_data(as_text=True)
+    public = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert "Lights in the underpass" in public and "Secret: ring" not in public
+    api = client.get(f"/api/v1/ideas/{idea.id}")
+    assert api.status_code == 200 and "Secret: ring" not in api.get_data(as_text=True)
