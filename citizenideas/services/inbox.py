@@ -31,6 +31,13 @@ def list_notifications(actor: User, *, unread_only: bool = False, page: int = 1,
     return items, total
 
 
+def count_unread(actor: User) -> int:
+    """How many of the actor's in-app notifications are unread."""
+    require(actor, "follow")
+    return db.session.scalar(select(func.count(Notification.id))
+                             .where(*_mine(actor, unread_only=True))) or 0
+
+
 def get_notification(actor: User, notification_id: int) -> Notification:
     """One of the actor's own notifications (NotFound for anyone else's)."""
     require(actor, "follow")

@@ -81,7 +81,7 @@ def notifications():
     page = max(1, int_field("page", request.args) or 1)
     per_page = 20
     items, total = inbox.list_notifications(current_user, page=page, per_page=per_page)
-    unread = inbox.list_notifications(current_user, unread_only=True, per_page=0)[1]
+    unread = inbox.count_unread(current_user)
     return render_template("me/notifications.html", items=items, total=total, page=page,
                            unread=unread,
                            pages=max(1, ceil(total / per_page)))
