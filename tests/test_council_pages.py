@@ -314,3 +314,12 @@ def test_internal_notes_never_reach_the_public_idea_page_or_the_api(client, make
     assert "Lights in the underpass" in public and "Secret: ring" not in public
     api = client.get(f"/api/v1/ideas/{idea.id}")
     assert api.status_code == 200 and "Secret: ring" not in api.get_data(as_text=True)
+
+
+def test_an_htmx_reply_updates_the_response_time_line(client, make, moderator):
+    idea = make.idea()
+    page = f"/council/ideas/{idea.id}"
+    assert "No public response yet." in client.get(page).get_data(as_text=True)
+    html = post(client, f"{page}/reply", {"reply": "Thanks, we will look."}, page,
+                HX).get_data(as_text=True)
+    assert '<p id="triage-times"' in html and "First public response on" in html
