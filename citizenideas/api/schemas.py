@@ -28,9 +28,10 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    """Query-string parameters (strings on the wire, so parsed in lax mode)."""
+    """Query-string parameters (strings on the wire, so parsed in lax mode). An unknown
+    parameter is refused, so a misspelt filter is an error rather than silently ignored."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Out(BaseModel):

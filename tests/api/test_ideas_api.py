@@ -76,8 +76,9 @@ def test_list_filters_sorts_paginates_with_link_header(api, make, place):
 
 @pytest.mark.parametrize("query, field", [("per_page=101", "per_page"), ("page=0", "page"),
                                           ("status=lost", "status"), ("sort=random", "sort"),
-                                          ("ward_id=abc", "ward_id")])
-def test_out_of_range_list_parameters_are_422(api, query, field):
+                                          ("ward_id=abc", "ward_id"),
+                                          ("stauts=accepted", "stauts")])
+def test_out_of_range_or_unknown_list_parameters_are_422(api, query, field):
     assert_problem(api.get(f"/ideas?{query}"), 422, field)
 
 
