@@ -236,6 +236,8 @@ def test_hiding_and_unhiding_a_comment(make, moderator):
     comment = comment_on(make, make.idea())
     moderation.hide_comment(moderator, comment, "Abuse")
     assert comment.hidden and comment.hidden_reason == "Abuse"
+    told = db.session.scalar(select(Notification).where(Notification.user_id == comment.author_id))
+    assert told.kind == "comment_hidden" and "Reason: Abuse" in told.body
     moderation.unhide_comment(moderator, comment)
     assert not comment.hidden
     assert audit_actions() == ["comment.hide", "comment.unhide"]

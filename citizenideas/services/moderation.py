@@ -332,6 +332,12 @@ def hide_comment(actor: User, comment: Comment, reason: str) -> Comment:
     before = {"hidden": comment.hidden, "hidden_reason": comment.hidden_reason}
     comment.hidden, comment.hidden_reason = True, reason
     record_audit(actor, "comment.hide", comment, before, {"hidden": True, "hidden_reason": reason})
+    author = db.session.get(User, comment.author_id)
+    if author is not None and author.id != actor.id and author.deleted_at is None:
+        idea = db.session.get(Idea, comment.idea_id)
+        notify_user(author, "comment_hidden", _("Your comment has been hidden"),
+                    _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
+                      "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
     db.session.flush()
     return comment
 
