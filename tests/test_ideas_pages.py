@@ -351,3 +351,41 @@ def test_home_shows_ways_to_take_part_popular_ideas_outcomes_and_figures(client,
     for text in ("Popular but declined", "Popular but hidden", "Not yet"):
         assert text not in page, text
     assert "ideas received" in page and "ideas delivered" in page
+
+
+def _queries_for(client, path: str) -> int:
+    from sqlalchemy import event
+
+    count = 0
+
+    def counter(*_args, **_kw):
+        nonlocal count
+        count += 1
+
+    db.session.expire_all()  # the test shares its session with requests: reload everything
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_list_and_idea_pages_cost_the_same_queries_whatever_the_data(client, make, resident,
+                                                                     token):
+    from citizenideas.services import engagement
+
+    idea = make.idea()
+    for n in range(3):
+        make.idea(title=f"Idea number {n} in the list")
+        engagement.post_comment(make.user(), idea, f"Comment {n}")
+    db.session.commit()
+    idea_id = idea.id
+    small_list = _queries_for(client, "/ideas")
+    small_page = _queries_for(client, f"/ideas/{idea_id}")
+    for n in range(15):
+        make.idea(title=f"More ideas {n} in the list", ward=make.ward(), category=make.category())
+        engagement.post_comment(make.user(), db.session.get(Idea, idea_id), f"More comment {n}")
+    db.session.commit()
+    assert _queries_for(client, "/ideas") == small_list
+    assert _queries_for(client, f"/ideas/{idea_id}") == small_page
