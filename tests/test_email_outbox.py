@@ -202,3 +202,19 @@ def test_someone_who_switches_from_daily_to_off_gets_no_digest(app, make, smtp):
     assert send_digests() == 0
     assert smtp.messages == []
     assert db.session.scalar(select(Notification.email_state)) == "skipped"
+
+
+def test_in_development_the_outbox_is_delivered_straight_after_the_request(
+        app, base_config, smtp):
+    from citizenideas import create_app
+
+    dev = create_app({**base_config, "NOTIFY_SEND_AFTER_REQUEST": True,
+                      "SMTP_HOST": "127.0.0.1", "SMTP_PORT": app.config["SMTP_PORT"]})
+    client = new_client(dev)
+    response = client.post("/register", data={
+        "email": "dev@example.org", "display_name": "Dev", "password": "lantern-orchard-quietly",
+        "csrf_token": csrf_token(client, "/register")})
+    assert response.status_code == 303
+    assert [to for to, _msg in smtp.messages] == [["dev@example.org"]]
+    db.session.expire_all()
+    assert db.session.scalar(select(Notification.email_state)) == "sent"
