@@ -137,7 +137,8 @@ class Auth:
         return response
 
     def sign_out(self):
-        return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client)})
+        return self.client.post("/sign-out",
+                                data={"csrf_token": csrf_token(self.client, "/sign-out")})
 
 
 def csrf_token(client, path: str = "/sign-in") -> str:

@@ -146,4 +146,6 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # With JavaScript on the form is boosted: wait until we have left the sign-in page.
+    page.wait_for_url(lambda url: "/sign-in" not in url)
     page.wait_for_load_state()
