@@ -218,3 +218,10 @@ def test_in_development_the_outbox_is_delivered_straight_after_the_request(
     assert [to for to, _msg in smtp.messages] == [["dev@example.org"]]
     db.session.expire_all()
     assert db.session.scalar(select(Notification.email_state)) == "sent"
+
+
+def test_a_very_long_subject_is_shortened_to_fit_not_refused(app, make):
+    user = make.user()
+    note = notify_user(user, "status", "A" * 300, "Body")
+    db.session.commit()
+    assert len(note.subject) == 200 and note.subject.endswith("…")

@@ -14,6 +14,12 @@ from ..extensions import db
 from ..models import Comment, Follow, Idea, Notification, Pledge, Support, User, utcnow
 
 
+def _fit(text: str, limit: int) -> str:
+    """Shorten a subject to its column, so a long idea title never fails the whole change."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _email_state_for(user: User | None) -> str:
     if user is None:
         return "pending"
@@ -33,7 +39,7 @@ def notify_user(user: User, kind: str, subject: str, body: str, link: str | None
     whatever the preference, and is not listed in the in-app inbox.
     """
     note = Notification(
-        user_id=user.id, kind=kind, subject=subject, body=body, link=link,
+        user_id=user.id, kind=kind, subject=_fit(subject, 200), body=body, link=link,
         idea_id=idea.id if idea is not None else None, reply_to=reply_to,
         in_app=not email_always,
         email_state="pending" if email_always else _email_state_for(user),
@@ -46,8 +52,9 @@ def notify_user(user: User, kind: str, subject: str, body: str, link: str | None
 def email_address(to_email: str, kind: str, subject: str, body: str,
                   link: str | None = None) -> Notification:
     """An email to an address with no account (an invitation). Outbox only."""
-    note = Notification(user_id=None, to_email=to_email, kind=kind, subject=subject, body=body,
-                        link=link, in_app=False, email_state="pending", created_at=utcnow())
+    note = Notification(user_id=None, to_email=to_email, kind=kind, subject=_fit(subject, 200),
+                        body=body, link=link, in_app=False, email_state="pending",
+                        created_at=utcnow())
     db.session.add(note)
     return note
 
