@@ -225,3 +225,13 @@ def test_a_very_long_subject_is_shortened_to_fit_not_refused(app, make):
     note = notify_user(user, "status", "A" * 300, "Body")
     db.session.commit()
     assert len(note.subject) == 200 and note.subject.endswith("…")
+
+
+def test_idea_links_in_emails_work_outside_a_request(app, make):
+    from citizenideas.services.notifications import idea_link
+
+    idea = make.idea()
+    app.config["SITE_URL"] = "https://ideas.example.gov.uk/council"
+    link = idea_link(idea)
+    assert link.startswith("https://ideas.example.gov.uk/council/")
+    assert str(idea.id) in link

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -17,7 +16,7 @@ from sqlalchemy import func, select, update
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import User, UserToken, utcnow
-from .notifications import notify_user
+from .notifications import absolute_url, notify_user
 
 # Argon2id with argon2-cffi's recommended parameters (RFC 9106 low-memory profile).
 _STRONG = PasswordHasher()
@@ -142,12 +141,7 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
 
 
 def _absolute(endpoint: str, **values) -> str:
-    """An absolute link on SITE_URL. Works in a request, a command or a worker alike, and
-    never trusts the request's Host header."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
-                                       url_scheme=site.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    return absolute_url(endpoint, **values)
 
 
 def _hash_token(raw: str) -> str:

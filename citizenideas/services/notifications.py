@@ -7,8 +7,11 @@ sends them.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app
 from sqlalchemy import select, union
+from werkzeug.routing import BuildError
 
 from ..extensions import db
 from ..models import Comment, Follow, Idea, Notification, Pledge, Support, User, utcnow
@@ -74,14 +77,21 @@ def idea_audience(idea: Idea) -> list[User]:
     ))
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link on SITE_URL, for emails. Works in a request, a command or a worker
+    alike, and never trusts the request's Host header."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(site.netloc, script_name=site.path.rstrip("/") or "/",
+                                       url_scheme=site.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def idea_link(idea: Idea) -> str:
     """Absolute link to an idea's page, for emails."""
-    base = current_app.config["SITE_URL"].rstrip("/")
     try:
-        path = url_for("ideas.show", idea_id=idea.id)
-    except Exception:  # noqa: BLE001 - before the ideas blueprint exists, fall back to the path
-        path = f"/ideas/{idea.id}"
-    return base + path
+        return absolute_url("ideas.show", idea_id=idea.id)
+    except BuildError:  # before the ideas blueprint has that page
+        return current_app.config["SITE_URL"].rstrip("/") + f"/ideas/{idea.id}"
 
 
 def notify_idea_audience(idea: Idea, kind: str, subject: str, body: str,
