@@ -3,10 +3,13 @@ TEST_DATABASE_URL is set), emptied after every test; an app, a client, factories
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -62,6 +65,7 @@ def base_config(database_url):
 @pytest.fixture(scope="session")
 def _app(base_config):
     app = create_app(dict(base_config))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         db.create_all()
     yield app
@@ -100,6 +104,29 @@ def app(_app):
         _app.config.update(saved)
         limiter.enabled = False
         _empty_all_tables(_app)
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the test body; without this, requests
+    would share that context's ``g`` (the signed-in user, per-request caches) and its database
+    session with the test and with each other. After each request the test's own session is
+    expired, so objects the test holds are re-read and show what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        # Buffered, so a streamed response is read and closed inside its own context.
+        kwargs.setdefault("buffered", True)
+
+        def run():
+            _cv_app.set(None)
+            return super(FreshContextClient, self).open(*args, **kwargs)
+
+        response = contextvars.copy_context().run(run)
+        if _cv_app.get(None) is not None:
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture
