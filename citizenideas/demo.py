@@ -579,15 +579,20 @@ class _DemoBorough:
 
         in_delivery = plan.time_of("in_delivery")
         if in_delivery and s.updates:
-            end = plan.time_of("delivered") or plan.time_of("not_delivered") or self.now
-            step = (end - in_delivery) / (len(s.updates) + 1)
+            finished = plan.time_of("delivered") or plan.time_of("not_delivered")
+            # Still under way: the latest update is recent-ish (some partners are late).
+            last = max(self.now - timedelta(days=self.rng.uniform(3, 40)),
+                       in_delivery + (self.now - in_delivery) / 2)
+            end = finished or last
+            step = (end - in_delivery) / (len(s.updates) + (1 if finished else 0))
             for i, body in enumerate(s.updates, start=1):
+                when = self.office_hours(in_delivery + step * i, after=in_delivery)
                 self.updates.append(ProgressUpdate(
                     idea_id=idea.id, organisation_id=org.id if org else None,
                     author_id=(self.managers[s.org] if org else self.moderator).id, body=body,
-                    created_at=(in_delivery + step * i).replace(microsecond=0)))
+                    created_at=when))
                 rows.append(self.updates[-1])
-                idea.updated_at = max(idea.updated_at, in_delivery + step * i)
+                idea.updated_at = max(idea.updated_at, when)
         if s.outcome is not None:
             self._outcome(plan, org, rows)
 
