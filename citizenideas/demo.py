@@ -176,7 +176,12 @@ class _DemoBorough:
             moved += timedelta(days=1)
         if moved <= after:
             moved = after + timedelta(minutes=self.rng.randint(30, 240))
-        return min(moved, self.now - timedelta(minutes=self.rng.randint(20, 90)))
+        latest = self.now - timedelta(minutes=self.rng.randint(20, 90))
+        if moved > latest:  # no later than now, and on a weekday if there is room
+            moved = latest
+            while moved.weekday() >= 5 and moved - timedelta(days=1) > after:
+                moved -= timedelta(days=1)
+        return moved
 
     @property
     def moderator(self) -> User:
