@@ -1,34 +1,18 @@
-"""Helpers for the account and email tests.
-
-The ``app`` fixture keeps one application context pushed for the whole test, and Flask
-reuses it for every test-client request, so ``flask.g`` (where Flask-Login caches the
-signed-in user) would leak from one request, and one client, to the next. ``IsolatedClient``
-starts every request with an empty ``g``, as a real server does.
-"""
+"""Helpers for the account and email tests."""
 
 from __future__ import annotations
 
 import re
 
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from citizenideas.extensions import db
 from citizenideas.models import Notification
 
 
-class IsolatedClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        g.__dict__.clear()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            g.__dict__.clear()
-
-
-def new_client(app) -> IsolatedClient:
-    return IsolatedClient(app, app.response_class, use_cookies=True)
+def new_client(app):
+    """Another browser: a client with its own cookies (each request in its own context)."""
+    return app.test_client()
 
 
 def latest_link(kind: str) -> str:

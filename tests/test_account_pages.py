@@ -18,12 +18,6 @@ from .conftest import PASSWORD, csrf_token
 NEW_PASSWORD = "lantern-orchard-quietly"
 
 
-@pytest.fixture
-def client(app):
-    """A test client whose requests do not share ``flask.g`` (see accounts_support)."""
-    return new_client(app)
-
-
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 

@@ -128,12 +128,17 @@ def test_too_many_failed_sign_ins_show_a_clear_page(page, live_server, make, rat
     make.user(email="resident@example.org")
     limit = int(current_app.config["RATELIMIT_SIGN_IN"].split()[0])
     page.goto(f"{live_server.url}/sign-in")
+    statuses = []
     for _ in range(limit + 1):
         page.get_by_label("Email address").fill("resident@example.org")
         page.get_by_label("Password", exact=True).fill("wrong-guess-123")
-        page.get_by_role("button", name="Sign in").click()
+        with page.expect_response(lambda r: r.url.endswith("/sign-in")
+                                  and r.request.method == "POST") as answer:
+            page.get_by_role("button", name="Sign in").click()
+        statuses.append(answer.value.status)
         page.wait_for_load_state()
-        if page.get_by_text("too many times").count():
+        if statuses[-1] == 429:
             break
+    assert statuses == [422] * limit + [429]
     expect(page.get_by_text("You have tried that too many times")).to_be_visible()
     assert_accessible(page)
