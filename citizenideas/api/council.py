@@ -12,10 +12,12 @@ from ..services.lifecycle import change_status
 from .base import AUTH_REQUIRED, bp, caller, get_or_404, renamed, responses, signed_in, spec
 from .idea_schemas import (
     ClaimOut,
+    CommentOut,
     IdeaOut,
     OutcomeOut,
     Status,
     claim_out,
+    comment_out,
     outcome_out,
     present_idea,
 )
@@ -113,6 +115,36 @@ def hide(idea_id: int, json: HideIn):
     return present_idea(caller(), idea)
 
 
+@bp.post("/ideas/<int:idea_id>/unhide")
+@signed_in
+@spec.validate(resp=responses(200, IdeaOut, 401, 403), tags=TAG, security=AUTH_REQUIRED)
+def unhide(idea_id: int):
+    """Make a hidden idea visible again."""
+    idea = load_idea(idea_id)
+    moderation.unhide_idea(caller(), idea)
+    db.session.commit()
+    return present_idea(caller(), idea)
+
+
+class ReplyIn(Body):
+    body: Text
+
+
+@bp.post("/ideas/<int:idea_id>/replies")
+@signed_in
+@spec.validate(resp=responses(201, CommentOut, 401, 403, 422), tags=TAG,
+               security=AUTH_REQUIRED)
+def official_reply(idea_id: int, json: ReplyIn):
+    """An official reply from the council (or a delivering partner), marked as such.
+
+    The council's first reply counts as the idea's first public response.
+    """
+    idea = load_idea(idea_id)
+    reply = moderation.post_official_reply(caller(), idea, json.body)
+    db.session.commit()
+    return comment_out(reply), 201
+
+
 @bp.post("/claims/<int:claim_id>/decision")
 @signed_in
 @spec.validate(resp=responses(200, ClaimOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
@@ -122,6 +154,21 @@ def decide_claim(claim_id: int, json: DecisionIn):
     delivery.decide_claim(caller(), claim, json.decision, json.message)
     db.session.commit()
     return claim_out(claim)
+
+
+class ReturnIn(Body):
+    note: Text
+
+
+@bp.post("/outcomes/<int:report_id>/return")
+@signed_in
+@spec.validate(resp=responses(200, OutcomeOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
+def return_outcome(report_id: int, json: ReturnIn):
+    """Send a submitted outcome report back to its authors with a note of what to change."""
+    report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
+    delivery.return_outcome_report(caller(), report, json.note)
+    db.session.commit()
+    return outcome_out(report)
 
 
 @bp.post("/outcomes/<int:report_id>/publish")

@@ -263,3 +263,39 @@ def test_council_actions_are_refused_to_everyone_but_staff(api, make, people, me
     for who in (people.resident, people.unverified, people.partner, people.other_partner):
         assert_problem(api.call(method, path, who, json=body), 403)
     assert api.call(method, path, people.moderator, json=body).status_code in (200, 201)
+
+
+def test_moderator_unhides_an_idea(api, make, people):
+    idea = make.idea(hidden=True, hidden_reason="Checking")
+    assert_problem(api.post(f"/ideas/{idea.id}/unhide", people.resident), 404)
+    assert api.post(f"/ideas/{idea.id}/unhide", people.moderator).get_json()["hidden"] is False
+    assert api.get(f"/ideas/{idea.id}").status_code == 200
+    assert_problem(api.post(f"/ideas/{idea.id}/unhide", people.resident), 403)
+
+
+def test_official_replies_come_from_staff_and_count_as_the_first_response(api, make, people):
+    idea = make.idea()
+    assert_problem(api.post(f"/ideas/{idea.id}/replies", people.resident,
+                            json={"body": "Me too"}), 403)
+    assert_problem(api.post(f"/ideas/{idea.id}/replies", people.moderator, json={"body": ""}),
+                   422, "body")
+    reply = api.post(f"/ideas/{idea.id}/replies", people.moderator,
+                     json={"body": "Thank you: we are looking into this."})
+    assert reply.status_code == 201 and reply.get_json()["official"] is True
+    assert api.get(f"/ideas/{idea.id}").get_json()["first_response_at"] is not None
+
+
+def test_moderator_returns_a_submitted_outcome_with_a_note(api, people, accepted):
+    _deliverer(api, people, accepted)
+    report = api.post(f"/ideas/{accepted.id}/outcome", people.partner, json={
+        "result": "delivered", "summary": "All done and working.", "submit": True}).get_json()
+    path = f"/outcomes/{report['id']}/return"
+    assert_problem(api.post(path, people.partner, json={"note": "Looks good"}), 403)
+    assert_problem(api.post(path, people.moderator, json={"note": ""}), 422, "note")
+    returned = api.post(path, people.moderator, json={"note": "Add the number of people."})
+    assert returned.get_json()["state"] == "returned"
+    assert returned.get_json()["review_note"] == "Add the number of people."
+    assert_problem(api.post(path, people.moderator, json={"note": "Again"}), 409)
+    assert api.post(f"/ideas/{accepted.id}/outcome", people.partner, json={
+        "result": "delivered", "summary": "All done; 40 people came.", "people_reached": 40,
+        "submit": True}).get_json()["state"] == "submitted"
