@@ -28,7 +28,7 @@ test: install-test
 	bash .ci/test-all
 
 lint: install-test
-	$(BIN)/ruff check citizenideas tests bench
+	$(BIN)/ruff check citizenideas tests bench migrations/env.py
 
 bench: install-test
 	$(BIN)/python bench/run.py

@@ -15,7 +15,7 @@ from .models import User
 def configure_login(app: Flask) -> None:
     """Set up the user loader and the sign-in redirect."""
     login_manager.login_view = "auth.sign_in"
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"  # "strong" signs phone users out as their IP changes
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

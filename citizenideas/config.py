@@ -46,6 +46,7 @@ class BaseConfig:
     SITE_URL = "http://127.0.0.1:5000"
     SERVICE_NAME = "citizenideas"
     CONTACT_EMAIL = "ideas@example.org"
+    IDEA_REFERENCE_PREFIX = "DB"
     RESPONSE_TARGET_DAYS = 20
     FLAG_HIDE_THRESHOLD = 3
     PARTNER_UPDATE_OVERDUE_DAYS = 30

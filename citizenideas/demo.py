@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from . import demo_content as content
@@ -47,7 +48,6 @@ from .models import (
 
 MARKER = "demo_seeded_at"
 RANDOM_SEED = 20260101
-REFERENCE_PREFIX = "DB"
 DECISIONS = ("accepted", "declined", "duplicate")
 SUPPORT_RANGES = {
     "submitted": (0, 9), "under_review": (6, 20), "accepted": (8, 24), "in_delivery": (10, 26),
@@ -378,7 +378,10 @@ class _DemoBorough:
             reference = None
             while reference is None or reference in taken:
                 per_year[year] += 1
-                reference = f"{REFERENCE_PREFIX}-{year}-{per_year[year]:04d}"
+                # Demo ideas number from 1 within each year; ideas proposed later use their id
+                # (services.ideas.idea_reference), which is above every demo number.
+                prefix = current_app.config.get("IDEA_REFERENCE_PREFIX", "DB")
+                reference = f"{prefix}-{year}-{per_year[year]:04d}"
             taken.add(reference)
             staff_steps = [st.at for st in plan.steps if st.actor.role != "resident"]
             assets = [self.assets[k] for k in s.assets]

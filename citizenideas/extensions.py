@@ -1,4 +1,4 @@
-"""Flask extensions, created unbound so that any module can import them without importing the app."""
+"""Flask extensions, created unbound: any module can import them without importing the app."""
 
 from flask_babel import Babel
 from flask_limiter import Limiter

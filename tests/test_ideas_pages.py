@@ -93,7 +93,7 @@ def test_propose_without_similar_ideas_creates_it_at_once(client, make, token):
     assert response.status_code == 303
     idea = db.session.query(Idea).one()
     assert response.headers["Location"].endswith(f"/ideas/{idea.id}")
-    assert "Its reference is IDEA-" in html(client.get(response.headers["Location"]))
+    assert "Its reference is DB-20" in html(client.get(response.headers["Location"]))
 
 
 def test_propose_shows_similar_ideas_on_a_confirm_step_keeping_every_field(client, make, token):

@@ -32,7 +32,7 @@ def test_resident_proposes_an_idea_and_follows_it(make, place):
     idea = propose(resident, place, location_text="  Canal path by the lock  ")
     db.session.commit()
     assert idea.status == "submitted"
-    assert idea.reference == f"IDEA-{idea.id:05d}"
+    assert idea.reference == f"DB-{idea.created_at.year}-{idea.id:04d}"
     assert idea.location_text == "Canal path by the lock"
     assert db.session.query(Follow).filter_by(user_id=resident.id, idea_id=idea.id).count() == 1
 

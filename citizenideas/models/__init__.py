@@ -1,7 +1,14 @@
 """All models, importable from one place: ``from citizenideas.models import Idea``."""
 
 from .base import UTCDateTime, utcnow
-from .delivery import CLAIM_STATUSES, OUTCOME_RESULTS, OUTCOME_STATES, Claim, OutcomeReport, ProgressUpdate
+from .delivery import (
+    CLAIM_STATUSES,
+    OUTCOME_RESULTS,
+    OUTCOME_STATES,
+    Claim,
+    OutcomeReport,
+    ProgressUpdate,
+)
 from .ideas import (
     OPEN_FOR_SUPPORT,
     PLEDGE_KINDS,

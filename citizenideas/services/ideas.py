@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -129,7 +130,7 @@ def propose_idea(actor: User, *, title: str, description: str, category_id: int 
     idea.assets = assets
     db.session.add(idea)
     db.session.flush()
-    idea.reference = f"IDEA-{idea.id:05d}"
+    idea.reference = idea_reference(idea.id, now)
     db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
     db.session.flush()
     return idea
@@ -188,6 +189,13 @@ def similar_ideas(title: str, limit: int = 5, exclude_id: int | None = None) -> 
             scored.append((score, idea.support_count, idea.id, idea))
     scored.sort(key=lambda row: (-row[0], -row[1], -row[2]))
     return [row[3] for row in scored[:limit]]
+
+
+def idea_reference(idea_id: int, created_at) -> str:
+    """The public reference of an idea, e.g. ``DB-2026-0061``: the council's prefix, the year
+    it was proposed, and its id (so references are unique without a shared counter)."""
+    prefix = current_app.config.get("IDEA_REFERENCE_PREFIX", "DB")
+    return f"{prefix}-{created_at.year}-{idea_id:04d}"
 
 
 def search_ideas(viewer: User | None, *, q: str | None = None, status: str | None = None,

@@ -45,11 +45,12 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        tokens,
     )
 
-    for module in (pages, auth, ideas, me, council, admin, assets, partners, accountability):
+    for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
+                   accountability):
         app.register_blueprint(module.bp)
-    app.register_blueprint(__import__(f"{__name__}.tokens", fromlist=["bp"]).bp)  # API tokens on /me
 
 
 def _unread_count() -> int:
