@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: install install-test run test test-sqlite test-postgres lint bench migration clean
+.PHONY: install install-test run test lint bench migration translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ migration: install
 	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite $(BIN)/flask db upgrade
 	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite $(BIN)/flask db migrate -m "initial schema" --rev-id 0001
 	rm -f instance/migration-scratch.sqlite*
+
+## make translations: refresh the message catalogue template after changing text
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+	    --project citizenideas --copyright-holder "citizenideas contributors" \
+	    --no-location --sort-output -o citizenideas/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*
