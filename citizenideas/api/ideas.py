@@ -7,13 +7,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import PLEDGE_KINDS, Comment, Idea
-from ..permissions import can
 from ..services import engagement, ideas
 from .base import (
     AUTH_OPTIONAL,
@@ -233,15 +230,8 @@ def unsupport(idea_id: int):
 def comments(idea_id: int, query: PageQuery):
     """Comments on an idea, oldest first (hidden ones only for staff)."""
     idea = load_idea(idea_id)
-    where = [Comment.idea_id == idea.id]
-    if not can(actor(), "moderate"):
-        where.append(Comment.hidden.is_(False))
-    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
-    rows = db.session.scalars(
-        select(Comment).where(*where)
-        .options(selectinload(Comment.author), selectinload(Comment.organisation))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    rows, total = engagement.list_comments(actor(), idea, page=query.page,
+                                           per_page=query.per_page)
     return paginated(CommentPageOut, [comment_out(c) for c in rows], total, query.page,
                      query.per_page)
 

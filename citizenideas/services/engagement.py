@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -31,7 +32,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import require
+from ..permissions import can, require
 from .lifecycle import add_timeline_event
 from .notifications import notify_user
 
@@ -227,3 +228,19 @@ def flag_content(actor: User, idea: Idea, reason: str, comment: Comment | None =
             add_timeline_event(None, idea, "hidden", HIDDEN_AFTER_REPORTS)
     db.session.flush()
     return flag
+
+
+def list_comments(viewer: User | None, idea: Idea, *, page: int = 1,
+                  per_page: int = 20) -> tuple[list[Comment], int]:
+    """An idea's comments, oldest first, one page of them and the total. Hidden comments are
+    listed only for staff (the idea page shows everyone a placeholder in their place)."""
+    where = [Comment.idea_id == idea.id]
+    if not can(viewer, "moderate"):
+        where.append(Comment.hidden.is_(False))
+    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
+    rows = list(db.session.scalars(
+        select(Comment).where(*where)
+        .options(selectinload(Comment.author), selectinload(Comment.organisation))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return rows, total
