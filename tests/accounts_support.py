@@ -25,3 +25,12 @@ def latest_link(kind: str) -> str:
 
 def path_of(link: str) -> str:
     return re.sub(r"^https?://[^/]+", "", link)
+
+
+def confirm_email(client, path: str):
+    """Open an emailed confirmation link and press its "Confirm email address" button."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert match, "no confirmation form on the page"
+    return client.post(path, data={"csrf_token": match.group(1)})

@@ -95,9 +95,20 @@ def check_email():
     return render_template("auth/check_email.html", email=session.get("check_email", ""))
 
 
-@bp.get("/verify-email/<token>")
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    """Confirm an email address from the link we sent."""
+    """Confirm an email address from the link we sent.
+
+    The GET only shows a "Confirm email address" button: email link scanners (Outlook Safe
+    Links and the like) open every link in a message, and must not use up the token. The
+    button's POST (with the CSRF token) is what confirms the address.
+    """
+    if request.method == "GET":
+        try:
+            accounts.check_token("verify_email", token)
+        except ValidationFailed as exc:
+            return render_template("auth/link_problem.html", detail=exc.detail), 400
+        return render_template("auth/verify_email.html", token=token)
     try:
         user = accounts.verify_email(token)
         db.session.commit()
@@ -106,8 +117,8 @@ def verify_email(token: str):
         return render_template("auth/link_problem.html", detail=exc.detail), 400
     flash(_("Your email address is confirmed. You can now propose and support ideas."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("pages.home"))
-    return redirect(url_for("auth.sign_in"))
+        return redirect(url_for("pages.home"), code=303)
+    return redirect(url_for("auth.sign_in"), code=303)
 
 
 @bp.post("/verify-email/resend")

@@ -50,6 +50,9 @@ def test_register_verify_sign_in_and_sign_out(page, live_server):
     assert_accessible(page)
 
     page.goto(verification_link())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm email address").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.locator("#flash-messages")).to_contain_text("Your email address is confirmed")
     assert_accessible(page)
