@@ -168,14 +168,30 @@ def accountability_table(figures: dict, table: str) -> list[dict]:
 
 # --- serialisation --------------------------------------------------------------------------
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell for a CSV file people open in a spreadsheet: text that a spreadsheet would run
+    as a formula (starting = + - @, tab or carriage return) gets a leading apostrophe.
+    Numbers are left alone."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: Iterable[dict], fields: tuple[str, ...]) -> Iterator[str]:
-    """CSV text in chunks: a header row, then one line per row (only ``fields``, in order)."""
+    """CSV text in chunks: a header row, then one line per row (only ``fields``, in order).
+
+    Residents' text is neutralised against spreadsheet formula injection (see csv_cell)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in fields})
+        writer.writerow({k: csv_cell(row.get(k)) for k in fields})
         count += 1
         if count % 200 == 0:
             yield buffer.getvalue()
