@@ -66,6 +66,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_after_request_delivery(app)
 
+    from .csp import init_csp
+
+    init_csp(app)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -77,7 +77,22 @@ def _new_page(browser, js: bool):
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.js_enabled = js
+    # Anything the Content-Security-Policy blocks shows as a console error: collect them so
+    # that a page broken by the policy fails its test.
+    page.csp_violations = []
+    page.on("console", lambda message: page.csp_violations.append(message.text)
+            if message.type == "error" and _is_csp_message(message.text) else None)
     return context, page
+
+
+def _is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+def _close(context, page) -> None:
+    violations = list(page.csp_violations)
+    context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
@@ -85,21 +100,21 @@ def page(request, browser, live_server):
     """A phone-sized page, once with JavaScript on and once off."""
     context, pg = _new_page(browser, request.param)
     yield pg
-    context.close()
+    _close(context, pg)
 
 
 @pytest.fixture
 def js_page(browser, live_server):
     context, pg = _new_page(browser, True)
     yield pg
-    context.close()
+    _close(context, pg)
 
 
 @pytest.fixture
 def nojs_page(browser, live_server):
     context, pg = _new_page(browser, False)
     yield pg
-    context.close()
+    _close(context, pg)
 
 
 def _run_axe(page, context):

@@ -1,0 +1,67 @@
+"""Content-Security-Policy: scripts only from this site, plus the one inline script of the
+GOV.UK page template (allowed by a per-response nonce, passed to it as ``cspNonce``, and by
+its hash, because hx-boost re-runs that script from each page it swaps in, carrying that
+page's nonce rather than the one of the document's policy).
+
+Styles allow 'unsafe-inline': GOV.UK Frontend, the council colour and htmx's indicator styles
+use inline styles. Inline styles cannot run code; inline scripts can, and are never allowed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from pathlib import Path
+
+from flask import Flask, g
+
+_GOVUK_TEMPLATE = "govuk_frontend_jinja/templates/template.html"
+
+
+def _govuk_inline_script_hashes() -> list[str]:
+    """CSP hashes of the inline scripts in the installed GOV.UK page template."""
+    import govuk_frontend_jinja
+
+    text = (Path(govuk_frontend_jinja.__file__).parent / "templates" / "template.html").read_text()
+    hashes = []
+    for body in re.findall(r"<script[^>]*>(.*?)</script>", text, re.DOTALL):
+        digest = hashlib.sha256(body.encode("utf-8")).digest()
+        hashes.append("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
+    return hashes
+
+
+def nonce() -> str:
+    """This response's nonce (made on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def policy(script_nonce: str, script_hashes: list[str]) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' 'nonce-" + script_nonce + "' " + " ".join(script_hashes),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: https:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]).strip()
+
+
+def init_csp(app: Flask) -> None:
+    hashes = _govuk_inline_script_hashes()
+
+    @app.context_processor
+    def _csp_nonce():
+        return {"cspNonce": nonce()}
+
+    @app.after_request
+    def _content_security_policy(response):
+        response.headers.setdefault("Content-Security-Policy", policy(nonce(), hashes))
+        return response
