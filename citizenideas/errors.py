@@ -57,6 +57,17 @@ class AuthRequired(DomainError):
     title = "Unauthorised"
 
 
+def loggable_path() -> str:
+    """The request path for a log line, with any emailed link's token replaced: a token in a
+    log is as good as the link itself (confirm an email, reset a password, join an
+    organisation)."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    if token:
+        path = path.replace(str(token), "[token]")
+    return path
+
+
 def wants_problem_json() -> bool:
     """API paths and JSON-asking clients get problem+json."""
     if request.path.startswith("/api/"):
@@ -122,7 +133,7 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, loggable_path())
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise error
         if wants_problem_json():

@@ -81,6 +81,12 @@ def send_messages(messages: list[tuple[object, EmailMessage]]) -> dict[object, s
     if not messages:
         return results
     if not current_app.config["SMTP_HOST"]:
+        if current_app.config.get("APP_ENV") == "production":
+            # Never print emails in production: they carry sign-in and reset links, and
+            # stderr ends up in logs. They stay pending and fail visibly instead.
+            current_app.logger.error("notify: SMTP_HOST is not set; %d email(s) not sent",
+                                     len(messages))
+            return {key: "SMTP_HOST is not set" for key, _msg in messages}
         for key, msg in messages:
             _print_to_console(msg)
             results[key] = None
