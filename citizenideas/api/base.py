@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import ValidationError
@@ -140,10 +140,13 @@ def paginated(page_model: type[PageOut], items: list, total: int, page: int, per
     """A page body and its RFC 8288 Link header (first, prev, next, last)."""
     last = max(1, math.ceil(total / per_page))
     args = request.args.to_dict(flat=False)
+    # On SITE_URL, never the request's Host header (a shared cache could otherwise keep a
+    # Link header pointing at whatever host a client claimed).
+    base = current_app.config["SITE_URL"].rstrip("/") + request.path
 
     def link(number: int, rel: str) -> str:
         args.update(page=[str(number)], per_page=[str(per_page)])
-        return f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="{rel}"'
+        return f'<{base}?{urlencode(args, doseq=True)}>; rel="{rel}"'
 
     links = [link(1, "first")]
     if page > 1:
