@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -16,6 +17,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR),
                 template_folder=str(root / "templates"))
     app.config.from_mapping(load_config(config))
+    # <int:...> in a URL matches only ids the database can hold: /ideas/99999999999999999999
+    # is a 404, not a database error.
+    app.url_map.converters["int"] = _DatabaseIntConverter
     if app.config["TRUSTED_PROXIES"]:
         # Behind a proxy every request would otherwise come from the proxy's address: one
         # rate-limit bucket for the whole site, and http:// links behind an https:// proxy.
@@ -27,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    from .input import clean_request_input
+
+    clean_request_input(app)  # after htmx, which sets its own request class
     babel.init_app(app, locale_selector=_select_locale)
     # <html lang> follows the language actually served (WCAG 3.1.1).
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
@@ -79,6 +86,12 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+class _DatabaseIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _select_locale() -> str:

@@ -17,7 +17,8 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
 TITLE = f"{SCRIPT} Park {IMG}"
 JS_LINK = "javascript:alert(3)"
-DESCRIPTION = f"=HYPERLINK(\"http://evil.example\",\"Click\") Please click {JS_LINK} or <a href=\"javascript:alert(4)\">here</a> {SCRIPT}."
+DESCRIPTION = (f"=HYPERLINK(\"http://evil.example\",\"Click\") Please click {JS_LINK} or "
+               f"<a href=\"javascript:alert(4)\">here</a> {SCRIPT}.")
 
 
 JS_HREF = re.compile(r"""<a\b[^>]*href\s*=\s*["']?\s*javascript:""", re.IGNORECASE)

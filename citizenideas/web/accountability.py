@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 
 from ..services import feeds, opendata
 from ..services.stats import accountability_figures
+from .forms import int_field
 
 bp = Blueprint("accountability", __name__)
 
@@ -19,7 +20,7 @@ CACHE = "public, max-age=300"
 
 def _filters() -> tuple[int | None, int | None]:
     """ward_id and category_id from the query string (anything unusable counts as no filter)."""
-    return (request.args.get("ward_id", type=int), request.args.get("category_id", type=int))
+    return (int_field("ward_id", request.args), int_field("category_id", request.args))
 
 
 def _query(ward_id: int | None, category_id: int | None) -> dict:
@@ -29,7 +30,7 @@ def _query(ward_id: int | None, category_id: int | None) -> dict:
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", default=1, type=int) or 1)
+    return max(1, int_field("page", request.args) or 1)
 
 
 def _csv(name: str, rows, fields) -> Response:
