@@ -11,4 +11,19 @@
     docExpansion: "none",
     defaultModelsExpandDepth: 0
   });
+  // Swagger UI's "Try it out" request-body box has no label (WCAG 1.3.1, 4.1.2): name it.
+  var label = el.getAttribute("data-body-label") || "Request body";
+  new MutationObserver(function () {
+    var boxes = el.querySelectorAll(".body-param textarea:not([aria-label])");
+    for (var i = 0; i < boxes.length; i++) { boxes[i].setAttribute("aria-label", label); }
+    // It also repeats the id of the request content-type select: keep ids unique.
+    var seen = {}, ided = el.querySelectorAll("[id]");
+    for (var j = 0; j < ided.length; j++) {
+      var id = ided[j].id;
+      if (seen[id] && document.querySelectorAll("[id='" + id + "']").length > 1) {
+        ided[j].id = id + "-" + seen[id];
+      }
+      seen[id] = (seen[id] || 0) + 1;
+    }
+  }).observe(el, {childList: true, subtree: true});
 })();

@@ -1,0 +1,340 @@
+"""Every page the app serves passes axe (WCAG 2.2 A/AA) at phone size, filled with the demo
+council's data and seen by the role it is for, and loads no broken same-origin file.
+
+The page list is built from ``app.url_map``: every GET rule is either visited here or listed
+in SKIPPED with a reason, so a new page fails the coverage test until someone adds it.
+Run just this sweep with:
+
+    .venv/bin/python -m pytest tests/browser/test_every_page_a11y.py -q -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from citizenideas import demo
+from citizenideas.extensions import db
+from citizenideas.models import (
+    Category,
+    Claim,
+    Comment,
+    CommunityAsset,
+    Idea,
+    Notification,
+    Organisation,
+    OutcomeReport,
+    Pledge,
+    ResponseTemplate,
+    User,
+)
+from citizenideas.services import accounts, moderation
+
+from .conftest import PHONE, assert_accessible, sign_in
+
+DEMO_PASSWORD = "demo-pass-1234"
+RESIDENT = "resident@example.org"
+PARTNER = "partner@example.org"
+MODERATOR = "moderator@example.org"
+ADMIN = "admin@example.org"
+
+# GET rules that are not HTML pages (or not pages of their own), with the reason.
+SKIPPED = {
+    "/static/<path:filename>": "static files (checked on every page: none may fail to load)",
+    "/accountability.csv": "download",
+    "/accountability.json": "download",
+    "/admin/audit.csv": "download",
+    "/ideas.csv": "download",
+    "/ideas.json": "download",
+    "/outcomes.csv": "download",
+    "/outcomes.json": "download",
+    "/me/data.json": "download",
+    "/feeds/ideas.atom": "Atom feed (XML, not a page)",
+    "/feeds/outcomes.atom": "Atom feed (XML, not a page)",
+    "/feeds/status-changes.atom": "Atom feed (XML, not a page)",
+    "/ideas/similar": "HTMX fragment, not a page: checked swapped into /ideas/new "
+                      "(test_similar_ideas_fragment_is_accessible)",
+}
+# No GET rule is redirect-only: /sign-out redirects only when signed out (it is visited
+# signed in) and /verify-email/<token> redirects on success but renders a page for a bad link.
+
+
+def is_skipped(rule: str) -> bool:
+    return rule in SKIPPED or rule.startswith("/api/v1/")
+
+
+def open_api_explorer(page) -> None:
+    """Swagger UI on /api/docs, opened up: every area, one operation of each method with
+    "Try it out", and the schemas (the explorer is part of the page, so it is checked too)."""
+    if not page.js_enabled:
+        return
+    page.locator(".swagger-ui .opblock-tag").first.wait_for()
+    click_all = "sel => document.querySelectorAll(sel).forEach(e => e.click())"
+    page.evaluate(click_all, ".swagger-ui .opblock-tag")
+    for method in ("get", "post", "put", "patch", "delete"):
+        page.locator(f".swagger-ui .opblock-{method} .opblock-summary-control").first.wait_for()
+        page.evaluate("sel => document.querySelector(sel).click()",
+                      f".swagger-ui .opblock-{method} .opblock-summary-control")
+    page.evaluate(click_all, ".swagger-ui .models-control")
+    page.locator(".swagger-ui .try-out__btn").first.wait_for()
+    page.evaluate(click_all, ".swagger-ui .try-out__btn")
+    expect(page.locator(".swagger-ui .btn.execute").first).to_be_visible()
+
+
+@dataclass
+class Visit:
+    role: str | None  # None: anonymous
+    path: str
+    status: int = 200
+    then: Callable | None = None  # run on the page before the check
+
+
+def get_rules(app) -> set[str]:
+    return {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+def rule_of(app, path: str) -> str:
+    adapter = app.url_map.bind("localhost")
+    rule, _args = adapter.match(path.split("?")[0], method="GET", return_rule=True)
+    return rule.rule
+
+
+def seed_demo() -> dict:
+    """The demo council, plus a hidden idea and a hidden comment; representative ids."""
+    demo.seed()
+    db.session.commit()
+    one = db.session.scalar
+
+    def user(email):
+        return one(select(User).where(User.email == email))
+
+    resident, partner, moderator = user(RESIDENT), user(PARTNER), user(MODERATOR)
+    org = partner.memberships[0].organisation
+    # An idea in delivery by the partner's organisation, with comments and pledges.
+    delivering = one(select(Idea).join(Claim, Claim.idea_id == Idea.id)
+                     .where(Idea.status == "in_delivery", Claim.status == "approved",
+                            Claim.organisation_id == org.id,
+                            Idea.id.in_(select(Comment.idea_id)),
+                            Idea.id.in_(select(Pledge.idea_id)))
+                     .order_by(Idea.id))
+    pledge = one(select(Pledge).where(Pledge.idea_id == delivering.id).order_by(Pledge.id))
+    # An accepted idea nobody has claimed yet (the partner may claim it).
+    claimable = one(select(Idea).where(Idea.status == "accepted", Idea.hidden.is_(False),
+                                       ~Idea.id.in_(select(Claim.idea_id)))
+                    .order_by(Idea.id))
+    own = one(select(Idea).where(Idea.author_id == resident.id, Idea.status == "submitted")
+              .order_by(Idea.id))
+    # Hide one submitted idea (not the resident's) and one comment on the idea in delivery.
+    hidden = one(select(Idea).where(Idea.status == "submitted", Idea.id != own.id)
+                 .order_by(Idea.id))
+    moderation.hide_idea(moderator, hidden, "Personal details in the description.")
+    comment = one(select(Comment).where(Comment.idea_id == delivering.id).order_by(Comment.id))
+    moderation.hide_comment(moderator, comment, "Personal details in the comment.")
+    pending_claim = one(select(Claim).where(Claim.status == "pending",
+                                            Claim.organisation_id == org.id))
+    any_pending = one(select(Claim).where(Claim.status == "pending").order_by(Claim.id))
+    submitted_report = one(select(OutcomeReport).where(OutcomeReport.state == "submitted")
+                           .order_by(OutcomeReport.id))
+    note = one(select(Notification).where(Notification.user_id == resident.id)
+               .order_by(Notification.id.desc()))
+    reset = accounts.issue_token("reset_password", 2, user=resident)
+    invite = accounts.issue_token("invite", 24, email=RESIDENT, organisation_id=org.id)
+    ids = {
+        "delivering": delivering.id, "pledge": pledge.id, "claimable": claimable.id,
+        "own": own.id, "hidden": hidden.id, "org": org.id,
+        "pending_claim": pending_claim.id, "any_pending": any_pending.id,
+        "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
+        "asset": one(select(CommunityAsset.id).join(CommunityAsset.ideas)
+                     .order_by(CommunityAsset.id)),
+        "template": one(select(ResponseTemplate.id).order_by(ResponseTemplate.id)),
+        "other_org": one(select(Organisation.id).where(Organisation.id != org.id)
+                         .order_by(Organisation.id)),
+    }
+    db.session.commit()
+    return ids
+
+
+def visits(ids: dict) -> list[Visit]:
+    """Every page, as the role it is for (some public pages also as other roles)."""
+    i = ids
+    return [
+        # Public pages, anonymous.
+        Visit(None, "/"),
+        Visit(None, "/accessibility"),
+        Visit(None, "/privacy"),
+        Visit(None, "/accountability"),
+        Visit(None, "/outcomes"),
+        Visit(None, "/ideas"),
+        Visit(None, "/ideas?q=park&sort=newest"),
+        Visit(None, f"/ideas/{i['delivering']}"),
+        Visit(None, "/assets"),
+        Visit(None, f"/assets/{i['asset']}"),
+        Visit(None, f"/organisations/{i['org']}"),
+        Visit(None, "/partners/open"),
+        Visit(None, "/api/docs", then=open_api_explorer),
+        Visit(None, "/sign-in"),
+        Visit(None, "/register"),
+        Visit(None, "/register/check-email"),
+        Visit(None, "/forgot-password"),
+        Visit(None, f"/reset-password/{i['reset']}"),
+        Visit(None, "/verify-email/not-a-real-token", status=400),  # the link-problem page
+        # Resident.
+        Visit(RESIDENT, "/"),
+        Visit(RESIDENT, f"/ideas/{i['delivering']}"),  # support, pledge, comment, flag forms
+        Visit(RESIDENT, "/ideas/new"),
+        Visit(RESIDENT, f"/ideas/{i['own']}/edit"),
+        Visit(RESIDENT, f"/ideas/{i['own']}/withdraw"),
+        Visit(RESIDENT, "/me"),
+        Visit(RESIDENT, "/me/notifications"),
+        Visit(RESIDENT, f"/me/notifications/{i['note']}"),
+        Visit(RESIDENT, "/me/password"),
+        Visit(RESIDENT, "/me/delete"),
+        Visit(RESIDENT, "/me/tokens"),
+        Visit(RESIDENT, "/organisations/new"),
+        Visit(RESIDENT, f"/organisations/invitations/{i['invite']}"),
+        Visit(RESIDENT, "/sign-out"),
+        # Partner.
+        Visit(PARTNER, "/partners"),
+        Visit(PARTNER, f"/organisations/{i['org']}"),  # the manager's view: members, invite
+        Visit(PARTNER, f"/ideas/{i['delivering']}"),
+        Visit(PARTNER, f"/partners/ideas/{i['claimable']}/claim"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/progress"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/volunteers"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/outcome"),
+        Visit(PARTNER, f"/partners/pledges/{i['pledge']}/message"),
+        Visit(PARTNER, f"/partners/claims/{i['pending_claim']}/withdraw"),
+        # Moderator.
+        Visit(MODERATOR, "/council"),
+        Visit(MODERATOR, "/council/flags"),
+        Visit(MODERATOR, f"/council/ideas/{i['delivering']}"),
+        Visit(MODERATOR, f"/council/ideas/{i['hidden']}"),
+        Visit(MODERATOR, f"/ideas/{i['hidden']}"),  # a hidden idea, seen by staff
+        Visit(MODERATOR, f"/ideas/{i['delivering']}"),  # with a hidden comment
+        Visit(MODERATOR, "/council/claims"),
+        Visit(MODERATOR, f"/council/claims/{i['any_pending']}"),
+        Visit(MODERATOR, "/council/outcomes"),
+        Visit(MODERATOR, f"/council/outcomes/{i['report']}"),
+        Visit(MODERATOR, "/assets/new"),
+        Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
+        Visit(MODERATOR, "/council/assets/import"),
+        # Admin.
+        Visit(ADMIN, "/admin"),
+        Visit(ADMIN, "/admin/categories"),
+        Visit(ADMIN, "/admin/wards"),
+        Visit(ADMIN, "/admin/audit"),
+        Visit(ADMIN, "/admin/organisations"),
+        Visit(ADMIN, "/admin/settings"),
+        Visit(ADMIN, "/admin/templates"),
+        Visit(ADMIN, "/admin/templates/new"),
+        Visit(ADMIN, f"/admin/templates/{i['template']}/edit"),
+        Visit(ADMIN, "/admin/users"),
+        Visit(ADMIN, f"/organisations/{i['other_org']}"),
+    ]
+
+
+# With JavaScript off: a representative page of each kind (the no-JS axe path in conftest
+# copies the rendered HTML into a JS page).
+NOJS_PATHS = {"/", "/ideas", "/accountability", "/assets", "/sign-in", "/ideas/new",
+              "/me/notifications", "/partners", "/council", "/admin/categories",
+              "/council/flags"}
+
+
+DUPLICATE_IDS = """() => {
+  const seen = {};
+  for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
+  return Object.keys(seen).filter(id => seen[id] > 1);
+}"""
+
+
+class Roles:
+    """One browser context per role, signed in once, reused for every page."""
+
+    def __init__(self, browser, base_url: str, js: bool):
+        self.browser, self.base_url, self.js = browser, base_url, js
+        self.pages: dict = {}
+        self.broken: list[str] = []
+
+    def page(self, role: str | None):
+        if role not in self.pages:
+            context = self.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                               java_script_enabled=self.js, locale="en-GB")
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.js_enabled = self.js
+            page.on("response", self._record_broken)
+            if role:
+                sign_in(page, self.base_url, role, DEMO_PASSWORD)
+            self.pages[role] = page
+        return self.pages[role]
+
+    def _record_broken(self, response):
+        # Any same-origin file a page loads (CSS, JS, images, fonts) must load.
+        if (response.url.startswith(self.base_url) and response.status >= 400
+                and response.request.resource_type != "document"):
+            self.broken.append(f"{response.status} {response.url} "
+                               f"(from {response.frame.url})")
+
+    def close(self):
+        for page in self.pages.values():
+            page.context.close()
+
+
+def sweep(browser, base_url: str, pages: list[Visit], js: bool) -> list[str]:
+    """Visit every page; return every problem found (wrong status, axe violations)."""
+    roles = Roles(browser, base_url, js)
+    problems: list[str] = []
+    try:
+        for visit in pages:
+            page = roles.page(visit.role)
+            response = page.goto(base_url + visit.path)
+            page.wait_for_load_state()
+            who = visit.role or "anonymous"
+            if response is None or response.status != visit.status:
+                problems.append(f"{visit.path} as {who}: status "
+                                f"{response.status if response else None}, "
+                                f"expected {visit.status}")
+                continue
+            if visit.then:
+                visit.then(page)
+            try:
+                assert_accessible(page)
+            except pytest.fail.Exception as exc:
+                problems.append(f"as {who} (JS {'on' if js else 'off'}): {exc}")
+            if js:
+                # axe no longer checks duplicate ids (WCAG 2.2 dropped 4.1.1), but a repeated
+                # id on a form control points its label, hint or error at the wrong field.
+                duplicates = page.evaluate(DUPLICATE_IDS)
+                if duplicates:
+                    problems.append(f"{visit.path} as {who}: duplicate ids {duplicates}")
+        problems += [f"broken file: {b}" for b in roles.broken]
+    finally:
+        roles.close()
+    return problems
+
+
+def test_every_get_rule_is_swept_or_skipped_with_a_reason(app):
+    ids = seed_demo()
+    visited = {rule_of(app, v.path) for v in visits(ids)}
+    missing = sorted(r for r in get_rules(app) if r not in visited and not is_skipped(r))
+    assert not missing, ("GET pages neither visited by the accessibility sweep nor skipped "
+                         "with a reason (add them to visits() or SKIPPED in "
+                         f"{__name__}): {missing}")
+    stale = sorted(set(SKIPPED) - get_rules(app))
+    assert not stale, f"SKIPPED lists rules the app no longer has: {stale}"
+
+
+def test_every_page_is_accessible_with_javascript(app, browser, live_server):
+    problems = sweep(browser, live_server.url, visits(seed_demo()), js=True)
+    assert not problems, "\n\n".join(problems)
+
+
+def test_representative_pages_are_accessible_without_javascript(app, browser, live_server):
+    ids = seed_demo()
+    pages = [v for v in visits(ids) if v.path in NOJS_PATHS
+             or (v.role == RESIDENT and v.path == f"/ideas/{ids['delivering']}")]
+    problems = sweep(browser, live_server.url, pages, js=False)
+    assert not problems, "\n\n".join(problems)
