@@ -172,9 +172,11 @@ def test_category_and_ward_pages(signed_in):
     assert db.session.scalar(select(Ward.name)) == "Elm Park"
     html = signed_in.get("/admin/wards").get_data(as_text=True)
     assert "Elm Park" in html
-    response = post(signed_in, "/admin/wards", {"name": ""})
-    assert response.status_code == 303
-    assert "Enter a name." in signed_in.get("/admin/wards").get_data(as_text=True)
+    response = post(signed_in, "/admin/wards", {"name": "", "ons_code": "E05013825"})
+    assert response.status_code == 422  # shown on the form, next to the field
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and 'href="#name">Enter a name.' in html
+    assert 'value="E05013825"' in html
 
 
 def test_settings_page(signed_in):

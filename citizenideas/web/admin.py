@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import AuthRequired, DomainError, NotAllowed, NotFound
+from ..errors import AuthRequired, DomainError, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, STATUSES, Category, ResponseTemplate, User, Ward
 from ..permissions import require
@@ -115,23 +115,30 @@ PLACES = {"categories": (Category,), "wards": (Ward,)}
 
 
 @bp.get("/admin/<any(categories, wards):kind>")
-def places(kind: str):
+def places(kind: str, values: dict | None = None, errors: dict | None = None):
     model = PLACES[kind][0]
     items = list(db.session.scalars(select(model).order_by(model.retired_at.is_not(None),
                                                            model.name)))
-    return render_template("admin/places.html", kind=kind, items=items)
+    return render_template("admin/places.html", kind=kind, items=items, values=values or {},
+                           errors=errors or {})
 
 
 @bp.post("/admin/<any(categories, wards):kind>")
 def place_add(kind: str):
-    name = text_field("name")
-    if kind == "categories":
-        action = lambda: admin_service.add_category(current_user, name,  # noqa: E731
-                                                    text_field("description"))
-    else:
-        action = lambda: admin_service.add_ward(current_user, name,  # noqa: E731
-                                                text_field("ons_code"))
-    return _run(action, _("%(name)s added.", name=name), url_for("admin.places", kind=kind))
+    """Add a category or ward; a mistake is shown on the form, next to the field."""
+    values = {"name": text_field("name"), "description": text_field("description"),
+              "ons_code": text_field("ons_code")}
+    try:
+        if kind == "categories":
+            admin_service.add_category(current_user, values["name"], values["description"])
+        else:
+            admin_service.add_ward(current_user, values["name"], values["ons_code"])
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return places(kind, values, exc.errors or {"name": [exc.detail]}), 422
+    flash(_("%(name)s added.", name=values["name"]), "success")
+    return redirect(url_for("admin.places", kind=kind), code=303)
 
 
 @bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/rename")

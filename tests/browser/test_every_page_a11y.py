@@ -272,9 +272,10 @@ class Roles:
         return self.pages[role]
 
     def _record_broken(self, response):
-        # Any same-origin file a page loads (CSS, JS, images, fonts) must load.
+        # Any same-origin file a page loads (CSS, JS, images, fonts) must load. Pages and
+        # htmx requests are not files (a form with mistakes answers 422 on purpose).
         if (response.url.startswith(self.base_url) and response.status >= 400
-                and response.request.resource_type != "document"):
+                and response.request.resource_type not in ("document", "xhr", "fetch")):
             self.broken.append(f"{response.status} {response.url} "
                                f"(from {response.frame.url})")
 
@@ -337,4 +338,50 @@ def test_representative_pages_are_accessible_without_javascript(app, browser, li
     pages = [v for v in visits(ids) if v.path in NOJS_PATHS
              or (v.role == RESIDENT and v.path == f"/ideas/{ids['delivering']}")]
     problems = sweep(browser, live_server.url, pages, js=False)
+    assert not problems, "\n\n".join(problems)
+
+
+def test_forms_with_mistakes_are_accessible(app, browser, live_server):
+    """One form per area sent with mistakes: the error summary and the field errors pass too.
+    And the similar-ideas hint, swapped into the propose form as the title is typed."""
+    ids = seed_demo()
+    similar_to = db.session.get(Idea, ids["delivering"]).title
+    base = live_server.url
+    roles = Roles(browser, base, js=True)
+    problems: list[str] = []
+
+    def check(page, what):
+        try:
+            assert_accessible(page)
+        except pytest.fail.Exception as exc:
+            problems.append(f"{what}: {exc}")
+        duplicates = page.evaluate(DUPLICATE_IDS)
+        if duplicates:
+            problems.append(f"{what}: duplicate ids {duplicates}")
+
+    def send_with_mistakes(role, path, button, clear=None):
+        page = roles.page(role)
+        page.goto(base + path)
+        if clear:
+            page.get_by_label(clear, exact=True).fill("")
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        expect(page.locator(".govuk-error-message").first).to_be_visible()
+        check(page, f"{path} with mistakes, as {role}")
+        return page
+
+    try:
+        page = send_with_mistakes(RESIDENT, "/ideas/new", "Send your idea")
+        page.get_by_label("Title", exact=True).fill(similar_to)
+        page.get_by_label("Title", exact=True).press("End")
+        expect(page.locator("#similar-ideas a").first).to_be_visible()
+        check(page, "/ideas/new with similar ideas shown")
+        send_with_mistakes(PARTNER, f"/partners/ideas/{ids['claimable']}/claim",
+                           "Send offer to the council")
+        send_with_mistakes(MODERATOR, f"/assets/{ids['asset']}/edit", "Save changes",
+                           clear="Name")
+        send_with_mistakes(ADMIN, "/admin/categories", "Add")
+        problems += [f"broken file: {b}" for b in roles.broken]
+    finally:
+        roles.close()
     assert not problems, "\n\n".join(problems)
