@@ -17,8 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR),
                 template_folder=str(root / "templates"))
     app.config.from_mapping(load_config(config))
-    # <int:...> in a URL matches only ids the database can hold: /ideas/99999999999999999999
-    # is a 404, not a database error.
+    # /ideas/99999999999999999999 is a 404, not a database error.
     app.url_map.converters["int"] = _DatabaseIntConverter
     if app.config["TRUSTED_PROXIES"]:
         # Behind a proxy every request would otherwise come from the proxy's address: one
@@ -89,9 +88,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 class _DatabaseIntConverter(IntegerConverter):
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    """<int:...> as usual, but a number too big for the database's ids becomes 0, an id
+    nothing has: the view answers 404 as for any unknown id (same route, same methods)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= 2**31 - 1 else 0
 
 
 def _select_locale() -> str:

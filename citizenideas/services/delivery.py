@@ -77,16 +77,19 @@ def _acting_organisation(actor: User, idea: Idea,
     Raises NotAllowed unless the actor is staff or a member of a verified organisation that
     delivers the idea.
     """
+    # Signed in and active first (None or a deactivated account is refused here, whatever
+    # the route did).
+    require(actor, "deliver", idea, detail=_("Only an organisation delivering this idea, or "
+                                             "the council, can do that."))
+    staff = can(actor, "moderate")
     if organisation is not None:
         if (membership(actor, organisation) is not None and organisation.is_verified
                 and _has_approved_claim(organisation, idea)):
             return organisation
-        if actor.is_staff:
+        if staff:
             return organisation if _has_approved_claim(organisation, idea) else None
         raise NotAllowed(_("%(name)s is not delivering this idea.", name=organisation.name))
-    require(actor, "deliver", idea, detail=_("Only an organisation delivering this idea, or "
-                                             "the council, can do that."))
-    if actor.is_staff:
+    if staff:
         return None
     orgs = delivering_organisations(actor, idea)
     return orgs[0] if orgs else None

@@ -46,8 +46,14 @@ def create_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
+def _require_signed_in(actor: User | None) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise AuthRequired(_("Sign in to manage your API tokens."))
+
+
 def list_api_tokens(actor: User) -> list[ApiToken]:
     """The actor's tokens that still work, newest first."""
+    _require_signed_in(actor)
     return list(db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None))
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
@@ -55,6 +61,7 @@ def list_api_tokens(actor: User) -> list[ApiToken]:
 
 def revoke_api_token(actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens. Someone else's token is 'not found'."""
+    _require_signed_in(actor)
     token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
     if token is None or token.user_id != actor.id or token.revoked_at is not None:
         raise NotFound(_("There is no such token."))
