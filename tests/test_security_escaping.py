@@ -138,3 +138,13 @@ def test_emails_are_plain_text_with_hostile_text_kept_as_typed(hostile):
     assert notes
     for note in notes:
         assert "\n" not in note.subject and "\r" not in note.subject
+
+
+def test_public_exports_and_feeds_carry_no_personal_data(client, hostile):
+    for path in ("/ideas.csv", "/ideas.json", "/outcomes.csv", "/outcomes.json",
+                 "/accountability.csv", "/accountability.json", "/feeds/ideas.atom",
+                 "/feeds/status-changes.atom", "/feeds/outcomes.atom"):
+        text = client.get(path).get_data(as_text=True)
+        for personal in ("author@example.org", "partner@example.org", "mod@example.org",
+                         "Mallory"):
+            assert personal not in text, (path, personal)
