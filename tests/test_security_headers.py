@@ -43,3 +43,9 @@ def test_error_pages_and_the_api_docs_page_carry_the_policy_too(client):
     for path in ("/no-such-page", "/api/docs"):
         response = client.get(path)
         assert "script-src 'self'" in response.headers["Content-Security-Policy"], path
+
+
+def test_https_responses_ask_browsers_to_keep_to_https(client):
+    assert "max-age=" in client.get("/", base_url="https://localhost").headers[
+        "Strict-Transport-Security"]
+    assert "Strict-Transport-Security" not in client.get("/").headers
