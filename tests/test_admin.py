@@ -225,3 +225,13 @@ def test_csv_export_neutralises_spreadsheet_formulas():
     assert admin._csv_cell("=1+1") == "'=1+1"
     assert admin._csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert admin._csv_cell("ward.add") == "ward.add"
+
+
+def test_a_brand_colour_too_light_for_white_text_is_refused(signed_in):
+    response = post(signed_in, "/admin/settings", {
+        "COUNCIL_NAME": "Elmbridge Test Council", "COUNCIL_SHORT_NAME": "Elm",
+        "COUNCIL_LOGO_URL": "", "COUNCIL_COLOUR": "#ffdd00", "RESPONSE_TARGET_DAYS": "15",
+        "CONTACT_EMAIL": "ideas@example.org"}, "/admin/settings")
+    assert response.status_code == 422
+    assert "Choose a darker colour" in response.get_data(as_text=True)
+    assert "1.3 to 1" in response.get_data(as_text=True)

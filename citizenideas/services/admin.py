@@ -198,6 +198,17 @@ def retire_ward(actor: User, ward: Ward, retire: bool = True) -> Ward:
 # --- Settings ---------------------------------------------------------------------------
 
 
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of white text on ``colour`` (#rrggbb): the header and panels
+    put white text on the brand colour, so it must reach 4.5:1 (WCAG 1.4.3)."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g_, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g_ + 0.0722 * b + 0.05)
+
+
 def save_settings(actor: User, values: dict[str, str]) -> dict:
     """Store council name, short name, logo, colour, response target, contact email."""
     require(actor, "administer")
@@ -218,6 +229,11 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
         errors["COUNCIL_LOGO_URL"] = [_("Enter a web address starting with https://")]
     if "COUNCIL_COLOUR" in clean and not COLOUR.match(clean["COUNCIL_COLOUR"]):
         errors["COUNCIL_COLOUR"] = [_("Enter a colour as # and 6 hex digits, like #1d5e7a.")]
+    elif "COUNCIL_COLOUR" in clean and contrast_with_white(clean["COUNCIL_COLOUR"]) < 4.5:
+        errors["COUNCIL_COLOUR"] = [_(
+            "Choose a darker colour: white text on it needs a contrast ratio of at least 4.5 "
+            "to 1, and this colour gives %(ratio)s to 1.",
+            ratio=f"{contrast_with_white(clean['COUNCIL_COLOUR']):.1f}")]
     if "RESPONSE_TARGET_DAYS" in clean:
         raw = clean["RESPONSE_TARGET_DAYS"]
         if not raw.isdigit() or not 1 <= int(raw) <= 365:
