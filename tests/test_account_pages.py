@@ -26,8 +26,10 @@ _SIGNED_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-
 
 
 def scrub(html: str, *emails: str) -> str:
-    """The page without its CSRF tokens (they carry a timestamp) and the given emails."""
+    """The page without its CSRF tokens (they carry a timestamp), its CSP nonce and the given
+    emails."""
     html = _SIGNED_TOKEN.sub("TOKEN", html)
+    html = re.sub(r'nonce="[^"]+"', 'nonce="NONCE"', html)  # the per-response CSP nonce
     for email in emails:
         html = html.replace(email, "X")
     return html
