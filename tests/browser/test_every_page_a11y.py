@@ -143,8 +143,10 @@ def seed_demo() -> dict:
                .order_by(Notification.id.desc()))
     reset = accounts.issue_token("reset_password", 2, user=resident)
     invite = accounts.issue_token("invite", 24, email=RESIDENT, organisation_id=org.id)
+    delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
+                    .order_by(OutcomeReport.id))
     ids = {
-        "delivering": delivering.id, "pledge": pledge.id, "claimable": claimable.id,
+        "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id, "claimable": claimable.id,
         "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
         "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
@@ -171,6 +173,10 @@ def visits(ids: dict) -> list[Visit]:
         Visit(None, "/ideas"),
         Visit(None, "/ideas?q=park&sort=newest"),
         Visit(None, f"/ideas/{i['delivering']}"),
+        Visit(None, f"/ideas/{i['delivered']}"),  # with its published outcome
+        Visit(None, "/ideas?page=2"),
+        Visit(None, "/ideas?q=zzzz-nothing-matches"),
+        Visit(None, "/ideas/999999", status=404),  # the error page
         Visit(None, "/assets"),
         Visit(None, f"/assets/{i['asset']}"),
         Visit(None, f"/organisations/{i['org']}"),
@@ -197,6 +203,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(RESIDENT, "/organisations/new"),
         Visit(RESIDENT, f"/organisations/invitations/{i['invite']}"),
         Visit(RESIDENT, "/sign-out"),
+        Visit(RESIDENT, "/admin", status=403),  # the error page, signed in
         # Partner.
         Visit(PARTNER, "/partners"),
         Visit(PARTNER, f"/organisations/{i['org']}"),  # the manager's view: members, invite
@@ -212,6 +219,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, "/council/flags"),
         Visit(MODERATOR, f"/council/ideas/{i['delivering']}"),
         Visit(MODERATOR, f"/council/ideas/{i['hidden']}"),
+        Visit(MODERATOR, f"/council/ideas/{i['own']}"),  # submitted: every decision open
         Visit(MODERATOR, f"/ideas/{i['hidden']}"),  # a hidden idea, seen by staff
         Visit(MODERATOR, f"/ideas/{i['delivering']}"),  # with a hidden comment
         Visit(MODERATOR, "/council/claims"),
@@ -226,6 +234,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(ADMIN, "/admin/categories"),
         Visit(ADMIN, "/admin/wards"),
         Visit(ADMIN, "/admin/audit"),
+        Visit(ADMIN, "/admin/audit?page=2"),
         Visit(ADMIN, "/admin/organisations"),
         Visit(ADMIN, "/admin/settings"),
         Visit(ADMIN, "/admin/templates"),
@@ -240,7 +249,7 @@ def visits(ids: dict) -> list[Visit]:
 # copies the rendered HTML into a JS page).
 NOJS_PATHS = {"/", "/ideas", "/accountability", "/assets", "/sign-in", "/ideas/new",
               "/me/notifications", "/partners", "/council", "/admin/categories",
-              "/council/flags"}
+              "/council/flags", "/api/docs", "/ideas/999999"}
 
 
 DUPLICATE_IDS = """() => {
@@ -248,6 +257,26 @@ DUPLICATE_IDS = """() => {
   for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
   return Object.keys(seen).filter(id => seen[id] > 1);
 }"""
+
+
+# axe files these under "best-practice", not WCAG tags, so assert_accessible does not run them;
+# they back WCAG 1.3.1 and 2.4.6 (headings and landmarks that give a page its structure).
+STRUCTURE_RULES = ["heading-order", "page-has-heading-one", "region", "landmark-one-main",
+                   "landmark-unique", "landmark-no-duplicate-banner",
+                   "landmark-no-duplicate-contentinfo", "landmark-no-duplicate-main",
+                   "landmark-banner-is-top-level", "landmark-main-is-top-level",
+                   "landmark-contentinfo-is-top-level", "empty-table-header",
+                   "empty-heading", "duplicate-id-aria"]
+
+
+def structure_problems(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": STRUCTURE_RULES},
+                                       "resultTypes": ["violations"]})
+    return [f"- {v['id']}: {v['help']} -> "
+            f"{[', '.join(n.get('target', [])) for n in v.get('nodes', [])][:5]}"
+            for v in results.response.get("violations", [])]
 
 
 class Roles:
@@ -306,6 +335,9 @@ def sweep(browser, base_url: str, pages: list[Visit], js: bool) -> list[str]:
             except pytest.fail.Exception as exc:
                 problems.append(f"as {who} (JS {'on' if js else 'off'}): {exc}")
             if js:
+                structure = structure_problems(page)
+                if structure:
+                    problems.append(f"{visit.path} as {who}: structure\n" + "\n".join(structure))
                 # axe no longer checks duplicate ids (WCAG 2.2 dropped 4.1.1), but a repeated
                 # id on a form control points its label, hint or error at the wrong field.
                 duplicates = page.evaluate(DUPLICATE_IDS)
@@ -358,6 +390,9 @@ def test_forms_with_mistakes_are_accessible(app, browser, live_server):
         duplicates = page.evaluate(DUPLICATE_IDS)
         if duplicates:
             problems.append(f"{what}: duplicate ids {duplicates}")
+        structure = structure_problems(page)
+        if structure:
+            problems.append(f"{what}: structure\n" + "\n".join(structure))
 
     def send_with_mistakes(role, path, button, clear=None):
         page = roles.page(role)

@@ -16,6 +16,15 @@
   new MutationObserver(function () {
     var boxes = el.querySelectorAll(".body-param textarea:not([aria-label])");
     for (var i = 0; i < boxes.length; i++) { boxes[i].setAttribute("aria-label", label); }
+    // Its operations are a second <main> inside ours (a named region instead, so the page
+    // keeps one main landmark), and each response table is an unnamed role="region".
+    var mains = el.querySelectorAll("main:not([role])");
+    for (var k = 0; k < mains.length; k++) {
+      mains[k].setAttribute("role", "region");
+      mains[k].setAttribute("aria-label", el.getAttribute("data-operations-label") || "Operations");
+    }
+    var regions = el.querySelectorAll("table[role=region]");
+    for (var m = 0; m < regions.length; m++) { regions[m].removeAttribute("role"); }
     // It also repeats the id of the request content-type select: keep ids unique.
     var seen = {}, ided = el.querySelectorAll("[id]");
     for (var j = 0; j < ided.length; j++) {
@@ -25,5 +34,5 @@
       }
       seen[id] = (seen[id] || 0) + 1;
     }
-  }).observe(el, {childList: true, subtree: true});
+  }).observe(el, {childList: true, subtree: true, attributes: true, attributeFilter: ["role"]});
 })();
