@@ -20,7 +20,6 @@ from sqlalchemy import select
 from citizenideas import demo
 from citizenideas.extensions import db
 from citizenideas.models import (
-    Category,
     Claim,
     Comment,
     CommunityAsset,
@@ -146,8 +145,8 @@ def seed_demo() -> dict:
     delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
                     .order_by(OutcomeReport.id))
     ids = {
-        "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id, "claimable": claimable.id,
-        "own": own.id, "hidden": hidden.id, "org": org.id,
+        "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
+        "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
         "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
         "asset": one(select(CommunityAsset.id).join(CommunityAsset.ideas)
