@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 
 from citizenideas.errors import AuthRequired, Conflict, NotAllowed, ValidationFailed
 from citizenideas.extensions import db
-from citizenideas.models import AuditLog, Membership, Notification, Organisation, UserToken
+from citizenideas.models import (
+    AuditLog,
+    Membership,
+    Notification,
+    Organisation,
+    UserToken,
+    utcnow,
+)
 from citizenideas.services import organisations
 
 
@@ -95,7 +102,7 @@ def test_only_admins_verify_organisations(make, role):
     assert org.verified_at is None
 
 
-def test_a_manager_invites_by_email_and_the_invitee_joins_with_any_account(make):
+def test_a_manager_invites_by_email_and_only_that_address_can_join(make):
     manager = make.user()
     org = make.organisation(members=[(manager, "manager")])
     token = organisations.invite_member(manager, org, "New.Person@Example.org")
@@ -107,12 +114,25 @@ def test_a_manager_invites_by_email_and_the_invitee_joins_with_any_account(make)
     outbox = db.session.scalar(select(Notification).where(Notification.kind == "invitation"))
     assert outbox.to_email == "new.person@example.org" and outbox.user_id is None
 
+    # A forwarded link does not let someone else in, and is not used up by the attempt.
     someone = make.user(email="a.different@example.org")
-    member = organisations.accept_invitation(someone, raw)
+    with pytest.raises(NotAllowed):
+        organisations.accept_invitation(someone, raw)
+    db.session.rollback()
+    # Nor does registering the invited address without confirming it.
+    unconfirmed = make.user(email="new.person@example.org", verified=False)
+    with pytest.raises(NotAllowed):
+        organisations.accept_invitation(unconfirmed, raw)
+    db.session.rollback()
+    assert _count(Membership) == 1
+
+    unconfirmed.email_verified_at = utcnow()
+    db.session.commit()
+    member = organisations.accept_invitation(unconfirmed, raw)
     db.session.commit()
     assert member.role == "member" and member.organisation_id == org.id
     with pytest.raises(ValidationFailed):
-        organisations.accept_invitation(make.user(), raw)  # single use
+        organisations.accept_invitation(unconfirmed, raw)  # single use
 
 
 def test_an_invitation_to_an_existing_account_is_also_in_their_notifications(make):
@@ -133,7 +153,7 @@ def test_an_expired_invitation_is_refused(make):
     token.expires_at = token.created_at - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        organisations.accept_invitation(make.user(), raw)
+        organisations.accept_invitation(make.user(email="late@example.org"), raw)
     db.session.rollback()
     assert _count(Membership) == 1
 

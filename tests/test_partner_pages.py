@@ -168,12 +168,31 @@ def test_a_manager_invites_someone_who_accepts_while_signed_in(world, client, au
     link = db.session.scalar(select(Notification.link).where(Notification.kind == "invitation"))
     path = re.sub(r"^https?://[^/]+", "", link)
     _sign_out(client)
-    newbie = make.user(email="someone.else@example.org")
+    newbie = make.user(email="newbie@example.org")
     auth.sign_in(newbie.email)
     assert client.get(path).status_code == 200
     assert _post(client, path, {}).status_code == 303
     assert db.session.scalar(select(Membership).where(Membership.user_id == newbie.id))
     assert _post(client, path, {}, page="/sign-out").status_code == 400
+
+
+def test_a_forwarded_invitation_does_not_let_another_account_join(world, client, auth, make):
+    auth.sign_in(world.partner.email)
+    _post(client, f"/organisations/{world.org.id}/invitations",
+          {"email": "invited@example.org"}, page=f"/organisations/{world.org.id}")
+    link = db.session.scalar(select(Notification.link).where(Notification.kind == "invitation"))
+    path = re.sub(r"^https?://[^/]+", "", link)
+    _sign_out(client)
+    stranger = make.user(email="stranger@example.org")
+    auth.sign_in(stranger.email)
+    response = _post(client, path, {})
+    assert response.status_code == 403
+    assert "sent to a different email address" in response.get_data(as_text=True)
+    assert not db.session.scalar(select(Membership).where(Membership.user_id == stranger.id))
+    invited = make.user(email="invited@example.org")
+    _sign_out(client)
+    auth.sign_in(invited.email)
+    assert _post(client, path, {}).status_code == 303  # the link was not used up
 
 
 def test_removing_the_last_manager_is_refused_on_the_page(world, client, auth):

@@ -15,11 +15,17 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..errors import AuthRequired, Conflict, NotFound, ValidationFailed
+from ..errors import AuthRequired, Conflict, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Membership, Organisation, User, UserToken, utcnow
 from ..permissions import membership, require
-from .accounts import _absolute, consume_token, find_user_by_email, issue_token
+from .accounts import (
+    _absolute,
+    consume_token,
+    find_user_by_email,
+    issue_token,
+    normalise_email,
+)
 from .audit import record_audit
 from .notifications import email_address, notify_user
 
@@ -167,6 +173,13 @@ def accept_invitation(actor: User, raw_token: str) -> Membership:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise AuthRequired(_("Sign in to accept the invitation."))
     token = consume_token("invite", raw_token)
+    # The link is for the address it was sent to: a forwarded link must not let someone else
+    # in (members see volunteers' names and messages). The address must be confirmed, or anyone
+    # could register the invited address and use the link. Raising here rolls the use back.
+    if token.email and (normalise_email(actor.email) != token.email or not actor.is_verified):
+        raise NotAllowed(_("This invitation was sent to a different email address. Sign in "
+                           "with the address the invitation was sent to (and confirm it), "
+                           "or ask the manager to invite this account."))
     org = token.organisation
     if org is None:
         raise NotFound(_("That organisation no longer exists."))
