@@ -128,25 +128,35 @@ def add_category(actor: User, name: str, description: str = "") -> Category:
     return category
 
 
-def rename_category(actor: User, category: Category, name: str) -> Category:
+def _rename(actor: User, thing: Category | Ward, name: str, audit_name: str):
+    """Rename a category or ward (names stay unique), with an audit entry."""
     require(actor, "administer")
-    name = _name(name, Category, category.id)
-    before = {"name": category.name}
-    category.name = name
-    record_audit(actor, "category.rename", category, before, {"name": name})
+    name = _name(name, type(thing), thing.id)
+    before = {"name": thing.name}
+    thing.name = name
+    record_audit(actor, f"{audit_name}.rename", thing, before, {"name": name})
     db.session.flush()
-    return category
+    return thing
+
+
+def _retire(actor: User, thing: Category | Ward, retire: bool, audit_name: str):
+    """Retire (offered for nothing new; what already uses it keeps it) or bring it back."""
+    require(actor, "administer")
+    before = {"retired": thing.retired_at is not None}
+    thing.retired_at = utcnow() if retire else None
+    record_audit(actor, f"{audit_name}.retire" if retire else f"{audit_name}.restore", thing,
+                 before, {"retired": retire})
+    db.session.flush()
+    return thing
+
+
+def rename_category(actor: User, category: Category, name: str) -> Category:
+    return _rename(actor, category, name, "category")
 
 
 def retire_category(actor: User, category: Category, retire: bool = True) -> Category:
     """Retire (no new ideas filed under it; old ones keep it) or bring back a category."""
-    require(actor, "administer")
-    before = {"retired": category.retired_at is not None}
-    category.retired_at = utcnow() if retire else None
-    record_audit(actor, "category.retire" if retire else "category.restore", category, before,
-                 {"retired": retire})
-    db.session.flush()
-    return category
+    return _retire(actor, category, retire, "category")
 
 
 def _ons(raw: str | None, current_id: int | None) -> str | None:
@@ -176,23 +186,12 @@ def add_ward(actor: User, name: str, ons_code: str | None = None) -> Ward:
 
 
 def rename_ward(actor: User, ward: Ward, name: str) -> Ward:
-    require(actor, "administer")
-    name = _name(name, Ward, ward.id)
-    before = {"name": ward.name}
-    ward.name = name
-    record_audit(actor, "ward.rename", ward, before, {"name": name})
-    db.session.flush()
-    return ward
+    return _rename(actor, ward, name, "ward")
 
 
 def retire_ward(actor: User, ward: Ward, retire: bool = True) -> Ward:
-    require(actor, "administer")
-    before = {"retired": ward.retired_at is not None}
-    ward.retired_at = utcnow() if retire else None
-    record_audit(actor, "ward.retire" if retire else "ward.restore", ward, before,
-                 {"retired": retire})
-    db.session.flush()
-    return ward
+    """Retire (not offered for new ideas, assets or home wards) or bring back a ward."""
+    return _retire(actor, ward, retire, "ward")
 
 
 # --- Settings ---------------------------------------------------------------------------
