@@ -60,7 +60,7 @@ def _insert_ignoring_duplicate(model, **values) -> bool:
     return db.session.execute(statement).first() is not None
 
 
-def _bump(column, idea: Idea, by: int) -> None:
+def bump_counter(column: str, idea: Idea, by: int) -> None:
     """Move a counter on the idea in SQL, and keep the loaded object in step."""
     db.session.execute(update(Idea).where(Idea.id == idea.id)
                        .values({column: getattr(Idea, column) + by})
@@ -98,7 +98,7 @@ def support_idea(actor: User, idea: Idea) -> bool:
     inserted = _insert_ignoring_duplicate(Support, user_id=actor.id, idea_id=idea.id,
                                           created_at=utcnow())
     if inserted:
-        _bump("support_count", idea, +1)
+        bump_counter("support_count", idea, +1)
     _auto_follow(actor, idea)
     db.session.flush()
     return inserted
@@ -110,7 +110,7 @@ def withdraw_support(actor: User, idea: Idea) -> bool:
     result = db.session.execute(delete(Support).where(Support.user_id == actor.id,
                                                       Support.idea_id == idea.id))
     if result.rowcount:
-        _bump("support_count", idea, -1)
+        bump_counter("support_count", idea, -1)
     db.session.flush()
     return bool(result.rowcount)
 
@@ -131,7 +131,7 @@ def post_comment(actor: User, idea: Idea, body: str) -> Comment:
     comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(comment)
     db.session.flush()
-    _bump("comment_count", idea, +1)
+    bump_counter("comment_count", idea, +1)
     _auto_follow(actor, idea)
     author = db.session.get(User, idea.author_id)
     if author is not None and author.id != actor.id and author.deleted_at is None:

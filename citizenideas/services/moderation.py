@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..permissions import require
 from .audit import record_audit
+from .engagement import bump_counter
 from .lifecycle import (
     STATUS_LABELS,
     TRANSITIONS,
@@ -419,15 +420,13 @@ def post_official_reply(actor: User, idea: Idea, body: str) -> Comment:
     comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, official=True,
                       created_at=now)
     db.session.add(comment)
-    db.session.execute(update(Idea).where(Idea.id == idea.id)
-                       .values(comment_count=Idea.comment_count + 1))
+    bump_counter("comment_count", idea, +1)
     before = {"first_response_at": idea.first_response_at.isoformat()
               if idea.first_response_at else None}
     if actor.is_staff and idea.first_response_at is None:
         idea.first_response_at = now
     idea.updated_at = now
     db.session.flush()
-    db.session.refresh(idea, ["comment_count"])
     record_audit(actor, "idea.official_reply", idea, before,
                  {"comment_id": comment.id, "first_response_at":
                   idea.first_response_at.isoformat() if idea.first_response_at else None})
