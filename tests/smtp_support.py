@@ -10,10 +10,10 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,9 +76,11 @@ class Mailroom:
             return [subject for _to, subject in self.delivered]
 
 
-@pytest.fixture
-def mailroom(app):
-    """A controllable SMTP server on a free loopback port; the app is configured to use it."""
+def serve_mailroom(app) -> Iterator[Mailroom]:
+    """Run a controllable SMTP server on a free loopback port and point the app at it.
+
+    Use it as a fixture body: ``yield from serve_mailroom(app)``.
+    """
     room = Mailroom()
     controller = Controller(room, hostname="127.0.0.1", port=free_port())
     controller.start()

@@ -15,9 +15,14 @@ from citizenideas.notify.delivery import send_pending
 from citizenideas.services import accounts
 from citizenideas.services.notifications import notify_user
 
-from .smtp_support import free_port, mailroom  # noqa: F401 - fixture
+from .smtp_support import free_port, serve_mailroom
 
 BASE, CAP = 60, 900
+
+
+@pytest.fixture
+def mailroom(app):
+    yield from serve_mailroom(app)
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,14 @@ from citizenideas.models import Notification, utcnow
 from citizenideas.notify.delivery import send_pending
 from citizenideas.services.notifications import notify_user
 
-from .smtp_support import flask_command, mailroom  # noqa: F401 - fixture
+from .smtp_support import flask_command, serve_mailroom
 
 LEASE = 300
+
+
+@pytest.fixture
+def mailroom(app):
+    yield from serve_mailroom(app)
 
 
 @pytest.fixture(autouse=True)
