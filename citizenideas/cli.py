@@ -96,7 +96,7 @@ def register_cli(app: Flask) -> None:
                    f"to retry later {result.retrying}")
 
     @app.cli.command("notify-worker")
-    @click.option("--interval", default=30.0, show_default=True,
+    @click.option("--interval", type=click.FloatRange(min=0), default=30.0, show_default=True,
                   help="Seconds to wait between rounds when the outbox is empty.")
     @click.option("--limit", default=500, show_default=True, help="Emails per round.")
     @click.option("--rounds", type=click.IntRange(min=1), default=None,

@@ -96,6 +96,17 @@ def test_an_email_that_could_not_be_sent_waits_until_its_next_attempt_time(app, 
     assert mailroom.subjects() == ["Patience"]
 
 
+def test_a_server_closing_with_421_is_left_alone_for_the_rest_of_the_round(app, make, mailroom):
+    user = make.user()
+    for n in range(3):
+        notify_user(user, "test", f"Email {n}", "Body")
+    db.session.commit()
+    mailroom.refuse_now = "421 4.3.2 Shutting down, closing channel"
+    assert send_pending() == (0, 3, 0)
+    assert mailroom.connections == 1  # not reconnected for every email
+    assert {(n.email_state, n.email_attempts) for n in _notes()} == {("pending", 1)}
+
+
 def test_the_wait_between_attempts_doubles_up_to_a_cap(app, make):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT=2)
     notify_user(make.user(), "test", "Hello", "Body")

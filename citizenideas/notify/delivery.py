@@ -137,18 +137,27 @@ class _Mailer:
             # One recipient per message: 5xx means this mailbox refuses it for good.
             answers = list(exc.recipients.values())
             said = "; ".join(f"{code} {_text(text)}" for code, text in answers)
+            if any(code == 421 for code, _text_ in answers):
+                self.down = f"recipient refused: {said}"[:500]  # smtplib closed the connection
             return Attempt(f"recipient refused: {said}"[:500],
                            permanent=bool(answers) and all(code >= 500 for code, _ in answers))
         except smtplib.SMTPDataError as exc:
-            return Attempt(_describe(exc), permanent=exc.smtp_code >= 500)
+            if exc.smtp_code >= 500:
+                return Attempt(_describe(exc), permanent=True)
+            return self._server_trouble(exc)
         except smtplib.SMTPResponseException as exc:
-            # Sender refused, 421 and the like: about the server or our settings, not this
+            # Sender refused and the like: about the server or our settings, not this
             # recipient, so it is worth trying again later.
-            return Attempt(_describe(exc))
+            return self._server_trouble(exc)
         except (OSError, smtplib.SMTPException) as exc:
             self.close()  # the connection is unusable; the next message reconnects
             return Attempt(_describe(exc))
         return Attempt()
+
+    def _server_trouble(self, exc: smtplib.SMTPResponseException) -> Attempt:
+        if exc.smtp_code == 421:  # "service not available, closing channel": wait, not hammer
+            self.down = _describe(exc)
+        return Attempt(_describe(exc))
 
     def close(self) -> None:
         """Say goodbye to the server, if connected."""
@@ -267,6 +276,10 @@ def send_pending(limit: int = 200, now: datetime | None = None,
     def clock() -> datetime:
         return now or utcnow()
 
+    # Look before taking the write lock: most runs find nothing due, and on SQLite an UPDATE,
+    # even of no rows, would briefly hold up every request that writes.
+    if db.session.scalar(select(Notification.id).where(_due(clock())).limit(1)) is None:
+        return OutboxRound(0, 0, 0)
     token = uuid.uuid4().hex
     if not _claim(token, limit, clock()):
         return OutboxRound(0, 0, 0)
