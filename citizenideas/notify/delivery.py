@@ -135,12 +135,12 @@ class _Mailer:
             self.smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             # One recipient per message: 5xx means this mailbox refuses it for good.
-            answers = list(exc.recipients.values())
-            said = "; ".join(f"{code} {_text(text)}" for code, text in answers)
-            if any(code == 421 for code, _text_ in answers):
-                self.down = f"recipient refused: {said}"[:500]  # smtplib closed the connection
-            return Attempt(f"recipient refused: {said}"[:500],
-                           permanent=bool(answers) and all(code >= 500 for code, _ in answers))
+            codes = [code for code, _answer in exc.recipients.values()]
+            said = "recipient refused: " + "; ".join(
+                f"{code} {_text(answer)}" for code, answer in exc.recipients.values())
+            if 421 in codes:
+                self.down = said[:500]  # smtplib has closed the connection
+            return Attempt(said[:500], permanent=bool(codes) and all(c >= 500 for c in codes))
         except smtplib.SMTPDataError as exc:
             if exc.smtp_code >= 500:
                 return Attempt(_describe(exc), permanent=True)
