@@ -130,7 +130,7 @@ def test_notify_worker_delivers_over_a_bounded_number_of_rounds(app, make, mailr
     assert {state for state, _attempts in _rows().values()} == {"sent"}
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_notify_worker_stops_gracefully_finishing_the_email_in_hand(app, make, mailroom, stop):
     _queue(make, 3)
     mailroom.hold = True  # the first email is held, then accepted
