@@ -88,11 +88,37 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("notify-send")
     @click.option("--limit", default=500, show_default=True)
     def notify_send(limit: int) -> None:
-        """Deliver pending emails from the outbox (run from cron or a worker loop)."""
+        """Deliver due emails from the outbox once (run from cron, e.g. every minute)."""
         from .notify.delivery import send_pending
 
-        sent, failed = send_pending(limit=limit)
-        click.echo(f"sent {sent}, failed {failed}")
+        result = send_pending(limit=limit)
+        click.echo(f"sent {result.sent}, failed {result.failed}, "
+                   f"to retry later {result.retrying}")
+
+    @app.cli.command("notify-worker")
+    @click.option("--interval", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                  help="Seconds to wait between rounds when the outbox is empty.")
+    @click.option("--limit", default=500, show_default=True, help="Emails per round.")
+    @click.option("--rounds", type=click.IntRange(min=1), default=None,
+                  help="Stop after this many rounds (default: run until stopped).")
+    def notify_worker(interval: float, limit: int, rounds: int | None) -> None:
+        """Deliver the outbox in a loop until SIGTERM or Ctrl-C (instead of cron)."""
+        from .notify.worker import run_worker
+
+        run_worker(interval=interval, limit=limit, rounds=rounds, echo=click.echo)
+
+    @app.cli.command("notify-requeue")
+    @click.option("--since", type=click.DateTime(), default=None,
+                  help="Only emails whose last attempt was at or after this time (UTC).")
+    def notify_requeue(since) -> None:
+        """Put emails marked failed back in the queue, e.g. after a mailbox was fixed."""
+        from datetime import UTC
+
+        from .notify.delivery import requeue_failed
+
+        count = requeue_failed(since=since.replace(tzinfo=UTC) if since else None)
+        db.session.commit()
+        click.echo(f"{count} failed email{'' if count == 1 else 's'} put back in the queue")
 
     @app.cli.command("notify-digest")
     def notify_digest() -> None:

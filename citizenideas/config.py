@@ -82,7 +82,12 @@ class BaseConfig:
     SMTP_TIMEOUT = 10
     MAIL_FROM = "citizenideas <no-reply@example.org>"
     NOTIFY_SEND_AFTER_REQUEST = False
-    NOTIFY_MAX_ATTEMPTS = 5
+    # The outbox never gives up on a transient failure: it waits RETRY_BASE, then twice as
+    # long each time, at most RETRY_MAX. A sender holds the emails it is sending for
+    # LEASE seconds; if it dies, another sender takes them over after that.
+    NOTIFY_RETRY_BASE_SECONDS = 60
+    NOTIFY_RETRY_MAX_SECONDS = 3600
+    NOTIFY_LEASE_SECONDS = 300
 
     # Translations
     BABEL_DEFAULT_LOCALE = "en"
@@ -116,7 +121,8 @@ CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": P
 
 # Settings whose type is not str: environment strings are converted to these.
 _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
-        "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS", "NOTIFY_MAX_ATTEMPTS",
+        "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
+        "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
         "PARTNER_UPDATE_OVERDUE_DAYS"}
 
 

@@ -12,14 +12,16 @@ from .base import UTCDateTime, utcnow
 from .ideas import STATUSES
 from .users import _in
 
-EMAIL_STATES = ("pending", "digest", "sent", "failed", "skipped")
+EMAIL_STATES = ("pending", "sending", "digest", "sent", "failed", "skipped")
 
 
 class Notification(db.Model):
     """Something a user should hear about. Written in the same transaction as the change.
 
-    The email side is an outbox: ``flask notify-send`` delivers ``pending`` rows, retries
-    failures up to NOTIFY_MAX_ATTEMPTS and never deletes a row.
+    The email side is an outbox: ``flask notify-send`` claims ``pending`` rows (state
+    ``sending`` with a lease, so overlapping senders never share one), delivers them, and keeps
+    a row pending with a later ``email_next_attempt_at`` after a transient failure. Only a
+    permanent refusal marks it ``failed``; a row is never deleted.
     """
 
     __tablename__ = "notifications"
@@ -45,6 +47,14 @@ class Notification(db.Model):
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_last_error: Mapped[str | None] = mapped_column(String(500))
+    # When a pending email may next be tried (None: at once), after a transient failure.
+    email_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Start of the latest attempt (``flask notify-requeue --since`` looks at it).
+    email_last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While ``sending``: which sender holds the row, and until when. A sender that dies
+    # leaves the row to be claimed again once the lease has run out.
+    email_claim: Mapped[str | None] = mapped_column(String(32))
+    email_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
     idea = relationship("Idea")

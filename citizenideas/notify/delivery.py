@@ -1,21 +1,31 @@
 """Delivers the email outbox (Notification rows) over SMTP.
 
-``flask notify-send`` runs :func:`send_pending`; in development it also runs after each
-request. Without SMTP_HOST the message and its link are printed to the console instead, so a
-developer can follow verification links. A failed send is retried on the next run, up to
-NOTIFY_MAX_ATTEMPTS; a row is never deleted.
+``flask notify-send`` (cron) or ``flask notify-worker`` (a loop) runs :func:`send_pending`; in
+development it also runs after each request. Without SMTP_HOST the message and its link are
+printed to the console instead, so a developer can follow verification links.
+
+Each run first *claims* the rows it will send: one conditional UPDATE moves them from
+``pending`` to ``sending`` with the run's claim token and a lease, so overlapping runs (on one
+host or several, on SQLite or PostgreSQL) never send the same row. A run that dies leaves its
+rows ``sending``; once the lease has run out another run claims them again. A transient
+failure (no connection, SMTP 4xx) keeps the email pending and backs off exponentially up to a
+cap; it is never given up. Only a permanent refusal (SMTP 5xx for that recipient) marks it
+``failed``, and ``flask notify-requeue`` puts failed emails back. A row is never deleted.
 """
 
 from __future__ import annotations
 
 import smtplib
 import sys
-from datetime import timedelta
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -75,83 +85,256 @@ def _print_to_console(msg: EmailMessage) -> None:
     print("----- end of email -----\n", file=sys.stderr)
 
 
+class Attempt(NamedTuple):
+    """How one delivery attempt went: no error, a transient error, or a permanent refusal."""
+
+    error: str | None = None
+    permanent: bool = False
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+
+class _Mailer:
+    """One SMTP connection for a batch: opened on first use, reopened after a disconnect.
+
+    Once the server cannot be reached, every further message of the batch gets the same
+    transient error at once instead of waiting for another connection timeout each.
+    """
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.down: str | None = None
+
+    def send(self, msg: EmailMessage) -> Attempt:
+        """Try to hand one message to the mail server."""
+        cfg = current_app.config
+        if self.down:
+            return Attempt(self.down)
+        if not cfg["SMTP_HOST"]:
+            if cfg.get("APP_ENV") == "production":
+                # Never print emails in production: they carry sign-in and reset links, and
+                # stderr ends up in logs. They stay pending and are retried instead.
+                current_app.logger.error("notify: SMTP_HOST is not set; email is not sent")
+                self.down = "SMTP_HOST is not set"
+                return Attempt(self.down)
+            _print_to_console(msg)
+            return Attempt()
+        if self.smtp is None:
+            try:
+                self.smtp = _smtp_connection()
+            except (OSError, smtplib.SMTPException) as exc:
+                self.down = f"connect: {_describe(exc)}"[:500]
+                return Attempt(self.down)
+        try:
+            self.smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # One recipient per message: 5xx means this mailbox refuses it for good.
+            codes = [code for code, _answer in exc.recipients.values()]
+            said = "recipient refused: " + "; ".join(
+                f"{code} {_text(answer)}" for code, answer in exc.recipients.values())
+            if 421 in codes:
+                self.down = said[:500]  # smtplib has closed the connection
+            return Attempt(said[:500], permanent=bool(codes) and all(c >= 500 for c in codes))
+        except smtplib.SMTPDataError as exc:
+            if exc.smtp_code >= 500:
+                return Attempt(_describe(exc), permanent=True)
+            return self._server_trouble(exc)
+        except smtplib.SMTPResponseException as exc:
+            # Sender refused and the like: about the server or our settings, not this
+            # recipient, so it is worth trying again later.
+            return self._server_trouble(exc)
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()  # the connection is unusable; the next message reconnects
+            return Attempt(_describe(exc))
+        return Attempt()
+
+    def _server_trouble(self, exc: smtplib.SMTPResponseException) -> Attempt:
+        if exc.smtp_code == 421:  # "service not available, closing channel": wait, not hammer
+            self.down = _describe(exc)
+        return Attempt(_describe(exc))
+
+    def close(self) -> None:
+        """Say goodbye to the server, if connected."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
+
+
 def send_messages(messages: list[tuple[object, EmailMessage]]) -> dict[object, str | None]:
     """Send each message; returns {key: error or None}. One SMTP connection for the batch."""
-    results: dict[object, str | None] = {}
-    if not messages:
-        return results
-    if not current_app.config["SMTP_HOST"]:
-        if current_app.config.get("APP_ENV") == "production":
-            # Never print emails in production: they carry sign-in and reset links, and
-            # stderr ends up in logs. They stay pending and fail visibly instead.
-            current_app.logger.error("notify: SMTP_HOST is not set; %d email(s) not sent",
-                                     len(messages))
-            return {key: "SMTP_HOST is not set" for key, _msg in messages}
-        for key, msg in messages:
-            _print_to_console(msg)
-            results[key] = None
-        return results
+    mailer = _Mailer()
     try:
-        smtp = _smtp_connection()
-    except (OSError, smtplib.SMTPException) as exc:
-        return {key: f"connect: {type(exc).__name__}: {exc}"[:500] for key, _ in messages}
-    try:
-        for key, msg in messages:
-            try:
-                smtp.send_message(msg)
-                results[key] = None
-            except (OSError, smtplib.SMTPException) as exc:
-                results[key] = f"{type(exc).__name__}: {exc}"[:500]
+        return {key: mailer.send(msg).error for key, msg in messages}
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
-    return results
+        mailer.close()
 
 
-def send_pending(limit: int = 200) -> tuple[int, int]:
-    """Send up to ``limit`` pending emails. Returns (sent, failed). Commits."""
-    max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
-    query = (select(Notification)
-             .where(Notification.email_state == "pending",
-                    Notification.email_attempts < max_attempts)
-             .options(selectinload(Notification.user))
-             .order_by(Notification.id).limit(limit))
+class OutboxRound(NamedTuple):
+    """What one run of the sender did."""
+
+    sent: int
+    retrying: int  # transient failure: still pending, tried again after a wait
+    failed: int  # refused for good: marked failed
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: doubling from a base, capped."""
+    cfg = current_app.config
+    base, cap = int(cfg["NOTIFY_RETRY_BASE_SECONDS"]), int(cfg["NOTIFY_RETRY_MAX_SECONDS"])
+    return timedelta(seconds=min(base * 2 ** min(max(attempts - 1, 0), 30), cap))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=int(current_app.config["NOTIFY_LEASE_SECONDS"]))
+
+
+def _due(now: datetime):
+    """Rows a sender may take: pending and due, or held by a sender whose lease ran out."""
+    return or_(
+        and_(Notification.email_state == "pending",
+             or_(Notification.email_next_attempt_at.is_(None),
+                 Notification.email_next_attempt_at <= now)),
+        and_(Notification.email_state == "sending", Notification.email_lease_until < now))
+
+
+def _claim(token: str, limit: int, now: datetime) -> int:
+    """Take up to ``limit`` due rows for this run in one conditional UPDATE, and commit.
+
+    The condition is checked again as each row is written, so of two overlapping runs only
+    one gets a row: on SQLite the UPDATE holds the write lock, on PostgreSQL the second
+    waits for the row lock and then finds the row no longer due. SKIP LOCKED lets it pass
+    over rows another run is claiming instead of waiting for them.
+    """
+    candidates = (select(Notification.id).where(_due(now))
+                  .order_by(Notification.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
-        # Several workers may run at once: each takes rows nobody else holds.
-        query = query.with_for_update(skip_locked=True)
-    notes = list(db.session.scalars(query))
-    batch = []
-    for note in notes:
-        to = _recipient(note)
-        if to is None:
-            note.email_state = "skipped"
-            continue
-        try:
-            batch.append((note.id, build_message(note, to)))
-        except (ValueError, TypeError) as exc:  # an unbuildable message never blocks the rest
-            note.email_attempts += 1
-            note.email_last_error = f"build: {type(exc).__name__}: {exc}"[:500]
-            note.email_state = "failed"
-    results = send_messages(batch)
-    sent = failed = 0
-    by_id = {n.id: n for n in notes}
-    for note_id, error in results.items():
-        note = by_id[note_id]
-        note.email_attempts += 1
-        if error is None:
-            note.email_state = "sent"
-            note.email_sent_at = utcnow()
-            note.email_last_error = None
-            sent += 1
-        else:
-            note.email_last_error = error
-            failed += 1
-            if note.email_attempts >= max_attempts:
-                note.email_state = "failed"
+        candidates = candidates.with_for_update(skip_locked=True)
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(candidates.scalar_subquery()), _due(now))
+        .values(email_state="sending", email_claim=token, email_lease_until=now + _lease())
+        .execution_options(synchronize_session=False))
     db.session.commit()
-    return sent, failed
+    return result.rowcount
+
+
+def _held(note_id: int, token: str):
+    return and_(Notification.id == note_id, Notification.email_claim == token,
+                Notification.email_state == "sending")
+
+
+def _start_attempt(note_id: int, token: str, now: datetime) -> bool:
+    """Count an attempt and renew the lease, if this run still holds the row; commits.
+
+    False when the lease ran out and another run took the row over: it is theirs to send.
+    """
+    result = db.session.execute(
+        update(Notification).where(_held(note_id, token))
+        .values(email_attempts=Notification.email_attempts + 1, email_last_attempt_at=now,
+                email_lease_until=now + _lease())
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(note_id: int, token: str, **values) -> None:
+    """Record how the row ended and let go of it; commits."""
+    db.session.execute(
+        update(Notification).where(_held(note_id, token))
+        .values(email_claim=None, email_lease_until=None, **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _release(token: str) -> None:
+    """Give back rows this run claimed but did not reach (asked to stop); commits."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.email_claim == token, Notification.email_state == "sending")
+        .values(email_state="pending", email_claim=None, email_lease_until=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def send_pending(limit: int = 200, now: datetime | None = None,
+                 stop: Callable[[], bool] | None = None) -> OutboxRound:
+    """Claim up to ``limit`` due emails, send them, and record each outcome. Commits.
+
+    Each outcome is committed as soon as it is known, so a run killed mid-batch re-sends at
+    most the one email it had in hand. ``now`` fixes the clock (tests); ``stop`` is asked
+    before each email, and a run told to stop gives its remaining rows back untouched.
+    """
+    def clock() -> datetime:
+        return now or utcnow()
+
+    # Look before taking the write lock: most runs find nothing due, and on SQLite an UPDATE,
+    # even of no rows, would briefly hold up every request that writes.
+    if db.session.scalar(select(Notification.id).where(_due(clock())).limit(1)) is None:
+        return OutboxRound(0, 0, 0)
+    token = uuid.uuid4().hex
+    if not _claim(token, limit, clock()):
+        return OutboxRound(0, 0, 0)
+    rows = [(note.id, note.email_attempts, _recipient(note), note) for note in db.session.scalars(
+        select(Notification).where(Notification.email_claim == token)
+        .options(selectinload(Notification.user)).order_by(Notification.id))]
+    sent = retrying = failed = 0
+    mailer = _Mailer()
+    try:
+        for note_id, attempts, to, note in rows:
+            if stop is not None and stop():
+                break
+            if to is None:  # the account was erased since: nobody to write to
+                _finish(note_id, token, email_state="skipped")
+                continue
+            try:
+                msg, outcome = build_message(note, to), None
+            except (ValueError, TypeError) as exc:  # an unbuildable message never blocks the rest
+                msg, outcome = None, Attempt(f"build: {_describe(exc)}"[:500], permanent=True)
+            if not _start_attempt(note_id, token, clock()):
+                continue  # the lease ran out and another run took it over
+            if outcome is None:
+                outcome = mailer.send(msg)
+            attempts += 1
+            if outcome.error is None:
+                _finish(note_id, token, email_state="sent", email_sent_at=clock(),
+                        email_last_error=None, email_next_attempt_at=None)
+                sent += 1
+            elif outcome.permanent:
+                _finish(note_id, token, email_state="failed",
+                        email_last_error=outcome.error, email_next_attempt_at=None)
+                failed += 1
+            else:
+                _finish(note_id, token, email_state="pending",
+                        email_last_error=outcome.error,
+                        email_next_attempt_at=clock() + retry_delay(attempts))
+                retrying += 1
+    finally:
+        mailer.close()
+    _release(token)
+    return OutboxRound(sent, retrying, failed)
+
+
+def requeue_failed(since: datetime | None = None) -> int:
+    """Put emails marked failed back in the queue (all, or those whose last attempt was at or
+    after ``since``), to be sent on the next run. Returns how many. Flushes; the caller
+    commits."""
+    statement = update(Notification).where(Notification.email_state == "failed")
+    if since is not None:
+        statement = statement.where(Notification.email_last_attempt_at >= since)
+    result = db.session.execute(
+        statement.values(email_state="pending", email_next_attempt_at=None)
+        .execution_options(synchronize_session=False))
+    db.session.flush()
+    return result.rowcount
 
 
 def send_digests(now=None) -> int:

@@ -355,7 +355,11 @@ def upgrade():
     sa.Column('email_attempts', sa.Integer(), nullable=False),
     sa.Column('email_sent_at', sa.DateTime(), nullable=True),
     sa.Column('email_last_error', sa.String(length=500), nullable=True),
-    sa.CheckConstraint("email_state IN ('pending', 'digest', 'sent', 'failed', 'skipped')", name=op.f('ck_notifications_email_state')),
+    sa.Column('email_next_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('email_last_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('email_claim', sa.String(length=32), nullable=True),
+    sa.Column('email_lease_until', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("email_state IN ('pending', 'sending', 'digest', 'sent', 'failed', 'skipped')", name=op.f('ck_notifications_email_state')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_notifications_idea_id_ideas')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
