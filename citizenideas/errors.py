@@ -194,4 +194,9 @@ def _friendly_detail(status: int, error: HTTPException) -> str:
         return "You do not have permission to do that."
     if status == 429:
         return "You have tried that too many times. Wait a few minutes and try again."
+    if status == 413:
+        from flask_babel import gettext
+
+        return gettext("What you sent is too large. Make the file smaller or the text "
+                       "shorter, then try again.")
     return error.description or error.name
