@@ -83,3 +83,49 @@ def test_json_that_parses_but_is_not_an_object_is_refused_cleanly(client, make):
                            json=[1, 2, 3])
     assert response.status_code in (400, 422)
     assert response.mimetype == "application/problem+json"
+
+
+# ------------------------------------------------------------------ caching of private answers
+
+@pytest.fixture
+def moderator_signed_in(make, auth):
+    user = make.user(role="moderator", email="mod@example.org")
+    auth.sign_in(user.email)
+    return user
+
+
+@pytest.mark.parametrize("path", ["/me", "/me/notifications", "/council", "/", "/ideas",
+                                  "/accountability.csv", "/api/v1/me"])
+def test_every_answer_to_someone_signed_in_is_never_stored(client, moderator_signed_in, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.headers.get("Cache-Control") == "no-store", path
+
+
+def test_every_api_answer_to_a_token_holder_is_never_stored(client, make):
+    headers = bearer(make.user())
+    for path in ("/api/v1/me", "/api/v1/ideas", "/api/v1/no-such-thing"):
+        assert client.get(path, headers=headers).headers.get("Cache-Control") == "no-store"
+
+
+def test_public_pages_keep_their_own_caching_for_visitors_not_signed_in(client):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    assert "no-store" not in client.get("/accountability.csv").headers.get("Cache-Control", "")
+
+
+def test_static_files_stay_cacheable_for_someone_signed_in(client, moderator_signed_in):
+    response = client.get("/static/css/citizenideas.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+# ------------------------------------------------------------------ Permissions-Policy
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/api/v1/ideas", "/api/docs"])
+def test_a_permissions_policy_keeps_powerful_features_off(client, path):
+    header = client.get(path).headers.get("Permissions-Policy", "")
+    policy = {part.split("=")[0].strip(): part.split("=")[1].strip()
+              for part in header.split(",") if "=" in part}
+    for feature in ("camera", "microphone", "payment", "usb"):
+        assert policy.get(feature) == "()", (path, feature)
+    assert policy.get("geolocation") == "(self)", path
