@@ -129,3 +129,10 @@ def test_a_permissions_policy_keeps_powerful_features_off(client, path):
     for feature in ("camera", "microphone", "payment", "usb"):
         assert policy.get(feature) == "()", (path, feature)
     assert policy.get("geolocation") == "(self)", path
+
+
+def test_deeply_nested_json_to_the_rate_limited_token_endpoint_is_400(client, rate_limited):
+    response = client.post("/api/v1/tokens", data="[" * 100_000 + "]" * 100_000,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
