@@ -81,6 +81,11 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if _is_private_answer():
+            # Someone's own page (their name, notifications, staff queues) must never be kept
+            # by a shared cache or the browser's back-forward history on a shared computer.
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:  # only ever sent over HTTPS (behind a proxy: TRUSTED_PROXIES)
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
@@ -88,6 +93,27 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+# Browser features no page uses are switched off for this site and anything it embeds;
+# geolocation stays available to the site's own pages (for a map of ideas).
+PERMISSIONS_POLICY = ", ".join([
+    "accelerometer=()", "camera=()", "display-capture=()", "geolocation=(self)",
+    "gyroscope=()", "hid=()", "magnetometer=()", "microphone=()", "midi=()", "payment=()",
+    "serial=()", "usb=()",
+])
+
+
+def _is_private_answer() -> bool:
+    """An answer for one caller: an API call with a token, or any page but a static file for
+    someone signed in. Public pages seen signed out keep their own caching."""
+    if request.headers.get("Authorization"):
+        return True
+    if request.endpoint == "static":
+        return False
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 class _DatabaseIntConverter(IntegerConverter):

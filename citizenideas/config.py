@@ -34,6 +34,9 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'citizenideas.sqlite'}"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # The largest request body accepted, in bytes (16 MB); a larger one is refused with 413
+    # before it is read.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For and
     # X-Forwarded-Proto headers are trusted. 0: none (the app faces the internet directly).
     TRUSTED_PROXIES = 0
@@ -123,7 +126,7 @@ CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": P
 _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
-        "PARTNER_UPDATE_OVERDUE_DAYS"}
+        "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH"}
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -6,8 +6,15 @@ Services raise a DomainError; this module turns it into an HTML page, an HTMX fr
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+# Seconds a client is asked to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 30
 
 
 class DomainError(Exception):
@@ -128,6 +135,33 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = headers["Retry_After"]
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_unavailable(error: SQLAlchemyError):
+        """The database refused, dropped or timed out: 503 with Retry-After, and a page that
+        does not touch the database (its own error would otherwise turn this into a bare
+        500)."""
+        from .extensions import db, login_manager
+        from .services.site import use_configured_settings
+
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        app.logger.error("Database unavailable on %s %s: %s", request.method, loggable_path(),
+                         type(getattr(error, "orig", None) or error).__name__)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error  # in the suite a SQL error is a bug to see, not an outage
+        retry = str(DATABASE_RETRY_AFTER)
+        if wants_problem_json():
+            return problem(503, "Service Unavailable",
+                           "The service is unavailable. Try again in a few minutes.",
+                           Retry_After=retry)
+        use_configured_settings()
+        # Treat the visitor as signed out for this page: loading them needs the database.
+        login_manager._update_request_context_with_user()
+        return render_template("errors/unavailable.html"), 503, {"Retry-After": retry,
+                                                                  "Cache-Control": "no-store"}
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         from .extensions import db
@@ -160,4 +194,9 @@ def _friendly_detail(status: int, error: HTTPException) -> str:
         return "You do not have permission to do that."
     if status == 429:
         return "You have tried that too many times. Wait a few minutes and try again."
+    if status == 413:
+        from flask_babel import gettext
+
+        return gettext("What you sent is too large. Make the file smaller or the text "
+                       "shorter, then try again.")
     return error.description or error.name

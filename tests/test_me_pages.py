@@ -153,11 +153,36 @@ def test_notifications_page_counts_opens_and_marks_all_read(client, resident):
     note = db.session.query(Notification).filter_by(subject="Update 01").one()
     opened = html(client.get(f"/me/notifications/{note.id}"))
     assert "Body 1" in opened
-    assert inbox.list_notifications(resident, unread_only=True)[1] == 2
+    assert inbox.list_notifications(resident, unread_only=True)[1] == 3
     response = client.post("/me/notifications/read",
                            data={"csrf_token": csrf_token(client, "/me")})
     assert response.status_code == 303
     assert "You have 0 unread notifications." in html(client.get("/me/notifications"))
+
+
+def test_opening_a_notification_shows_it_and_leaves_it_unread_until_marked_with_a_post(
+        client, resident):
+    notes_for(resident, 2)
+    note = db.session.query(Notification).filter_by(subject="Update 01").one()
+    for _ in range(2):  # a link preview or prefetch opening it must not mark it read
+        opened = html(client.get(f"/me/notifications/{note.id}"))
+    assert "Body 1" in opened
+    assert db.session.get(Notification, note.id).read_at is None
+    assert inbox.list_notifications(resident, unread_only=True)[1] == 2
+    form = opened[opened.index('action="/me/notifications/read"') - 40:]
+    form = form[:form.index("</form>")]
+    assert 'method="post"' in form and f'name="id" value="{note.id}"' in form
+    assert "Mark as read" in form and 'name="csrf_token"' in form
+
+    response = client.post("/me/notifications/read", data={
+        "csrf_token": csrf_token(client, f"/me/notifications/{note.id}"), "id": str(note.id),
+        "next": f"/me/notifications/{note.id}"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/me/notifications/{note.id}")
+    assert db.session.get(Notification, note.id).read_at is not None
+    assert inbox.list_notifications(resident, unread_only=True)[1] == 1
+    again = html(client.get(f"/me/notifications/{note.id}"))
+    assert "Mark as read" not in again and "Marked 1 notification as read." in again
 
 
 def test_someone_elses_notification_is_not_found(client, make, resident):

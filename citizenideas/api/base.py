@@ -208,7 +208,9 @@ def _check_json_body() -> None:
         raise UnsupportedMediaType("Send the request body as application/json.")
     try:
         body = request.get_json()
-    except BadRequest as exc:
+    except (BadRequest, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser goes ([[[[...]]]]) is not a body
+        # this API could want either.
         raise BadRequest("The request body is not valid JSON.") from exc
     if not isinstance(body, dict):
         raise ValidationFailed("The request body must be a JSON object.",

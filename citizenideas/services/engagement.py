@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -230,17 +231,71 @@ def flag_content(actor: User, idea: Idea, reason: str, comment: Comment | None =
     return flag
 
 
+def _comment_filter(viewer: User | None, idea: Idea, *, placeholders: bool) -> list:
+    """Which comments of ``idea`` a listing shows. Hidden ones are listed for staff, and for
+    everyone when the caller shows a placeholder in their place (the idea page)."""
+    where = [Comment.idea_id == idea.id]
+    if not placeholders and not can(viewer, "moderate"):
+        where.append(Comment.hidden.is_(False))
+    return where
+
+
+def _comments_with_authors(*where, order, limit: int, offset: int = 0) -> list[Comment]:
+    return list(db.session.scalars(
+        select(Comment).where(*where)
+        .options(selectinload(Comment.author), selectinload(Comment.organisation))
+        .order_by(*order).limit(limit).offset(offset)))
+
+
 def list_comments(viewer: User | None, idea: Idea, *, page: int = 1,
                   per_page: int = 20) -> tuple[list[Comment], int]:
     """An idea's comments, oldest first, one page of them and the total. Hidden comments are
     listed only for staff (the idea page shows everyone a placeholder in their place)."""
-    where = [Comment.idea_id == idea.id]
-    if not can(viewer, "moderate"):
-        where.append(Comment.hidden.is_(False))
+    where = _comment_filter(viewer, idea, placeholders=False)
     total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
-    rows = list(db.session.scalars(
-        select(Comment).where(*where)
-        .options(selectinload(Comment.author), selectinload(Comment.organisation))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    rows = _comments_with_authors(*where, order=(Comment.created_at, Comment.id),
+                                  limit=per_page, offset=(max(page, 1) - 1) * per_page)
     return rows, total
+
+
+@dataclass
+class CommentWindow:
+    """A run of an idea's comments as the idea page shows them: ``comments`` oldest first;
+    ``older_than`` is the id to ask for the run before it (None: this run starts at the
+    first comment); ``latest`` says whether the run ends at the newest comment."""
+
+    comments: list[Comment]
+    total: int
+    older_than: int | None
+    latest: bool
+
+
+def comment_window(viewer: User | None, idea: Idea, *, before_id: int | None = None,
+                   through_id: int | None = None, size: int = 50) -> CommentWindow:
+    """Up to ``size`` comments of ``idea`` with hidden ones as placeholders: the newest, or
+    those just before comment ``before_id``, or those ending with comment ``through_id``
+    (so a form on an older comment can be shown again with its error). An id that is not a
+    comment on this idea is ignored. Keyset paging: comments posted meanwhile do not shift
+    the runs, so "show older" never repeats or skips one."""
+    where = _comment_filter(viewer, idea, placeholders=True)
+    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
+    position = (Comment.created_at, Comment.id)
+    bound = None
+    for cursor_id, inclusive in ((through_id, True), (before_id, False)):
+        anchor = db.session.get(Comment, cursor_id) if cursor_id else None
+        if anchor is not None and anchor.idea_id == idea.id:
+            key, mark = tuple_(*position), (anchor.created_at, anchor.id)
+            bound = key <= mark if inclusive else key < mark
+            if inclusive and (db.session.scalar(select(func.count(Comment.id))
+                                                .where(*where, key > mark)) or 0) < size:
+                bound = None  # already among the newest: show those
+            break
+    newest_first = _comments_with_authors(
+        *where, *([bound] if bound is not None else []),
+        order=(Comment.created_at.desc(), Comment.id.desc()), limit=size + 1)
+    more = len(newest_first) > size
+    shown = list(reversed(newest_first[:size]))
+    latest = bound is None or not db.session.scalar(select(
+        select(Comment.id).where(*where, ~bound).exists()))
+    return CommentWindow(comments=shown, total=total,
+                         older_than=shown[0].id if more and shown else None, latest=latest)

@@ -291,21 +291,26 @@ class IdeaPage:
     closed_reason: str | None = None
     flagged_comment_ids: set[int] = field(default_factory=set)
     flagged_idea: bool = False
+    # The comments shown are one run of them (see engagement.comment_window).
+    comment_total: int = 0
+    older_comments_than: int | None = None
+    newest_comments: bool = True
 
 
-def idea_page(viewer: User | None, idea: Idea) -> IdeaPage:
-    """Load the idea's timeline, comments, partners, progress and outcome, and the viewer's
-    own support, follow and flags."""
+def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
+              comments_through: int | None = None) -> IdeaPage:
+    """Load the idea's timeline, the newest 50 comments (or the run before comment
+    ``comments_before``, or the run ending with ``comments_through``), partners, progress and
+    outcome, and the viewer's own support, follow and flags."""
     from ..models import Flag
+    from .engagement import comment_window
 
     timeline = list(db.session.scalars(
         select(StatusChange).where(StatusChange.idea_id == idea.id)
         .options(selectinload(StatusChange.actor), selectinload(StatusChange.related_idea))
         .order_by(StatusChange.created_at, StatusChange.id)))
-    comments = list(db.session.scalars(
-        select(Comment).where(Comment.idea_id == idea.id)
-        .options(selectinload(Comment.author), selectinload(Comment.organisation))
-        .order_by(Comment.created_at, Comment.id)))
+    window = comment_window(viewer, idea, before_id=comments_before,
+                            through_id=comments_through)
     partners = list(db.session.scalars(
         select(Claim).where(Claim.idea_id == idea.id, Claim.status == "approved")
         .options(selectinload(Claim.organisation)).order_by(Claim.decided_at)))
@@ -315,8 +320,10 @@ def idea_page(viewer: User | None, idea: Idea) -> IdeaPage:
         .order_by(ProgressUpdate.created_at.desc())))
     outcome = db.session.scalar(select(OutcomeReport).where(
         OutcomeReport.idea_id == idea.id, OutcomeReport.state == "published"))
-    page = IdeaPage(idea=idea, timeline=timeline, comments=comments, partners=partners,
-                    progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea))
+    page = IdeaPage(idea=idea, timeline=timeline, comments=window.comments, partners=partners,
+                    progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea),
+                    comment_total=window.total, older_comments_than=window.older_than,
+                    newest_comments=window.latest)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         page.supported = viewer_supports(viewer, idea)
         page.following = viewer_follows(viewer, idea)

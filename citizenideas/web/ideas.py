@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -200,17 +201,26 @@ def withdraw(idea_id: int):
 
 # ---------------------------------------------------------------- the idea page
 
-def _render_idea(idea, status: int = 200, forms: dict | None = None):
-    page = ideas.idea_page(current_user, idea)
+def _render_idea(idea, status: int = 200, forms: dict | None = None, **comments):
+    page = ideas.idea_page(current_user, idea, **comments)
     return render_template("ideas/show.html", p=page, forms=forms or {},
                            pledge_kinds=[(k, _(PLEDGE_LABELS[k])) for k in PLEDGE_KINDS]), status
 
 
 @bp.get("/ideas/<int:idea_id>")
 def show(idea_id: int):
-    """The idea, its public timeline, partners, progress, outcome and comments."""
+    """The idea, its public timeline, partners, progress, outcome and its newest comments.
+    ``comments_before`` pages back through older comments: without JS the whole page shows
+    that run; the HTMX "Show older comments" control gets only the run, to put above."""
     idea = ideas.get_visible_idea(current_user, idea_id)
-    return _render_idea(idea)
+    before = int_field("comments_before", request.args)
+    if _is_htmx() and request.headers.get("HX-Target") == "older-comments":
+        page = ideas.idea_page(current_user, idea, comments_before=before)
+        return render_template("ideas/_fragment.html", fragment="older_comments", p=page,
+                               form={}, announce=ngettext(
+                                   "%(num)s older comment shown.",
+                                   "%(num)s older comments shown.", len(page.comments)))
+    return _render_idea(idea, comments_before=before)
 
 
 def _region(idea, fragment: str, *, message: str | None = None, status: int = 200,
@@ -224,7 +234,9 @@ def _region(idea, fragment: str, *, message: str | None = None, status: int = 20
             pledge_kinds=[(k, _(PLEDGE_LABELS[k])) for k in PLEDGE_KINDS]), status
     if status >= 400:
         key = f"comment-{comment.id}" if comment is not None else fragment
-        return _render_idea(idea, status, forms={key: form or {}})
+        # An older comment's form is shown again in the run of comments that ends with it.
+        return _render_idea(idea, status, forms={key: form or {}},
+                            comments_through=comment.id if comment is not None else None)
     if message:
         flash(message, "success")
     anchor = f"comment-{comment.id}" if comment is not None else fragment

@@ -90,10 +90,9 @@ def notifications():
 @bp.get("/me/notifications/<int:notification_id>")
 @login_required
 def open_notification(notification_id: int):
-    """Open one notification: it is marked read, then shown."""
+    """Show one notification. Reading it changes nothing (a GET may come from a link preview
+    or a prefetch): its "Mark as read" button posts to ``mark_read``."""
     note = inbox.get_notification(current_user, notification_id)
-    inbox.mark_notifications_read(current_user, [note.id])
-    db.session.commit()
     return render_template("me/notification.html", note=note)
 
 

@@ -111,6 +111,11 @@ def test_resident_journey_on_a_phone(page, live_server, neighbourhood):
     page.get_by_role("link", name="Benches along the river path: now accepted").click()
     expect(page.get_by_text("We will fund two benches.")).to_be_visible()
     assert_accessible(page)
+    # Reading it marked nothing; the resident marks it read with a button (a POST).
+    page.get_by_role("button", name="Mark as read").click()
+    expect(page.get_by_text("Marked 1 notification as read.")).to_be_visible()
+    expect(page.get_by_text("We will fund two benches.")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark as read")).to_have_count(0)
 
     page.goto(base + "/me")
     expect(page.get_by_role("link", name="A garden for Elm Street").first).to_be_visible()
