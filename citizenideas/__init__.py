@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
-    from .notify.delivery import register_after_request_delivery
+    from .notify.outbox import register_after_request_delivery
 
     register_after_request_delivery(app)
 

@@ -89,7 +89,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--limit", default=500, show_default=True)
     def notify_send(limit: int) -> None:
         """Deliver due emails from the outbox once (run from cron, e.g. every minute)."""
-        from .notify.delivery import send_pending
+        from .notify.outbox import send_pending
 
         result = send_pending(limit=limit)
         click.echo(f"sent {result.sent}, failed {result.failed}, "
@@ -114,7 +114,7 @@ def register_cli(app: Flask) -> None:
         """Put emails marked failed back in the queue, e.g. after a mailbox was fixed."""
         from datetime import UTC
 
-        from .notify.delivery import requeue_failed
+        from .notify.outbox import requeue_failed
 
         count = requeue_failed(since=since.replace(tzinfo=UTC) if since else None)
         db.session.commit()
@@ -123,6 +123,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("notify-digest")
     def notify_digest() -> None:
         """Send the daily digest to everyone who chose one (run once a day)."""
-        from .notify.delivery import send_digests
+        from .notify.outbox import send_digests
 
         click.echo(f"digests sent: {send_digests()}")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from citizenideas.extensions import db
 from citizenideas.models import Notification, utcnow
-from citizenideas.notify.delivery import send_digests, send_pending
+from citizenideas.notify.outbox import send_digests, send_pending
 from citizenideas.services import accounts
 from citizenideas.services.notifications import notify_user
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from citizenideas.extensions import db
 from citizenideas.models import Notification, utcnow
-from citizenideas.notify.delivery import send_pending
+from citizenideas.notify.outbox import send_pending
 from citizenideas.services import accounts
 from citizenideas.services.notifications import notify_user
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from citizenideas.extensions import db
 from citizenideas.models import Notification, utcnow
-from citizenideas.notify.delivery import send_pending
+from citizenideas.notify.outbox import send_pending
 from citizenideas.services.notifications import notify_user
 
 from .smtp_support import flask_command, serve_mailroom

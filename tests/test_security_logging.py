@@ -10,7 +10,7 @@ from sqlalchemy import select
 from citizenideas.errors import loggable_path
 from citizenideas.extensions import db
 from citizenideas.models import Notification
-from citizenideas.notify.delivery import send_pending
+from citizenideas.notify.outbox import send_pending
 from citizenideas.services import accounts
 
 from .conftest import PASSWORD, csrf_token

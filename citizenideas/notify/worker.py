@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..extensions import db
-from .delivery import send_pending
+from .outbox import send_pending
 
 
 def run_worker(interval: float, limit: int = 500, rounds: int | None = None,

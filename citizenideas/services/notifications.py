@@ -1,7 +1,7 @@
 """Writing notifications: in-app rows that are also the email outbox.
 
 Written in the same transaction as the change they report, so a notification is never
-lost and never sent for a change that was rolled back. ``citizenideas.notify.delivery``
+lost and never sent for a change that was rolled back. ``citizenideas.notify.outbox``
 sends them.
 """
 
