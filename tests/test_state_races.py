@@ -175,7 +175,7 @@ def test_bulk_change_racing_a_single_change_changes_each_idea_once(app, make, pe
         ids = [make.idea(author=user(people.author)).id for _ in range(2)]
         db.session.remove()
 
-        def bulk():
+        def bulk(ids=ids):
             user = db.session.get(User, m1)
             ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids))))
             for i in ideas:
@@ -288,7 +288,7 @@ def test_one_organisation_claiming_one_idea_twice_at_once_leaves_one_open_claim(
         idea_id = make.idea(author=user(people.author), status="accepted").id
         db.session.remove()
 
-        def claiming(user_id: int) -> Job:
+        def claiming(user_id: int, idea_id: int = idea_id) -> Job:
             def load():
                 user, idea = db.session.get(User, user_id), db.session.get(Idea, idea_id)
                 org = db.session.get(Organisation, people.org)
@@ -358,7 +358,7 @@ def test_three_moderators_publishing_one_outcome_at_once_publish_it_once(app, ma
         report_id = report.id
         db.session.remove()
 
-        def publishing(user_id: int) -> Job:
+        def publishing(user_id: int, report_id: int = report_id) -> Job:
             def load():
                 user = db.session.get(User, user_id)
                 found = db.session.get(OutcomeReport, report_id)
