@@ -377,3 +377,37 @@ def test_three_moderators_publishing_one_outcome_at_once_publish_it_once(app, ma
                      StatusChange.to_status == "delivered") == 1
         assert count(AuditLog, AuditLog.action == "outcome.publish",
                      AuditLog.target_id == report_id) == 1
+
+
+def test_a_moderator_editing_the_report_as_another_publishes_it_never_unpublishes_it(
+        app, make, people):
+    moderator = people.moderators[0]
+    for _trial in range(TRIALS):
+        idea_id, claim_id = _claim(people, make)
+        delivery.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
+        report = delivery.save_outcome_report(
+            user(people.partner), db.session.get(Idea, idea_id),
+            result="delivered", summary="Weekly sessions ran all summer.", submit=True)
+        db.session.commit()
+        report_id = report.id
+        db.session.remove()
+
+        def publishing(report_id: int = report_id) -> Callable[[], object]:
+            actor, found = user(moderator), db.session.get(OutcomeReport, report_id)
+            found.state  # noqa: B018 - loaded, as the review page had it
+            return lambda: delivery.publish_outcome(actor, found).state
+
+        def saving(idea_id: int = idea_id) -> Callable[[], object]:
+            actor, idea = user(people.moderators[1]), db.session.get(Idea, idea_id)
+            idea.status  # noqa: B018 - loaded, as the outcome form had it
+            return lambda: delivery.save_outcome_report(
+                actor, idea, result="delivered", summary="Sessions ran all summer long.",
+                submit=False).state
+
+        wins, refusals, errors = race(app, [publishing, saving])
+
+        assert errors == []
+        assert len(wins) == 1 and len(refusals) == 1 and isinstance(refusals[0], Conflict)
+        state = db.session.get(OutcomeReport, report_id).state
+        status = db.session.get(Idea, idea_id).status
+        assert (state, status) in {("published", "delivered"), ("draft", "in_delivery")}

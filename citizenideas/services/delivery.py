@@ -375,7 +375,11 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
     if idea.status not in CLAIMABLE:
         raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
                          "delivery."))
-    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+    # The report is read and written under the idea's lock (lifecycle.lock_idea), so an edit
+    # racing its publication can never turn a published report back into a draft.
+    lock_idea(idea)
+    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id)
+                               .execution_options(populate_existing=True))
     if report is not None and report.state == "published":
         raise Conflict(_("The outcome of this idea has already been published."))
     if report is not None and report.state == "submitted" and not actor.is_staff:
