@@ -282,6 +282,28 @@ def test_approving_and_rejecting_one_claim_at_once_decides_it_once(app, make, pe
                      Notification.idea_id == idea_id) == 2
 
 
+def test_a_claim_withdrawn_as_a_moderator_approves_it_stays_withdrawn(app, make, people):
+    for _trial in range(TRIALS):
+        idea_id, claim_id = _claim(people, make)
+
+        def withdrawing(claim_id: int = claim_id) -> Callable[[], object]:
+            actor, claim = user(people.partner), db.session.get(Claim, claim_id)
+            claim.status  # noqa: B018 - loaded, as the withdraw page had it
+            return lambda: delivery.withdraw_claim(actor, claim, "We lost our hall.").status
+
+        wins, refusals, errors = race(app, [withdrawing,
+                                            deciding(people.moderators[0], claim_id, "approve")])
+
+        assert errors == []
+        assert db.session.get(Claim, claim_id).status == "withdrawn"
+        if refusals:  # withdrawn first: the approval is refused and says why
+            assert wins == ["withdrawn"]
+            assert refusals[0].detail.endswith("withdrew this claim a moment ago.")
+            assert db.session.get(Idea, idea_id).status == "accepted"
+        else:  # approved first, then withdrawn: both happened, in that order
+            assert sorted(wins) == ["approved", "withdrawn"]
+
+
 def test_one_organisation_claiming_one_idea_twice_at_once_leaves_one_open_claim(
         app, make, people):
     for _trial in range(TRIALS):
