@@ -166,7 +166,11 @@ def test_five_moderators_approving_one_claim_on_its_page_at_once_approve_it_once
 
         assert sorted(r.status_code for r in responses) == [303] + [409] * 4
         for loser in (r for r in responses if r.status_code == 409):
-            assert "Another moderator approved this claim a moment ago." in loser.text
+            # Told what happened: while they were deciding, or (a request that loaded the
+            # claim after the winner committed) before they started.
+            assert ("Another moderator approved this claim a moment ago." in loser.text
+                    or "This claim has already been decided or withdrawn." in loser.text)
+            assert re.search(r'govuk-tag[^"]*">\s*Approved', loser.text)
             assert 'name="decision"' not in loser.text  # decided: no form to decide again
         assert db.session.get(Claim, claim.id).status == "approved"
         assert count(StatusChange, StatusChange.idea_id == idea.id,
