@@ -169,6 +169,21 @@ def test_a_moderator_answering_from_a_stale_page_is_told_what_changed(app, make,
     assert idea.status == "under_review" and status_rows(idea.id) == 1
 
 
+def test_a_moderator_sending_the_status_form_twice_is_told_it_is_done(app, make, people):
+    idea = make.idea(author=user(people.author))
+    moderator = user(people.moderators[0])
+    change_status(moderator, idea, "accepted", expected_status="submitted")
+    db.session.commit()
+
+    with pytest.raises(Conflict) as refused:
+        change_status(moderator, idea, "declined", "Changed my mind.",
+                      expected_status="submitted")
+    db.session.rollback()
+
+    assert refused.value.detail == "You already changed this idea to Accepted."
+    assert status_rows(idea.id) == 1
+
+
 def test_bulk_change_racing_a_single_change_changes_each_idea_once(app, make, people):
     m1, m2 = people.moderators[0], people.moderators[1]
     for _trial in range(TRIALS):
