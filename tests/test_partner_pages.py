@@ -360,7 +360,7 @@ def test_draft_submit_return_and_publish_through_the_pages(world, client, auth):
     db.session.refresh(world.idea)
     assert world.idea.status == "delivered"
     response = _post(client, f"{review}/publish", {}, page="/sign-out")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "already been published" in response.get_data(as_text=True)
     html = client.get(f"/ideas/{world.idea.id}").get_data(as_text=True)
     assert "Twenty trees planted along Elm Road." in html

@@ -31,6 +31,8 @@ ERRORS = (401, 403, 409, 422)
 class StatusIn(Body):
     status: Status
     message: Text = ""
+    # The status the client last saw: if the idea has moved on since, 409 and nothing changes.
+    expected_status: Status | None = None
 
 
 class MergeIn(Body):
@@ -54,10 +56,12 @@ def set_status(idea_id: int, json: StatusIn):
     """Move an idea along its lifecycle with a public message (409 if the move is refused).
 
     Declined, duplicate and reopened need a message; delivered and not delivered come only
-    from publishing an outcome; only the proposer withdraws.
+    from publishing an outcome; only the proposer withdraws. With `expected_status`, a change
+    made meanwhile by someone else is refused (409) rather than answered blindly.
     """
     idea = load_idea(idea_id)
-    change_status(caller(), idea, json.status, json.message)
+    change_status(caller(), idea, json.status, json.message,
+                  expected_status=json.expected_status)
     db.session.commit()
     return present_idea(caller(), idea)
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -14,6 +24,8 @@ from .users import _in
 CLAIM_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 OUTCOME_STATES = ("draft", "submitted", "returned", "published")
 OUTCOME_RESULTS = ("delivered", "partly_delivered", "not_delivered")
+# A claim still in play: an organisation has at most one of these per idea.
+OPEN_CLAIM = text("status IN ('pending', 'approved')")
 
 
 class Claim(db.Model):
@@ -23,6 +35,8 @@ class Claim(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", CLAIM_STATUSES), name="status"),
         Index("ix_claims_status_created", "status", "created_at"),
+        Index("ux_claims_open_per_organisation", "idea_id", "organisation_id", unique=True,
+              sqlite_where=OPEN_CLAIM, postgresql_where=OPEN_CLAIM),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

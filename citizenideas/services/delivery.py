@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, NotAllowed, ValidationFailed
 from ..extensions import db
@@ -32,7 +33,7 @@ from ..models import (
 from ..permissions import can, membership, require
 from .accounts import _absolute
 from .audit import record_audit
-from .lifecycle import add_timeline_event, change_status
+from .lifecycle import add_timeline_event, change_status, lock_idea
 from .notifications import idea_link, notify_idea_audience, notify_user
 
 CLAIMABLE = ("accepted", "in_delivery")
@@ -176,13 +177,9 @@ def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str
         raise NotAllowed(_("%(name)s must be verified by the council before it can offer to "
                            "deliver ideas.", name=organisation.name))
     require(actor, "claim_idea", organisation)
+    lock_idea(idea)
     if idea.hidden or idea.status not in CLAIMABLE:
         raise Conflict(_("Only accepted ideas, or ideas already in delivery, can be claimed."))
-    if db.session.scalar(select(Claim.id).where(
-            Claim.idea_id == idea.id, Claim.organisation_id == organisation.id,
-            Claim.status.in_(("pending", "approved"))).limit(1)) is not None:
-        raise Conflict(_("%(name)s has already offered to deliver this idea.",
-                         name=organisation.name))
     errors: dict[str, list[str]] = {}
     plan = _text(plan, "plan", errors, name=_("Your plan"), required=_("Enter your plan."),
                  minimum=PLAN_MIN, maximum=PLAN_MAX)
@@ -197,14 +194,39 @@ def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str
                   plan=plan, expected_start=start, expected_end=end, status="pending",
                   created_at=utcnow())
     db.session.add(claim)
-    db.session.flush()
+    name = organisation.name  # a failed flush expires every loaded object
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The one rule for this lives in the database: a partial unique index allows one
+        # open (pending or approved) claim per organisation and idea. The caller rolls back.
+        raise Conflict(_("%(name)s has already offered to deliver this idea.",
+                         name=name)) from None
     return claim
+
+
+def _claim_changed_meanwhile(claim: Claim) -> Conflict:
+    """The refusal for a moderator or partner acting on a claim someone just decided or
+    withdrew (the claim as reloaded under the idea's lock)."""
+    if claim.status == "approved":
+        return Conflict(_("Another moderator approved this claim a moment ago."))
+    if claim.status == "rejected":
+        return Conflict(_("Another moderator rejected this claim a moment ago."))
+    return Conflict(_("%(name)s withdrew this claim a moment ago.",
+                      name=claim.organisation.name))
 
 
 def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Claim:
     """A moderator approves or rejects a pending claim (a reason is required to reject)."""
     require(actor, "decide_claim", claim)
+    # Every change to an idea's claims happens under the idea's lock (lifecycle.lock_idea):
+    # five moderators approving at once approve once; the other four are told.
+    seen = claim.status
+    lock_idea(claim.idea)
+    db.session.refresh(claim)
     if claim.status != "pending":
+        if seen == "pending":
+            raise _claim_changed_meanwhile(claim)
         raise Conflict(_("This claim has already been decided or withdrawn."))
     errors: dict[str, list[str]] = {}
     if decision not in ("approve", "reject"):
@@ -263,7 +285,12 @@ def withdraw_claim(actor: User, claim: Claim, reason: str = "") -> Claim:
     """The organisation withdraws its pending or approved claim; noted on the timeline."""
     require(actor, "withdraw_claim", claim,
             detail="Only members of the organisation that made the claim can withdraw it.")
+    seen = claim.status
+    lock_idea(claim.idea)
+    db.session.refresh(claim)
     if claim.status not in ("pending", "approved"):
+        if seen != claim.status:
+            raise _claim_changed_meanwhile(claim)
         raise Conflict(_("This claim has already been rejected or withdrawn."))
     errors: dict[str, list[str]] = {}
     reason = _text(reason, "reason", errors, name=_("Reason"), maximum=2000)
@@ -348,7 +375,11 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
     if idea.status not in CLAIMABLE:
         raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
                          "delivery."))
-    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+    # The report is read and written under the idea's lock (lifecycle.lock_idea), so an edit
+    # racing its publication can never turn a published report back into a draft.
+    lock_idea(idea)
+    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id)
+                               .execution_options(populate_existing=True))
     if report is not None and report.state == "published":
         raise Conflict(_("The outcome of this idea has already been published."))
     if report is not None and report.state == "submitted" and not actor.is_staff:
@@ -408,7 +439,12 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
 def return_outcome_report(actor: User, report: OutcomeReport, note: str) -> OutcomeReport:
     """A moderator sends a submitted report back to its authors with a note."""
     require(actor, "publish_outcome", report)
+    seen = report.state
+    lock_idea(report.idea)
+    db.session.refresh(report)
     if report.state != "submitted":
+        if seen == "submitted":
+            raise _outcome_changed_meanwhile(report)
         raise Conflict(_("Only a submitted report can be sent back."))
     errors: dict[str, list[str]] = {}
     note = _text(note, "note", errors, name=_("Note"), maximum=5000,
@@ -434,9 +470,24 @@ def return_outcome_report(actor: User, report: OutcomeReport, note: str) -> Outc
     return report
 
 
+def _outcome_changed_meanwhile(report: OutcomeReport) -> Conflict:
+    """The refusal for a moderator acting on a report another moderator just handled."""
+    if report.state == "published":
+        return Conflict(_("Another moderator published this outcome a moment ago."))
+    if report.state == "returned":
+        return Conflict(_("Another moderator sent this report back a moment ago."))
+    return Conflict(_("This report changed a moment ago: check it and try again."))
+
+
 def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
     """Publish a submitted report: the idea becomes delivered or not delivered, publicly."""
     require(actor, "publish_outcome", report)
+    # Under the idea's lock (lifecycle.lock_idea), so one outcome is published once.
+    seen = report.state
+    lock_idea(report.idea)
+    db.session.refresh(report)
+    if report.state != seen:
+        raise _outcome_changed_meanwhile(report)
     if report.state == "published":
         raise Conflict(_("This outcome has already been published."))
     if report.state != "submitted":

@@ -2,11 +2,17 @@
 
 See DESIGN.md "Idea statuses". Every change writes a StatusChange (the public timeline) and
 notifies the idea's audience.
+
+Two people changing one idea at the same moment must not both win: every change to an idea's
+status, its claims, merges and outcome first calls ``lock_idea``, the one place that
+serialises them (see there), then checks the rules against what it reloaded.
 """
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -63,14 +69,68 @@ def message_required(from_status: str, to_status: str) -> bool:
                                              and to_status == "under_review")
 
 
+def lock_idea(idea: Idea) -> Idea:
+    """Hold ``idea`` until the transaction ends, and reload it: the check-then-write guard.
+
+    Call it before checking an idea's status (or its claims, or its outcome report) and
+    before changing anything on it: a second request doing the same waits here until the
+    first commits or rolls back, then reloads and sees what the first wrote. One statement
+    does it the same way on both databases: an UPDATE that changes nothing takes the row's
+    lock on PostgreSQL (as ``SELECT ... FOR UPDATE`` would) and the database's write lock on
+    SQLite, which has no row locks and ignores ``FOR UPDATE``. Locking again in the same
+    transaction is harmless. Unsaved changes to ``idea`` are discarded by the reload.
+
+    Callers that lock several ideas lock them in id order, so two of them never wait for
+    each other (a deadlock on PostgreSQL).
+    """
+    db.session.execute(update(Idea).where(Idea.id == idea.id).values(status=Idea.status)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(idea)
+    return idea
+
+
+def lock_ideas(ideas: list[Idea]) -> list[Idea]:
+    """``lock_idea`` for several ideas, in id order."""
+    for idea in sorted(ideas, key=lambda i: i.id):
+        lock_idea(idea)
+    return ideas
+
+
+def changed_meanwhile(actor: User, idea: Idea) -> Conflict:
+    """The refusal for someone who acted on an idea that another person just changed."""
+    status = str(STATUS_LABELS[idea.status])
+    last = db.session.scalar(
+        select(StatusChange).where(StatusChange.idea_id == idea.id,
+                                   StatusChange.event == "status")
+        .order_by(StatusChange.id.desc()).limit(1))
+    if last is not None and last.actor_id == actor.id:
+        return Conflict(_("You already changed this idea to %(status)s.", status=status))
+    if last is not None and last.actor is not None and last.actor.is_staff:
+        return Conflict(_("Another moderator changed this idea to %(status)s a moment ago.",
+                          status=status))
+    return Conflict(_("This idea changed to %(status)s a moment ago.", status=status))
+
+
+def expect_status(actor: User, idea: Idea, seen: str | None) -> Idea:
+    """Lock ``idea``; refuse (409) if its status is no longer ``seen``, the status the actor
+    decided on (the page they answered, or the idea as this request loaded it)."""
+    seen = seen or idea.status
+    lock_idea(idea)
+    if idea.status != seen:
+        raise changed_meanwhile(actor, idea)
+    return idea
+
+
 def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
                   via_outcome: bool = False, related_idea: Idea | None = None,
-                  notify: bool = True) -> StatusChange:
+                  notify: bool = True, expected_status: str | None = None) -> StatusChange:
     """Move ``idea`` to ``to_status`` with a public ``message``.
 
     Moderators move ideas along the lifecycle; the author may only withdraw; ``delivered``
     and ``not_delivered`` are reached only by publishing an outcome (``via_outcome``).
-    Raises Conflict for a transition the lifecycle refuses.
+    Raises Conflict for a transition the lifecycle refuses, and for an idea whose status is
+    no longer ``expected_status`` (by default: the status the caller loaded) because someone
+    else changed it meanwhile.
     """
     message = (message or "").strip()
     if to_status in AUTHOR_ONLY:
@@ -80,6 +140,7 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         require(actor, "change_status", idea)
     if to_status not in TRANSITIONS:
         raise ValidationFailed("Choose a status.", {"status": ["Choose a valid status."]})
+    expect_status(actor, idea, expected_status)
     if to_status not in TRANSITIONS[idea.status]:
         raise Conflict(f"An idea that is {STATUS_LABELS[idea.status].lower()} cannot become "
                        f"{STATUS_LABELS[to_status].lower()}.")

@@ -39,6 +39,8 @@ from .lifecycle import (
     TRANSITIONS,
     add_timeline_event,
     change_status,
+    changed_meanwhile,
+    lock_ideas,
     message_required,
 )
 from .notifications import notify_idea_audience, notify_user
@@ -253,6 +255,12 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
     if into.id == idea.id:
         raise ValidationFailed(_("An idea cannot be merged into itself."),
                                {"into": [_("Enter a different idea.")]})
+    # Both ideas under lock (see lifecycle.lock_idea): a merge racing another merge or a
+    # status change sees what that one wrote, so A -> B and B -> A cannot both happen.
+    seen = idea.status
+    lock_ideas([idea, into])
+    if idea.status != seen:
+        raise changed_meanwhile(actor, idea)
     if into.status == "duplicate" or into.merged_into_id is not None:
         raise Conflict(_("%(ref)s is itself a duplicate: merge into the idea it was merged into.",
                          ref=_label(into)))
@@ -450,6 +458,15 @@ def bulk_change_status(actor: User, ideas: list[Idea], to_status: str,
         raise ValidationFailed(_("Choose a status."), {"status": [_("Choose a valid status.")]})
     from .lifecycle import allowed_targets
 
+    # The statuses the moderator saw on the dashboard; then every idea under lock, so a
+    # change made meanwhile refuses the whole batch rather than being overwritten.
+    seen = {i.id: i.status for i in ideas}
+    lock_ideas(ideas)
+    changed = [i for i in ideas if i.status != seen[i.id]]
+    if changed:
+        raise Conflict(_("Nothing was changed. Another moderator changed %(refs)s a moment "
+                         "ago: check the list and try again.",
+                         refs=", ".join(_label(i) for i in changed)))
     refused = [i for i in ideas if to_status not in allowed_targets(i)]
     if refused:
         raise Conflict(_("Nothing was changed. These ideas cannot become %(status)s: %(refs)s.",

@@ -41,7 +41,7 @@ from ..permissions import require
 from ..services import moderation
 from ..services.admin import response_templates
 from ..services.assets import active_assets
-from ..services.lifecycle import allowed_targets, change_status, message_required
+from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
 from .auth import safe_next
 from .forms import int_field, text_field
 
@@ -254,8 +254,13 @@ def change_idea_status(idea_id: int):
         if is_fragment():
             return _panel(idea_obj, "status", state, 422 if "errors" in state else 200)
         return _page(idea_obj, "status", state, 422 if "errors" in state else 200)
+    # The status the moderator's page showed: if someone changed it meanwhile, they are told
+    # (409, the page again with the current state) instead of answering a different idea.
+    seen = request.form.get("from_status")
+    seen = seen if seen in STATUS_LABELS else None
     return _act(idea_id, "status",
-                lambda i: change_status(current_user, i, values["status"], values["message"]),
+                lambda i: change_status(current_user, i, values["status"], values["message"],
+                                        expected_status=seen),
                 lambda c: _("Status changed to %(status)s.",
                             status=_status_text(c.to_status)), values)
 

@@ -57,20 +57,24 @@ def claim(claim_id: int):
     claim_obj = _get(Claim, claim_id)
     values = {"decision": text_field("decision"), "message": text_field("message")}
     errors: dict = {}
+    status = 200
     if request.method == "POST":
         try:
             delivery.decide_claim(current_user, claim_obj, values["decision"], values["message"])
             db.session.commit()
         except (ValidationFailed, Conflict) as exc:
+            # The page again, with the claim as it is now (another moderator may have
+            # decided it a moment ago) and what went wrong.
             db.session.rollback()
             errors = exc.errors or {"decision": [exc.detail]}
+            status = exc.status
         else:
             flash(_("Claim approved.") if claim_obj.status == "approved"
                   else _("Claim rejected."), "success")
             return redirect(url_for("partners.review.claims"), code=303)
     pledges = delivery_lists.pledge_summaries([claim_obj.idea_id])[claim_obj.idea_id]
     return render_template("council_delivery/claim.html", claim=claim_obj, values=values,
-                           errors=errors, pledges=pledges), (422 if errors else 200)
+                           errors=errors, pledges=pledges), status
 
 
 # --------------------------------------------------------------------------------- outcomes
@@ -113,7 +117,7 @@ def publish(report_id: int):
         db.session.commit()
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
-        return _outcome_page(report, {"publish": [exc.detail]}, status=422)
+        return _outcome_page(report, {"publish": [exc.detail]}, status=exc.status)
     flash(_("The outcome is published and the idea's followers have been told."), "success")
     return redirect(url_for("partners.review.outcomes"), code=303)
 

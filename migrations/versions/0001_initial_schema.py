@@ -256,6 +256,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_claims_idea_id'), ['idea_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_claims_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ux_claims_open_per_organisation', ['idea_id', 'organisation_id'], unique=True, sqlite_where=sa.text("status IN ('pending', 'approved')"), postgresql_where=sa.text("status IN ('pending', 'approved')"))
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -531,6 +532,7 @@ def downgrade():
 
     op.drop_table('comments')
     with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index('ux_claims_open_per_organisation')
         batch_op.drop_index('ix_claims_status_created')
         batch_op.drop_index(batch_op.f('ix_claims_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_claims_idea_id'))
