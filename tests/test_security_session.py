@@ -1,6 +1,8 @@
 """Sessions: a cookie planted before sign-in never becomes a signed-in session (no session
-fixation: sessions are signed cookies, rewritten with the user id at sign-in), and a cookie
-alone cannot write through the API without the CSRF header."""
+fixation: sessions are signed cookies, rewritten with the user id at sign-in), a cookie
+alone cannot write through the API without the CSRF header, cookies copied before a sign-out,
+a password change or reset or a deactivation open nothing afterwards, and signing in starts
+a new CSRF secret."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from statistics import median
 
-import pytest
 from limits import parse_many
 from sqlalchemy import func, select
 

@@ -205,13 +205,17 @@ def test_tokens_from_before_a_password_reset_stop_working(api, client, make):
     assert api.get("/tokens", user).status_code == 401  # the helper's cached token is dead too
 
 
-def test_tokens_from_before_a_password_change_stop_working(api, client, auth, make):
+def test_tokens_from_before_a_password_change_stop_working(api, app, make):
+    from tests.accounts_support import new_client
+    from tests.conftest import Auth
+
     user = make.user(email="rita@example.org")
     raw = api.token(user)
-    auth.sign_in("rita@example.org")
-    assert client.post("/me/password", data={
+    browser = new_client(app)
+    Auth(browser).sign_in("rita@example.org")
+    assert browser.post("/me/password", data={
         "current_password": PASSWORD, "new_password": NEW_PASSWORD,
-        "csrf_token": csrf_token(client, "/me/password")}).status_code == 303
+        "csrf_token": csrf_token(browser, "/me/password")}).status_code == 303
     assert not _works(api, raw)
     fresh = api.post("/tokens", json={"email": "rita@example.org", "password": NEW_PASSWORD,
                                       "name": "New laptop"})
