@@ -17,6 +17,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import User, UserToken, utcnow
 from .notifications import absolute_url, notify_user
+from .tokens import revoke_all_api_tokens
 
 # Argon2id with argon2-cffi's recommended parameters (RFC 9106 low-memory profile).
 _STRONG = PasswordHasher()
@@ -39,9 +40,9 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return _DUMMY_HASHES[id(hasher)]
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 256
 # The holder of a taken address hears about registration attempts at most this often.
 ACCOUNT_EXISTS_EMAIL_EVERY = timedelta(days=1)
-MAX_PASSWORD = 256
 _common: frozenset[str] | None = None
 
 
@@ -101,7 +102,8 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     """Create a resident account and send a verification link.
 
     Returns (user, created). If the email is already registered, nothing is created and the
-    account holder is emailed instead, so the caller can show the same message either way.
+    account holder is emailed instead (at most once a day), so the caller can show the same
+    message either way; the password is hashed either way, so the answer takes as long.
     """
     errors: dict[str, list[str]] = {}
     email = normalise_email(email)
@@ -305,8 +307,6 @@ def end_all_sessions(user: User) -> None:
 def revoke_access(user: User) -> None:
     """End every session and revoke every API token of ``user``, for good (a password change
     or reset, a deactivation). Nothing comes back if the account is later reactivated."""
-    from .tokens import revoke_all_api_tokens
-
     revoke_all_api_tokens(user)
     end_all_sessions(user)
 
