@@ -56,6 +56,17 @@ def start_session(user, remember: bool = False, fresh: bool = True) -> None:
     g.pop("csrf_token", None)  # and its per-request copy
 
 
+def _go_after_sign_in(target: str):
+    """A 303 to ``target``, or for a boosted (HTMX) form a full page load: hx-boost swaps the
+    body's content but keeps its attributes, where hx-headers holds the CSRF token that
+    signing in has just replaced. A full load gives the page the new one."""
+    if request.htmx:
+        response = current_app.make_response(("", 200))
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @throttling.registration_per_ip
 @throttling.registration_per_address
@@ -157,7 +168,7 @@ def sign_in():
                 db.session.commit()  # a rehashed password is saved
                 start_session(user, remember=bool(request.form.get("remember")))
                 flash(_("You are signed in."), "success")
-                return redirect(next_url, code=303)
+                return _go_after_sign_in(next_url)
     return render_template("auth/sign_in.html", values=values, errors=errors,
                            next_url=request.values.get("next", "")), status, headers
 
@@ -243,7 +254,7 @@ def change_password():
             start_session(current_user._get_current_object(),
                           remember=kept in request.cookies)
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("me.profile"), code=303)
+            return _go_after_sign_in(url_for("me.profile"))
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors
