@@ -217,3 +217,17 @@ def test_gunicorn_with_two_workers_and_memory_rate_limits_refuses_to_start(tmp_p
         _out, err = process.communicate(timeout=30)
     assert process.returncode != 0, err[-2000:]
     assert "RATELIMIT_STORAGE_URI" in err and "2 workers" in err
+
+
+def test_production_with_memory_rate_limits_warns_that_each_worker_counts_alone(
+        production, tmp_path, caplog):
+    """One worker as far as the app can tell (a gunicorn config file could still say more):
+    it starts, and says so in the log."""
+    from citizenideas.extensions import limiter
+
+    try:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    finally:
+        limiter.enabled = False  # the next tests expect the test default
+    assert any("each worker and each machine counts alone" in r.getMessage()
+               for r in caplog.records if r.levelname == "WARNING")
