@@ -43,6 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     limiter.enabled = rate_limits_on
     app.config["RATELIMIT_ENABLED"] = rate_limits_on
+    if (app.config["APP_ENV"] == "production" and rate_limits_on
+            and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")):
+        # load_config refused several workers it could see; a gunicorn config file it cannot.
+        app.logger.warning(
+            "Rate limits are kept in this process's memory (RATELIMIT_STORAGE_URI=memory://): "
+            "each worker and each machine counts alone. Use redis:// with more than one worker.")
 
     from . import database
 

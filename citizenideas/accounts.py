@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from flask import Flask, current_app, flash, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from .extensions import db, login_manager
@@ -19,16 +16,16 @@ def configure_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # The session stores "<id>:<password-hash tail>" so a password change signs out
-        # every other session.
+        # The session and the remember-me cookie store "<id>:<session version>". Signing
+        # out, changing or resetting the password and deactivation raise the version, so a
+        # cookie copied before then opens nothing, even though its signature is still good.
         try:
-            raw_id, _sep, stamp = user_id.partition(":")
+            raw_id, _sep, version = user_id.partition(":")
             user = db.session.get(User, int(raw_id))
+            version_number = int(version)
         except (TypeError, ValueError):
             return None
-        if user is None or not user.is_active:
-            return None
-        if not hmac.compare_digest(stamp, session_stamp(user)):
+        if user is None or not user.is_active or user.session_version != version_number:
             return None
         return user
 
@@ -42,19 +39,9 @@ def configure_login(app: Flask) -> None:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
-def session_stamp(user: User) -> str:
-    """A short value that changes whenever the password changes.
-
-    A keyed hash of the password hash, so the (readable) session cookie carries nothing of
-    the password hash itself.
-    """
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
-    return digest[:16]
-
-
 def login_id(user: User) -> str:
-    return f"{user.id}:{session_stamp(user)}"
+    """What Flask-Login keeps in the session and the remember-me cookie (both signed)."""
+    return f"{user.id}:{user.session_version}"
 
 
 User.get_id = login_id  # type: ignore[assignment]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -68,7 +71,12 @@ class BaseConfig:
     # Rate limits (Flask-Limiter); storage "memory://" or "redis://127.0.0.1:6379/0"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Failed sign-ins (page and API token together) per account, and per IP address.
     RATELIMIT_SIGN_IN = "10 per 5 minutes"
+    RATELIMIT_SIGN_IN_IP = "20 per 5 minutes"
+    # Registrations (page and API together) per IP address, and per email address.
+    RATELIMIT_REGISTER_IP = "10 per hour"
+    RATELIMIT_REGISTER_ADDRESS = "3 per hour"
     RATELIMIT_PROPOSE = "10 per hour"
     RATELIMIT_COMMENT = "30 per hour"
     RATELIMIT_SUPPORT = "120 per hour"
@@ -162,4 +170,59 @@ def load_config(overrides: dict | None = None) -> dict:
         if settings["APP_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set outside development and tests.")
         settings["SECRET_KEY"] = _development_secret_key()
+    _refuse_per_process_limits_with_several_workers(settings)
     return settings
+
+
+def _refuse_per_process_limits_with_several_workers(settings: dict) -> None:
+    """In production, ``memory://`` rate limits with several workers would let each worker
+    allow the full limit (four workers: four times the sign-in guesses). Refuse to start."""
+    if settings["APP_ENV"] != "production" or not settings.get("RATELIMIT_ENABLED"):
+        return
+    if not str(settings.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        return
+    workers = configured_workers()
+    if workers > 1:
+        raise RuntimeError(
+            f"RATELIMIT_STORAGE_URI is memory://, which counts in each process alone, but "
+            f"{workers} workers are configured: every worker would allow the full limit. Set "
+            "RATELIMIT_STORAGE_URI to a shared store (redis://host:6379/0) or run one worker.")
+
+
+def configured_workers(environ: Mapping[str, str] | None = None,
+                       argv: Sequence[str] | None = None) -> int:
+    """How many worker processes serve the app, as far as the process can tell.
+
+    Read as gunicorn reads it: its command line, then GUNICORN_CMD_ARGS, then WEB_CONCURRENCY.
+    A gunicorn config file is not read: 1 when nothing here says otherwise.
+    """
+    environ = os.environ if environ is None else environ
+    argv = sys.argv if argv is None else argv
+    if argv and "gunicorn" in str(argv[0]):  # bin/gunicorn, or python -m gunicorn
+        from_command_line = _workers_option(list(argv[1:]))
+        if from_command_line is not None:
+            return from_command_line
+    try:
+        from_env_args = _workers_option(shlex.split(environ.get("GUNICORN_CMD_ARGS", "")))
+    except ValueError:
+        from_env_args = None
+    if from_env_args is not None:
+        return from_env_args
+    raw = environ.get("WEB_CONCURRENCY", "").strip()
+    return int(raw) if raw.isdigit() else 1
+
+
+def _workers_option(args: list[str]) -> int | None:
+    """The value of gunicorn's -w / --workers option in ``args`` (the last one wins)."""
+    found: int | None = None
+    for index, arg in enumerate(args):
+        value = None
+        if arg in ("-w", "--workers") and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("--workers="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-w") and not arg.startswith("--") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None and value.strip().isdigit():
+            found = int(value)
+    return found

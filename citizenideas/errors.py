@@ -64,6 +64,17 @@ class AuthRequired(DomainError):
     title = "Unauthorised"
 
 
+class TooManyAttempts(DomainError):
+    """Too many tries in too short a time; ``retry_after`` is in seconds."""
+
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, retry_after: int, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail, errors)
+        self.retry_after = max(1, int(retry_after))
+
+
 def loggable_path() -> str:
     """The request path for a log line, with any emailed link's token replaced: a token in a
     log is as good as the link itself (confirm an email, reset a password, join an
@@ -105,11 +116,16 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
+        headers = {}
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(error.retry_after)
         if wants_problem_json():
-            return problem(error.status, error.title, error.detail, error.errors)
+            response = problem(error.status, error.title, error.detail, error.errors)
+            response.headers.update(headers)
+            return response
         template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/page.html"
         return render_template(template, status=error.status, title=error.title,
-                               detail=error.detail), error.status
+                               detail=error.detail), error.status, headers
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -159,3 +159,75 @@ def test_a_production_app_sends_secure_httponly_lax_session_cookies(app, base_co
     response = production.test_client().get("/sign-in")  # the CSRF token starts a session
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# --- rate limits kept in one process must not be split across several workers --------------
+
+@pytest.fixture
+def production(env):
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", "x" * 40)
+    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
+        env.delenv(name, raising=False)
+    return env
+
+
+@pytest.mark.parametrize("name, value", [("WEB_CONCURRENCY", "4"),
+                                         ("GUNICORN_CMD_ARGS", "--workers 3 --threads 4"),
+                                         ("GUNICORN_CMD_ARGS", "-w2")])
+def test_production_refuses_memory_rate_limits_with_several_workers(production, name, value):
+    production.setenv(name, value)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        load_config()
+
+
+def test_production_starts_with_shared_limits_or_a_single_worker(production):
+    production.setenv("WEB_CONCURRENCY", "4")
+    production.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert load_config()["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    production.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    production.setenv("WEB_CONCURRENCY", "1")
+    assert load_config()["RATELIMIT_STORAGE_URI"] == "memory://"
+    production.setenv("RATELIMIT_ENABLED", "false")
+    production.setenv("WEB_CONCURRENCY", "4")
+    assert load_config()["RATELIMIT_ENABLED"] is False
+
+
+def test_gunicorn_with_two_workers_and_memory_rate_limits_refuses_to_start(tmp_path):
+    """The real thing: gunicorn's workers see their own command line and stop."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    environ = {k: v for k, v in os.environ.items()
+               if k not in SETTINGS and k not in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")}
+    environ.update(APP_ENV="production", SECRET_KEY="x" * 40,
+                   DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0",
+                                "wsgi:app"], cwd=root, env=environ, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it started: stop it and its workers, then fail
+        os.killpg(process.pid, signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode != 0, err[-2000:]
+    assert "RATELIMIT_STORAGE_URI" in err and "2 workers" in err
+
+
+def test_production_with_memory_rate_limits_warns_that_each_worker_counts_alone(
+        production, tmp_path, caplog):
+    """One worker as far as the app can tell (a gunicorn config file could still say more):
+    it starts, and says so in the log."""
+    from citizenideas.extensions import limiter
+
+    try:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    finally:
+        limiter.enabled = False  # the next tests expect the test default
+    assert any("each worker and each machine counts alone" in r.getMessage()
+               for r in caplog.records if r.levelname == "WARNING")

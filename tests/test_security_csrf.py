@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from citizenideas.extensions import db
 from citizenideas.models import Support
 
+from .conftest import PASSWORD, csrf_token
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 POST = re.compile(r"""method\s*=\s*["']?post""", re.IGNORECASE)
@@ -73,16 +75,27 @@ def test_an_htmx_post_with_only_the_header_token_succeeds_and_without_it_gets_40
     assert supports() == 1
 
 
-def test_the_header_token_of_a_page_loaded_before_signing_in_still_works_after(
-        client, make, auth):
-    """hx-boost swaps the body's content, not its attributes: after a boosted sign-in the
-    page keeps the hx-headers it had when it was first loaded."""
+def test_a_boosted_sign_in_loads_a_whole_page_so_htmx_sends_the_new_csrf_token(client, make):
+    """Signing in replaces the CSRF secret, and hx-boost swaps the body's content but keeps its
+    attributes (hx-headers holds the token): so a boosted sign-in answers with HX-Redirect, a
+    full page load, and the token of the page from before signing in is refused."""
     make.user(email="sam@example.org")
     idea = make.idea()
-    token = body_header_token(client.get(f"/ideas/{idea.id}").get_data(as_text=True))
-    auth.sign_in("sam@example.org")
-    response = client.post(f"/ideas/{idea.id}/support", headers={**HTMX, "X-CSRFToken": token})
+    old = body_header_token(client.get(f"/ideas/{idea.id}").get_data(as_text=True))
+    response = client.post("/sign-in", headers=HTMX, data={
+        "email": "sam@example.org", "password": PASSWORD, "next": f"/ideas/{idea.id}",
+        "csrf_token": csrf_token(client)})
     assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == f"/ideas/{idea.id}"
+    page = client.get(response.headers["HX-Redirect"]).get_data(as_text=True)
+    assert "You are signed in" in page
+    fresh = body_header_token(page)
+    assert fresh != old
+    stale = client.post(f"/ideas/{idea.id}/support", headers={**HTMX, "X-CSRFToken": old})
+    assert stale.status_code == 400
+    assert supports() == 0
+    accepted = client.post(f"/ideas/{idea.id}/support", headers={**HTMX, "X-CSRFToken": fresh})
+    assert accepted.status_code == 200
     assert supports() == 1
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from ..extensions import db, limiter
+from .. import throttling
+from ..extensions import db
 from ..services import accounts
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
 from .schemas import Body, Out, Text
@@ -52,7 +51,8 @@ def me():
 
 
 @bp.post("/users")
-@limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN"], scope="api-register")
+@throttling.registration_per_ip
+@throttling.registration_per_address
 @spec.validate(resp=responses(202, AcceptedOut, 422), tags=["Accounts"], security=[{}])
 def register(json: RegisterIn):
     """Register a resident account; a confirmation link is emailed.

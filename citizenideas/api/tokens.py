@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request
-
+from .. import throttling
 from ..errors import AuthRequired
-from ..extensions import db, limiter
+from ..extensions import db
 from ..services import accounts
 from ..services.tokens import create_api_token, list_api_tokens, revoke_api_token
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
@@ -40,26 +39,19 @@ class TokenListOut(Out):
     items: list[TokenOut]
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["RATELIMIT_SIGN_IN"]
-
-
-def _email_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else ""
-    return "api-token:" + accounts.normalise_email(email if isinstance(email, str) else "")[:254]
-
-
 @bp.post("/tokens")
-@limiter.limit(_sign_in_limit, key_func=_email_key)
 @spec.validate(resp=responses(201, NewTokenOut, 401, 422), tags=["Tokens"], security=[{}])
 def create_token(json: TokenIn):
     """Create an API token from an email address and password.
 
-    The token is returned once, in `token`; only its hash is stored.
+    The token is returned once, in `token`; only its hash is stored. Failed attempts are
+    limited per IP address and per account, together with the sign-in page: past the limit
+    the answer is 429 whatever the password, until the wait ends or the password is reset.
     """
+    throttling.refuse_if_too_many_failed_sign_ins(json.email)
     user = accounts.authenticate(json.email, json.password)
     if user is None:
+        throttling.record_failed_sign_in(json.email)
         raise AuthRequired("The email address or password is not right.")
     token, raw = create_api_token(user, json.name)
     db.session.commit()

@@ -43,6 +43,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session and remember-me cookie (see accounts.py): raising it ends every
+    # session at once, server-side (sign-out, password change or reset, deactivation).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When the holder was last told that someone tried to register with this address (at
+    # most once a day, so registering cannot be used to flood someone's inbox).
+    account_exists_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ward = relationship("Ward")
     memberships: Mapped[list[Membership]] = relationship(

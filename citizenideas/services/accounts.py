@@ -11,12 +11,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import User, UserToken, utcnow
 from .notifications import absolute_url, notify_user
+from .tokens import revoke_all_api_tokens
 
 # Argon2id with argon2-cffi's recommended parameters (RFC 9106 low-memory profile).
 _STRONG = PasswordHasher()
@@ -40,6 +41,8 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
+# The holder of a taken address hears about registration attempts at most this often.
+ACCOUNT_EXISTS_EMAIL_EVERY = timedelta(days=1)
 _common: frozenset[str] | None = None
 
 
@@ -99,7 +102,8 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     """Create a resident account and send a verification link.
 
     Returns (user, created). If the email is already registered, nothing is created and the
-    account holder is emailed instead, so the caller can show the same message either way.
+    account holder is emailed instead (at most once a day), so the caller can show the same
+    message either way; the password is hashed either way, so the answer takes as long.
     """
     errors: dict[str, list[str]] = {}
     email = normalise_email(email)
@@ -122,22 +126,40 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     if errors:
         raise ValidationFailed(gettext("There is a problem with your details."), errors)
 
+    # Hashed before looking the address up, and whatever the lookup finds: argon2 is most of
+    # the time this takes, so a taken address cannot be told from a new one by the clock.
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
     if existing is not None:
-        notify_user(existing, "account_exists", "Someone tried to register with your email",
-                    "Someone (perhaps you) tried to create an account with this email address. "
-                    "You already have an account. If you have forgotten your password, reset it "
-                    "here:",
-                    link=_absolute("auth.forgot_password"), email_always=True)
+        if _claim_account_exists_email(existing):
+            notify_user(existing, "account_exists", "Someone tried to register with your email",
+                        "Someone (perhaps you) tried to create an account with this email "
+                        "address. You already have an account. If you have forgotten your "
+                        "password, reset it here:",
+                        link=_absolute("auth.forgot_password"), email_always=True)
         db.session.flush()
         return existing, False
 
-    user = User(email=email, display_name=display_name, password_hash=hash_password(password),
+    user = User(email=email, display_name=display_name, password_hash=password_hash,
                 role="resident", notify_pref="immediate", created_at=utcnow())
     db.session.add(user)
     db.session.flush()
     send_verification(user)
     return user, True
+
+
+def _claim_account_exists_email(user: User) -> bool:
+    """True if the holder of a taken address may be told about this registration attempt:
+    at most once a day. A conditional UPDATE, so two attempts at once send one email."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, or_(
+            User.account_exists_emailed_at.is_(None),
+            User.account_exists_emailed_at <= now - ACCOUNT_EXISTS_EMAIL_EVERY))
+        .values(account_exists_emailed_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(user, ["account_exists_emailed_at"])
+    return claimed == 1
 
 
 def _absolute(endpoint: str, **values) -> str:
@@ -253,6 +275,7 @@ def reset_password(raw: str, new_password: str) -> User:
                                 UserToken.used_at.is_(None))
         .values(used_at=utcnow()).execution_options(synchronize_session=False))
     user.password_hash = hash_password(new_password)
+    revoke_access(user)  # whoever knew the old password is out: sessions and API tokens
     # Following a reset link proves the address too.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -270,7 +293,22 @@ def change_password(user: User, current: str, new_password: str) -> None:
     if errors:
         raise ValidationFailed(gettext("There is a problem."), errors)
     user.password_hash = hash_password(new_password)
+    # Every session and API token ends; the caller signs its own session in again.
+    revoke_access(user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere, server-side: every session and remember-me cookie issued
+    so far stops working (they carry the session version this raises)."""
+    user.session_version = User.session_version + 1  # in SQL: two at once both count
     db.session.flush()
+
+
+def revoke_access(user: User) -> None:
+    """End every session and revoke every API token of ``user``, for good (a password change
+    or reset, a deactivation). Nothing comes back if the account is later reactivated."""
+    revoke_all_api_tokens(user)
+    end_all_sessions(user)
 
 
 def update_profile(user: User, display_name: str, ward_id: int | None,

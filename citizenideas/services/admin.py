@@ -27,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import require
+from .accounts import revoke_access
 from .audit import record_audit
 from .site import EDITABLE, site_settings
 
@@ -75,6 +76,8 @@ def deactivate_user(actor: User, user: User) -> User:
         raise Conflict(_("You cannot deactivate your own account."))
     if user.deactivated_at is None:
         user.deactivated_at = utcnow()
+        # Sessions and API tokens end now and stay ended if the account is reactivated.
+        revoke_access(user)
         record_audit(actor, "user.deactivate", user, {"deactivated_at": None},
                      {"deactivated_at": user.deactivated_at.isoformat()})
     db.session.flush()

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
@@ -68,6 +68,15 @@ def revoke_api_token(actor: User, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     db.session.flush()
     return token
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every working token of ``user``, for good (a password change or reset, a
+    deactivation). Returns how many were revoked. No permission check: callers are services
+    that have checked their own."""
+    return db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch")).rowcount
 
 
 def user_for_api_token(raw: str) -> tuple[User, ApiToken] | None:

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -18,7 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ValidationFailed
+from .. import throttling
+from ..errors import TooManyAttempts, ValidationFailed
 from ..extensions import db, limiter
 from ..services import accounts
 from .forms import text_field
@@ -46,20 +48,28 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["RATELIMIT_SIGN_IN"]
+def start_session(user, remember: bool = False, fresh: bool = True) -> None:
+    """Sign ``user`` in on this browser, with a new CSRF secret: a token read from the page
+    before signing in (on a shared computer, say) is no use afterwards."""
+    login_user(user, remember=remember, fresh=fresh)
+    session.pop("csrf_token", None)  # Flask-WTF's secret (WTF_CSRF_FIELD_NAME)
+    g.pop("csrf_token", None)  # and its per-request copy
 
 
-def _email_key() -> str:
-    return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response) -> bool:
-    """Only failed attempts count towards the sign-in limit."""
-    return response.status_code >= 400
+def _go_after_sign_in(target: str):
+    """A 303 to ``target``, or for a boosted (HTMX) form a full page load: hx-boost swaps the
+    body's content but keeps its attributes, where hx-headers holds the CSRF token that
+    signing in has just replaced. A full load gives the page the new one."""
+    if request.htmx:
+        response = current_app.make_response(("", 200))
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@throttling.registration_per_ip
+@throttling.registration_per_address
 def register():
     """Create a resident account. Says the same thing whether or not the email is taken."""
     if current_user.is_authenticated:
@@ -134,26 +144,33 @@ def resend_verification():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key, deduct_when=_failed)
 def sign_in():
-    """Sign in with email and password."""
+    """Sign in with email and password. Failed attempts are limited per IP address and per
+    account, together with API token requests (see throttling.py)."""
     next_url = safe_next(request.values.get("next"), url_for("pages.home"))
     if current_user.is_authenticated:
         return redirect(next_url)
     values = {"email": text_field("email")}
     errors: dict = {}
+    status, headers = 200, {}
     if request.method == "POST":
-        user = accounts.authenticate(values["email"], request.form.get("password", ""))
-        if user is None:
-            errors = {"email": [_("Enter a correct email address and password.")]}
+        try:
+            throttling.refuse_if_too_many_failed_sign_ins(values["email"])
+        except TooManyAttempts as exc:
+            errors, status = exc.errors, 429
+            headers["Retry-After"] = str(exc.retry_after)
         else:
-            db.session.commit()  # a rehashed password is saved
-            login_user(user, remember=bool(request.form.get("remember")))
-            flash(_("You are signed in."), "success")
-            return redirect(next_url, code=303)
+            user = accounts.authenticate(values["email"], request.form.get("password", ""))
+            if user is None:
+                throttling.record_failed_sign_in(values["email"])
+                errors, status = {"email": [_("Enter a correct email address and password.")]}, 422
+            else:
+                db.session.commit()  # a rehashed password is saved
+                start_session(user, remember=bool(request.form.get("remember")))
+                flash(_("You are signed in."), "success")
+                return _go_after_sign_in(next_url)
     return render_template("auth/sign_in.html", values=values, errors=errors,
-                           next_url=request.values.get("next", "")), (422 if errors else 200)
+                           next_url=request.values.get("next", "")), status, headers
 
 
 @bp.get("/sign-out")
@@ -166,6 +183,11 @@ def sign_out_confirm():
 
 @bp.post("/sign-out")
 def sign_out():
+    """Sign out, server-side: every session and remember-me cookie of the account stops
+    working, so a copy of one (a shared computer, a stolen cookie) opens nothing."""
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("pages.home"), code=303)
@@ -199,8 +221,11 @@ def reset_password(token: str):
             return render_template("auth/link_problem.html", detail=exc.detail), 400
     if request.method == "POST":
         try:
-            accounts.reset_password(token, request.form.get("password", ""))
+            user = accounts.reset_password(token, request.form.get("password", ""))
             db.session.commit()
+            # The owner has proved who they are: failed guesses by anyone else no longer
+            # stand between them and their account.
+            throttling.forget_failed_sign_ins(user.email)
             flash(_("Your password has been changed. Sign in with your new password."),
                   "success")
             return redirect(url_for("auth.sign_in"), code=303)
@@ -223,10 +248,13 @@ def change_password():
             accounts.change_password(current_user, request.form.get("current_password", ""),
                                      request.form.get("new_password", ""))
             db.session.commit()
-            # Sign this session in again with the new stamp (other sessions are now stale).
-            login_user(current_user._get_current_object(), fresh=True)
+            # Sign this session in again with the new session version (every other session
+            # and every API token has ended).
+            kept = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            start_session(current_user._get_current_object(),
+                          remember=kept in request.cookies)
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("me.profile"), code=303)
+            return _go_after_sign_in(url_for("me.profile"))
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.errors

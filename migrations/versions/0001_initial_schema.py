@@ -109,6 +109,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deactivated_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('session_version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('account_exists_emailed_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("notify_pref IN ('immediate', 'daily', 'off')", name=op.f('ck_users_notify_pref')),
     sa.CheckConstraint("role IN ('resident', 'moderator', 'admin')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_users_ward_id_wards')),

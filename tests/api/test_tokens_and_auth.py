@@ -179,3 +179,62 @@ def test_me_lists_organisations_with_verification_and_role(api, make):
     assert sorted((o["name"], o["verified"], o["membership_role"])
                   for o in body["organisations"]) == [("New group", False, "member"),
                                                       ("Verified group", True, "manager")]
+
+
+# --- tokens minted before a password change, a reset or a deactivation stop working ------
+
+NEW_PASSWORD = "lantern-orchard-quietly"
+
+
+def _works(api, raw: str) -> bool:
+    return api.get("/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+
+
+def test_tokens_from_before_a_password_reset_stop_working(api, client, make):
+    from tests.accounts_support import latest_link, path_of
+
+    user = make.user(email="rita@example.org")
+    raw = api.token(user)
+    assert _works(api, raw)
+    client.post("/forgot-password", data={"email": "rita@example.org",
+                                          "csrf_token": csrf_token(client, "/forgot-password")})
+    link = path_of(latest_link("reset_password"))
+    assert client.post(link, data={"password": NEW_PASSWORD,
+                                   "csrf_token": csrf_token(client, link)}).status_code == 303
+    assert_problem(api.get("/me", headers={"Authorization": f"Bearer {raw}"}), 401)
+    assert api.get("/tokens", user).status_code == 401  # the helper's cached token is dead too
+
+
+def test_tokens_from_before_a_password_change_stop_working(api, app, make):
+    from tests.accounts_support import new_client
+    from tests.conftest import Auth
+
+    user = make.user(email="rita@example.org")
+    raw = api.token(user)
+    browser = new_client(app)
+    Auth(browser).sign_in("rita@example.org")
+    assert browser.post("/me/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
+        "csrf_token": csrf_token(browser, "/me/password")}).status_code == 303
+    assert not _works(api, raw)
+    fresh = api.post("/tokens", json={"email": "rita@example.org", "password": NEW_PASSWORD,
+                                      "name": "New laptop"})
+    assert fresh.status_code == 201 and _works(api, fresh.get_json()["token"])
+
+
+def test_reactivating_an_account_does_not_revive_its_old_tokens(api, make):
+    from citizenideas.services import admin
+
+    boss = make.user(role="admin")
+    user = make.user(email="rita@example.org")
+    raw = api.token(user)
+    admin.deactivate_user(boss, user)
+    db.session.commit()
+    assert not _works(api, raw)
+    admin.reactivate_user(boss, user)
+    db.session.commit()
+    assert not _works(api, raw)
+    assert db.session.get(ApiToken, db.session.query(ApiToken).one().id).revoked_at is not None
+    fresh = api.post("/tokens", json={"email": "rita@example.org", "password": PASSWORD,
+                                      "name": "After"})
+    assert fresh.status_code == 201 and _works(api, fresh.get_json()["token"])

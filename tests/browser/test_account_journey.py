@@ -143,5 +143,6 @@ def test_too_many_failed_sign_ins_show_a_clear_page(page, live_server, make, rat
         if statuses[-1] == 429:
             break
     assert statuses == [422] * limit + [429]
-    expect(page.get_by_text("You have tried that too many times")).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "You have tried to sign in to this account too many times")
     assert_accessible(page)

@@ -1,0 +1,111 @@
+"""Limits on guessing passwords and on registering, shared by the pages and the API.
+
+Failed sign-ins are counted in Flask-Limiter's storage (Redis in production), per IP address
+and per account, for the sign-in page and ``POST /api/v1/tokens`` together. They are counted
+by hand rather than with decorators because only failures count, and because completing a
+password reset clears the account's count: the limit slows someone guessing a resident's
+password without locking the resident out.
+
+Registration (``/register`` and ``POST /api/v1/users``) is limited per IP address and per
+email address with Flask-Limiter's shared limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+
+from flask import current_app, request
+from flask_babel import gettext, ngettext
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+
+from .errors import TooManyAttempts
+from .extensions import limiter
+
+_PER_IP = ("RATELIMIT_SIGN_IN_IP", "sign-in-failures:ip")
+_PER_ACCOUNT = ("RATELIMIT_SIGN_IN", "sign-in-failures:account")
+
+
+def address_key(email: str) -> str:
+    """A keyed hash of the normalised address, so the limit store holds no email addresses."""
+    normal = (email or "").strip().lower()[:254]
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normal.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+
+def _items(setting: str) -> list[RateLimitItem]:
+    return parse_many(current_app.config[setting])
+
+
+def _counts(email: str) -> list[tuple[str, str, str]]:
+    """(setting, scope, key) for each count a sign-in attempt with ``email`` belongs to."""
+    return [(*_PER_IP, get_remote_address()), (*_PER_ACCOUNT, address_key(email))]
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+
+
+def refuse_if_too_many_failed_sign_ins(email: str) -> None:
+    """TooManyAttempts if this IP address or this account has had too many failed sign-ins.
+
+    Checked before the password, and whatever the password: a correct guess after the limit
+    must look exactly like a wrong one.
+    """
+    if not limiter.enabled:
+        return
+    for setting, scope, key in _counts(email):
+        for item in _items(setting):
+            if limiter.limiter.test(item, scope, key):
+                continue
+            reset_at = limiter.limiter.get_window_stats(item, scope, key).reset_time
+            wait = max(1, math.ceil(reset_at - time.time()))
+            if scope == _PER_ACCOUNT[1]:
+                message = gettext(
+                    "You have tried to sign in to this account too many times. Wait %(wait)s "
+                    "and try again, or reset your password with the \u201cForgotten your "
+                    "password?\u201d link: we will email you a link, and you can sign in as "
+                    "soon as you have chosen a new password.", wait=_wait_text(wait))
+            else:
+                message = gettext("You have tried to sign in too many times from this network. "
+                                  "Wait %(wait)s and try again.", wait=_wait_text(wait))
+            raise TooManyAttempts(message, wait, {"email": [message]})
+
+
+def record_failed_sign_in(email: str) -> None:
+    """Count one failed sign-in against this IP address and this account."""
+    if not limiter.enabled:
+        return
+    for setting, scope, key in _counts(email):
+        for item in _items(setting):
+            limiter.limiter.hit(item, scope, key)
+
+
+def forget_failed_sign_ins(email: str) -> None:
+    """Clear the account's count (its owner has just proved who they are with a reset link)."""
+    if not limiter.enabled:
+        return
+    setting, scope = _PER_ACCOUNT
+    for item in _items(setting):
+        limiter.limiter.clear(item, scope, address_key(email))
+
+
+def _registration_address() -> str:
+    """The email address a registration is for, from the form or the JSON body."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else ""
+    else:
+        email = request.form.get("email", "")
+    return address_key(email if isinstance(email, str) else "")
+
+
+registration_per_ip = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_REGISTER_IP"], scope="register:ip", methods=["POST"])
+registration_per_address = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_REGISTER_ADDRESS"], scope="register:address",
+    key_func=_registration_address, methods=["POST"])
