@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.configure_engine_events(app)
 
-    from .accounts import configure_login
+    from .login import configure_login
 
     configure_login(app)
 

@@ -1,5 +1,6 @@
 """All models, importable from one place: ``from citizenideas.models import Idea``."""
 
+from .audit import AuditLog
 from .base import UTCDateTime, utcnow
 from .delivery import (
     CLAIM_STATUSES,
@@ -22,8 +23,9 @@ from .ideas import (
     StatusChange,
     Support,
 )
+from .notifications import Notification
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
-from .records import AuditLog, Notification, ResponseTemplate, SiteSetting
+from .settings import ResponseTemplate, SiteSetting
 from .users import (
     MEMBERSHIP_ROLES,
     NOTIFY_PREFS,

@@ -1,15 +1,14 @@
-"""Notifications (in-app list and email outbox in one row), audit log, settings, templates."""
+"""Notifications: the in-app list and the email outbox, one row each."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-from .ideas import STATUSES
 from .users import _in
 
 EMAIL_STATES = ("pending", "sending", "digest", "sent", "failed", "skipped")
@@ -58,47 +57,3 @@ class Notification(db.Model):
 
     user = relationship("User")
     idea = relationship("Idea")
-
-
-class AuditLog(db.Model):
-    """Append-only record of every staff action, with before and after."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        Index("ix_audit_log_target", "target_type", "target_id"),
-        Index("ix_audit_log_created", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    target_type: Mapped[str] = mapped_column(String(40))
-    target_id: Mapped[int | None] = mapped_column(Integer)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    actor = relationship("User")
-
-
-class SiteSetting(db.Model):
-    """A setting an admin can change at run time (council name, colour, response target)."""
-
-    __tablename__ = "site_settings"
-
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-
-class ResponseTemplate(db.Model):
-    """A reusable public message for a status change, editable by admins."""
-
-    __tablename__ = "response_templates"
-    __table_args__ = (CheckConstraint(_in("status", STATUSES), name="status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    title: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
