@@ -112,6 +112,20 @@ def test_erasure_anonymises_the_account_and_keeps_contributions(make):
     assert db.session.query(Support).count() == 1 and idea.support_count == 1
 
 
+def test_erasure_stops_an_email_a_sender_had_claimed_but_not_yet_sent(make):
+    """A sender that died mid-batch leaves its rows ``sending``; once their lease runs out
+    they would be claimed again. Erasing the account must stop them too."""
+    me = make.user()
+    notify_user(me, "status_change", "Claimed email", "Body")
+    db.session.query(Notification).update({"email_state": "sending"})
+    db.session.commit()
+
+    privacy.erase_account(me)
+    db.session.commit()
+
+    assert db.session.query(Notification).one().email_state == "skipped"
+
+
 def test_inbox_and_privacy_need_a_signed_in_person():
     with pytest.raises(AuthRequired):
         inbox.list_notifications(None)
