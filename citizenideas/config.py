@@ -77,6 +77,7 @@ class BaseConfig:
     # Registrations (page and API together) per IP address, and per email address.
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_REGISTER_ADDRESS = "3 per hour"
+    RATELIMIT_RESET_ADDRESS = "3 per hour"
     RATELIMIT_PROPOSE = "10 per hour"
     RATELIMIT_COMMENT = "30 per hour"
     RATELIMIT_SUPPORT = "120 per hour"

@@ -95,7 +95,8 @@ def forget_failed_sign_ins(email: str) -> None:
 
 
 def _registration_address() -> str:
-    """The email address a registration is for, from the form or the JSON body."""
+    """The email address a registration (or a reset request) is for, from the form or the
+    JSON body, as a keyed hash."""
     if request.is_json:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else ""
@@ -108,4 +109,7 @@ registration_per_ip = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_REGISTER_IP"], scope="register:ip", methods=["POST"])
 registration_per_address = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_REGISTER_ADDRESS"], scope="register:address",
+    key_func=_registration_address, methods=["POST"])
+password_reset_per_address = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_RESET_ADDRESS"], scope="reset:address",
     key_func=_registration_address, methods=["POST"])

@@ -220,3 +220,22 @@ def test_register_answers_new_and_taken_addresses_in_about_the_same_time(app, ba
             db.session.remove()
             db.engine.dispose()
     assert db.session.scalar(select(func.count()).select_from(User)) == 6
+
+
+# --- password reset requests: per address ------------------------------------------------
+
+def _forgot(client, email, ip):
+    return client.post("/forgot-password", environ_base={"REMOTE_ADDR": ip}, data={
+        "email": email, "csrf_token": csrf_token(client)})
+
+
+def test_reset_emails_to_one_address_are_limited_whichever_ip_asks(app, client, make,
+                                                                   rate_limited):
+    """Asking from many addresses must not flood one resident's inbox with reset links."""
+    make.user(email="rita@example.org")
+    allowed = _first_limit(app, "RATELIMIT_RESET_ADDRESS")
+    answers = [_forgot(client, "Rita@example.org", ip=f"198.51.100.{n}").status_code
+               for n in range(1, allowed + 2)]
+    assert answers == [200] * allowed + [429]
+    assert _count_notifications("reset_password") == allowed
+    assert _forgot(client, "someone-else@example.org", ip="198.51.100.99").status_code == 200

@@ -195,6 +195,7 @@ def sign_out():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit("5 per 15 minutes", methods=["POST"])
+@throttling.password_reset_per_address
 def forgot_password():
     """Ask for a reset link. The answer never says whether the email is registered."""
     values = {"email": text_field("email")}
