@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,6 +22,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..permissions import require
 
 
 def _page(query, page: int, per_page: int):
@@ -82,6 +84,15 @@ def outcomes_queue(*, state: str = "submitted", page: int = 1,
     order = (OutcomeReport.published_at.desc() if state == "published"
              else OutcomeReport.updated_at.asc())
     return _page(query.order_by(order, OutcomeReport.id), page, per_page)
+
+
+def offers_of_help(actor: User, idea: Idea) -> list[Pledge]:
+    """The idea's active offers of help, for whoever the policy lets see them (its delivering
+    organisations and the council): the page and the API both come here."""
+    require(actor, "view_pledges", idea,
+            detail=_("Only organisations delivering this idea, and the council, can see who "
+                     "offered help."))
+    return volunteers(idea)
 
 
 def volunteers(idea: Idea) -> list[Pledge]:

@@ -220,6 +220,13 @@ def remove_member(actor: User, org: Organisation, user: User) -> None:
     db.session.expire(org, ["memberships"])
 
 
+def organisation_page(actor: User, org: Organisation) -> list[Membership]:
+    """The organisation's members, for its own members and admins only."""
+    require(actor, "view_organisation", org,
+            detail=_("Only members of this organisation can see this page."))
+    return organisation_members(org)
+
+
 def organisation_members(org: Organisation) -> list[Membership]:
     """Members with their users, managers first."""
     from sqlalchemy.orm import joinedload
