@@ -32,6 +32,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import can, require
 from .lifecycle import add_timeline_event
 from .notifications import notify_user
@@ -231,16 +232,13 @@ def flag_content(actor: User, idea: Idea, reason: str, comment: Comment | None =
 
 
 def list_comments(viewer: User | None, idea: Idea, *, page: int = 1,
-                  per_page: int = 20) -> tuple[list[Comment], int]:
+                  per_page: int = 20) -> Page:
     """An idea's comments, oldest first, one page of them and the total. Hidden comments are
     listed only for staff (the idea page shows everyone a placeholder in their place)."""
     where = [Comment.idea_id == idea.id]
     if not can(viewer, "moderate"):
         where.append(Comment.hidden.is_(False))
-    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
-    rows = list(db.session.scalars(
-        select(Comment).where(*where)
-        .options(selectinload(Comment.author), selectinload(Comment.organisation))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return rows, total
+    return paginate(select(Comment).where(*where)
+                    .options(selectinload(Comment.author), selectinload(Comment.organisation))
+                    .order_by(Comment.created_at, Comment.id),
+                    page, per_page, count=select(func.count(Comment.id)).where(*where))

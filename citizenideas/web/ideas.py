@@ -6,8 +6,6 @@ announcement for screen readers), and a plain browser with a 303 redirect and a 
 
 from __future__ import annotations
 
-from math import ceil
-
 from flask import (
     Blueprint,
     abort,
@@ -26,6 +24,7 @@ from sqlalchemy import select
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
+from ..pagination import requested_page
 from ..services import engagement, ideas
 from ..services.engagement import run_with_retry
 from .forms import int_field, text_field
@@ -81,11 +80,9 @@ def index():
     filters = {"q": (args.get("q") or "").strip()[:200], "status": status,
                "category_id": int_field("category", args), "ward_id": int_field("ward", args),
                "sort": sort}
-    page = max(1, int_field("page", args) or 1)
-    per_page = 20
-    items, total = ideas.search_ideas(current_user, page=page, per_page=per_page, **filters)
-    pages = max(1, ceil(total / per_page))
-    context = {"items": items, "total": total, "page": page, "pages": pages,
+    found = ideas.search_ideas(current_user, page=requested_page(args), per_page=20, **filters)
+    context = {"items": found.items, "total": found.total, "page": found.page,
+               "pages": found.pages,
                "values": {"q": filters["q"], "status": status or "",
                           "category": filters["category_id"] or "",
                           "ward": filters["ward_id"] or "", "sort": sort}}

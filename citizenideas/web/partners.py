@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge, User, Ward
+from ..pagination import requested_page
 from ..permissions import can, require
 from ..services import delivery, delivery_lists, organisations
 from .forms import int_field, text_field
@@ -162,7 +163,7 @@ def open_for_delivery():
     ward_id = int_field("ward", request.args)
     category_id = int_field("category", request.args)
     include = request.args.get("include") == "in_delivery"
-    page = max(int_field("page", request.args) or 1, 1)
+    page = requested_page(request.args)
     ideas, total, pledges = delivery_lists.open_for_delivery(
         ward_id=ward_id, category_id=category_id, include_in_delivery=include, page=page,
         per_page=PER_PAGE)
