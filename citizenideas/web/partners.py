@@ -171,7 +171,6 @@ def open_for_delivery():
     categories = list(db.session.scalars(select(Category).order_by(Category.name)))
     return render_template("partners/open.html", ideas=ideas, total=total, pledges=pledges,
                            wards=wards, categories=categories, page=page, per_page=PER_PAGE,
-                           can_claim=can(current_user, "offer_to_deliver"),
                            filters={"ward": ward_id, "category": category_id,
                                     "include": "in_delivery" if include else ""})
 
