@@ -176,19 +176,11 @@ def test_only_a_delivering_organisation_is_offered_to_message_a_volunteer(world,
 
 
 def test_a_partner_in_two_delivering_organisations_must_say_which_one_posts(world, client,
-                                                                            auth, make):
+                                                                            auth):
     """No guess: with two delivering organisations and none named, the update is refused with
     a field error (page and API alike), and nothing is written."""
     idea = world.ideas[False]
-    member = world.users["other_partner"]
-    claim = world.pending[False]
-    claim.status = "approved"
-    db.session.add_all([claim])
-    from citizenideas.models import Membership
-
-    db.session.add(Membership(user_id=member.id, organisation_id=world.delivering.id,
-                              role="member"))
-    db.session.commit()
+    member = _second_organisation(world)
     auth.sign_in(member.email)
     api = client.post(f"/api/v1/ideas/{idea.id}/updates",
                       json={"body": "We have started planting."},
@@ -207,3 +199,48 @@ def test_a_partner_in_two_delivering_organisations_must_say_which_one_posts(worl
                         headers={"X-CSRFToken": csrf_token(client, "/sign-out")})
     assert named.status_code == 201
     assert named.get_json()["organisation"]["name"] == world.other.name
+
+
+def _second_organisation(world):
+    """other_partner also joins the delivering organisation, and other's claim is approved:
+    two delivering organisations for one person."""
+    from citizenideas.models import Membership
+
+    member = world.users["other_partner"]
+    world.pending[False].status = "approved"
+    db.session.add(Membership(user_id=member.id, organisation_id=world.delivering.id,
+                              role="member"))
+    db.session.commit()
+    return member
+
+
+def test_a_partner_in_two_organisations_must_choose_which_one_offers(world, client, auth,
+                                                                     make):
+    member = world.users["other_partner"]
+    from citizenideas.models import Membership
+
+    db.session.add(Membership(user_id=member.id, organisation_id=world.delivering.id,
+                              role="member"))
+    accepted = make.idea(status="accepted")
+    db.session.commit()
+    auth.sign_in(member.email)
+    form = client.get(f"/partners/ideas/{accepted.id}/claim").get_data(as_text=True)
+    assert "checked" not in form  # no organisation picked for them
+    before = db.session.scalar(db.select(db.func.count(Claim.id)))
+    response = client.post(f"/partners/ideas/{accepted.id}/claim",
+                           data={"plan": PLAN, "csrf_token": csrf_token(client, "/sign-out")})
+    assert response.status_code == 422
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == before
+
+
+def test_a_partner_in_two_delivering_organisations_must_choose_who_messages(world, client,
+                                                                            auth):
+    member = _second_organisation(world)
+    idea = world.ideas[False]
+    pledge = db.session.scalar(db.select(Pledge).where(Pledge.idea_id == idea.id))
+    auth.sign_in(member.email)
+    response = client.post(f"/partners/pledges/{pledge.id}/message",
+                           data={"body": "Could you start on Saturday?",
+                                 "csrf_token": csrf_token(client, "/sign-out")})
+    assert response.status_code == 422
+    assert "Choose which of your organisations" in response.get_data(as_text=True)
