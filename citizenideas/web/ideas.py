@@ -25,6 +25,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
 from ..pagination import requested_page
+from ..permissions import can
 from ..services import engagement, ideas
 from ..services.engagement import run_with_retry
 from .forms import int_field, text_field
@@ -327,8 +328,8 @@ def flag(idea_id: int):
     except DomainError as exc:
         return _failed(idea, "report", exc, values, comment=target)
     message = _("Thank you for your report. A moderator will look at it.")
-    if target is None and idea.hidden and not _is_htmx() and current_user.id != idea.author_id \
-            and not current_user.is_staff:
+    # The report may have hidden the idea from the reporter: then there is no page to go back to.
+    if target is None and not _is_htmx() and not can(current_user, "view_idea", idea):
         flash(message, "success")
         return redirect(url_for("ideas.index"), code=303)
     return _region(idea, "report", message=message, comment=target)
