@@ -85,7 +85,7 @@ def delivering_organisations(idea: Idea, member: User | None = None) -> list[Org
     ``member``, only those ``member`` belongs to (none for a visitor)."""
     from .extensions import db
 
-    if member is not None and not _signed_in(member):
+    if member is not None and not (_signed_in(member) and member.memberships):
         return []
     found: dict[int, Organisation] = {}
     for _idea_id, org in db.session.execute(_delivering_claims([idea.id], member)):
@@ -97,7 +97,8 @@ def delivering_idea_ids(user: User | None, idea_ids: list[int]) -> set[int]:
     """Of ``idea_ids``, the ideas ``user`` delivers (one query for a page of ideas)."""
     from .extensions import db
 
-    if not _signed_in(user) or not idea_ids:
+    # Most people belong to no organisation: their (request-cached) memberships answer that.
+    if not _signed_in(user) or not idea_ids or not user.memberships:
         return set()
     return {idea_id for idea_id, _org in db.session.execute(_delivering_claims(idea_ids, user))}
 
