@@ -11,7 +11,19 @@ from typing import Any
 
 from flask import current_app
 
-from .models import OPEN_FOR_SUPPORT, Claim, Idea, Membership, Organisation, User
+from .models import (
+    OPEN_FOR_SUPPORT,
+    Claim,
+    Idea,
+    Membership,
+    Organisation,
+    OutcomeReport,
+    User,
+)
+
+# An idea's delivery (claims decided, progress, the outcome report) is open while the idea is
+# accepted or in delivery; after an outcome is published the record is closed.
+CLAIMABLE = ("accepted", "in_delivery")
 
 
 def _signed_in(user: User | None) -> bool:
@@ -52,19 +64,76 @@ def _manager(user: User | None, organisation: Organisation) -> bool:
     return m is not None and m.role == "manager"
 
 
-def delivers(user: User | None, idea: Idea) -> bool:
-    """True if the user is a member of a verified organisation with an approved claim on idea."""
-    if not _signed_in(user):
-        return False
+def _delivering_claims(idea_ids: list[int], member: User | None = None):
+    """Approved claims of verified organisations on ``idea_ids`` (of ``member``'s
+    organisations, if given), with their organisation: the one query behind every answer to
+    "does this user's verified organisation deliver this idea?"."""
+    from sqlalchemy import select
+
+    query = (select(Claim.idea_id, Organisation)
+             .join(Organisation, Organisation.id == Claim.organisation_id)
+             .where(Claim.status == "approved", Organisation.verified_at.is_not(None),
+                    Claim.idea_id.in_(idea_ids)))
+    if member is not None:
+        query = query.join(Membership, Membership.organisation_id == Claim.organisation_id).where(
+            Membership.user_id == member.id)
+    return query.order_by(Organisation.name, Organisation.id)
+
+
+def delivering_organisations(idea: Idea, member: User | None = None) -> list[Organisation]:
+    """The verified organisations delivering ``idea`` (an approved claim), by name; with
+    ``member``, only those ``member`` belongs to (none for a visitor)."""
     from .extensions import db
 
-    org_ids = [m.organisation_id for m in user.memberships if m.organisation.is_verified]
-    if not org_ids:
-        return False
-    return db.session.query(
-        db.session.query(Claim).filter(Claim.idea_id == idea.id, Claim.status == "approved",
-                                       Claim.organisation_id.in_(org_ids)).exists()
-    ).scalar()
+    if member is not None and not (_signed_in(member) and member.memberships):
+        return []
+    found: dict[int, Organisation] = {}
+    for _idea_id, org in db.session.execute(_delivering_claims([idea.id], member)):
+        found.setdefault(org.id, org)
+    return list(found.values())
+
+
+def delivering_idea_ids(user: User | None, idea_ids: list[int]) -> set[int]:
+    """Of ``idea_ids``, the ideas ``user`` delivers (one query for a page of ideas)."""
+    from .extensions import db
+
+    # Most people belong to no organisation: their (request-cached) memberships answer that.
+    if not _signed_in(user) or not idea_ids or not user.memberships:
+        return set()
+    return {idea_id for idea_id, _org in db.session.execute(_delivering_claims(idea_ids, user))}
+
+
+def delivers(user: User | None, idea: Idea) -> bool:
+    """True if the user is a member of a verified organisation with an approved claim on idea."""
+    return idea.id in delivering_idea_ids(user, [idea.id])
+
+
+def _sees_claim(user: User | None, claim: Claim) -> bool:
+    """An approved claim is public; a pending, rejected or withdrawn one is for the council
+    and the claiming organisation's members (who see their own offer on /partners)."""
+    return (claim.status == "approved" or _staff(user)
+            or (_signed_in(user)
+                and any(m.organisation_id == claim.organisation_id for m in user.memberships)))
+
+
+def _sees_outcome_report(user: User | None, report: OutcomeReport, delivering: bool) -> bool:
+    """A published report is public; a draft, submitted or returned one is for the council
+    and whoever delivers the idea now (co-delivering organisations share one report)."""
+    return report.state == "published" or _staff(user) or delivering
+
+
+def visible_claims(user: User | None, claims: list[Claim]) -> list[Claim]:
+    """The claims ``user`` may see (the rule of ``view_claim``, for a page of ideas at once)."""
+    return [c for c in claims if _sees_claim(user, c)]
+
+
+def visible_outcome_reports(user: User | None,
+                            reports: list[OutcomeReport]) -> list[OutcomeReport]:
+    """The reports ``user`` may see (the rule of ``view_outcome_report``, in one query for a
+    page of ideas)."""
+    unpublished = [r.idea_id for r in reports if r.state != "published"]
+    delivering = set() if _staff(user) else delivering_idea_ids(user, unpublished)
+    return [r for r in reports if _sees_outcome_report(user, r, r.idea_id in delivering)]
 
 
 def _visible(user: User | None, idea: Idea) -> bool:
@@ -102,8 +171,24 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "claim_idea": lambda u, o: _member_of_verified(u, o),
     "withdraw_claim": lambda u, c: _member_of_verified(u, c.organisation),
     "deliver": lambda u, i: _staff(u) or delivers(u, i),
+    "report_outcome": lambda u, i: i.status in CLAIMABLE and (_staff(u) or delivers(u, i)),
+    # Offers of help name residents, so only the people who act on them see them: the
+    # organisations delivering the idea and the council (which decides claims and co-ordinates
+    # delivery). The page and the API both ask this.
     "view_pledges": lambda u, i: _staff(u) or delivers(u, i),
-    "partner_area": lambda u, _=None: _signed_in(u) and any(
+    # A message goes out in an organisation's name with its contact email to reply to, so only
+    # a member of a delivering organisation sends one (the council has no organisation here).
+    "message_volunteer": lambda u, i: delivers(u, i),
+    "view_claim": _sees_claim,
+    # Once submitted, a report is the council's to change (or send back); once published, no
+    # one's. Who may deliver the idea at all is "deliver".
+    "edit_outcome_report": lambda u, r: r.state in ("draft", "returned") or (
+        r.state == "submitted" and _staff(u)),
+    "view_outcome_report": lambda u, r: _sees_outcome_report(
+        u, r, r.state != "published" and not _staff(u) and delivers(u, r.idea)),
+    "view_organisation": lambda u, o: _signed_in(u) and (
+        membership(u, o) is not None or _admin(u)),
+    "offer_to_deliver": lambda u, _=None: _signed_in(u) and any(
         m.organisation.is_verified for m in u.memberships),
 }
 

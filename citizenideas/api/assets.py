@@ -111,11 +111,10 @@ def _load(asset_id: int):
 @spec.validate(resp=responses(200, AssetPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def list_assets(query: AssetQuery):
     """Places in the register (libraries, parks, halls...), by name."""
-    items, total = assets.search_assets(kind=query.kind, ward_id=query.ward_id,
-                                        community_status=query.community_status,
-                                        page=query.page, per_page=query.per_page)
-    return paginated(AssetPageOut, [asset_out(a) for a in items], total, query.page,
-                     query.per_page)
+    found = assets.search_assets(kind=query.kind, ward_id=query.ward_id,
+                                 community_status=query.community_status,
+                                 page=query.page, per_page=query.per_page)
+    return paginated(AssetPageOut, found, [asset_out(a) for a in found.items])
 
 
 @bp.get("/assets/<int:asset_id>")

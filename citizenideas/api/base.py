@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -27,6 +26,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import User
+from ..pagination import Page
 from ..services.tokens import user_for_api_token
 from .schemas import MAX_ID, PageOut, Problem
 
@@ -136,9 +136,10 @@ def get_or_404(model: type, ident: int, detail: str = "Not found."):
     return row
 
 
-def paginated(page_model: type[PageOut], items: list, total: int, page: int, per_page: int):
-    """A page body and its RFC 8288 Link header (first, prev, next, last)."""
-    last = max(1, math.ceil(total / per_page))
+def paginated(page_model: type[PageOut], found: Page, items: list):
+    """A page body for ``found`` (its rows shown as ``items``) and its RFC 8288 Link header
+    (first, prev, next, last)."""
+    page, per_page, total, last = found.page, found.per_page, found.total, found.pages
     args = request.args.to_dict(flat=False)
     # On SITE_URL, never the request's Host header (a shared cache could otherwise keep a
     # Link header pointing at whatever host a client claimed).

@@ -23,7 +23,7 @@ from ..models import (
     StatusChange,
     Support,
 )
-from ..permissions import can
+from ..permissions import visible_claims, visible_outcome_reports
 from ..services.notifications import idea_link
 from .schemas import Id, Named, Out, PageOut, PageQuery, Text
 
@@ -173,9 +173,7 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
     if not ideas:
         return []
     ids = [i.id for i in ideas]
-    staff = can(viewer, "moderate")
     signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
-    my_orgs = {m.organisation_id for m in viewer.memberships} if signed_in else set()
 
     # Relationships of the ideas themselves, in one query each.
     db.session.scalars(select(Idea).where(Idea.id.in_(ids)).options(
@@ -185,12 +183,14 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
     for change in db.session.scalars(select(StatusChange).where(StatusChange.idea_id.in_(ids))
                                      .order_by(StatusChange.created_at, StatusChange.id)):
         timeline[change.idea_id].append(change)
+    # Which claims and reports the viewer sees is the policy's decision (view_claim,
+    # view_outcome_report), asked for the whole page at once.
     claims = defaultdict(list)
-    for claim in db.session.scalars(select(Claim).where(Claim.idea_id.in_(ids))
-                                    .options(selectinload(Claim.organisation))
-                                    .order_by(Claim.created_at, Claim.id)):
-        if claim.status == "approved" or staff or claim.organisation_id in my_orgs:
-            claims[claim.idea_id].append(claim)
+    for claim in visible_claims(viewer, list(db.session.scalars(
+            select(Claim).where(Claim.idea_id.in_(ids))
+            .options(selectinload(Claim.organisation))
+            .order_by(Claim.created_at, Claim.id)))):
+        claims[claim.idea_id].append(claim)
     updates = defaultdict(list)
     for update in db.session.scalars(
             select(ProgressUpdate).where(ProgressUpdate.idea_id.in_(ids))
@@ -198,10 +198,8 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
                      selectinload(ProgressUpdate.author))
             .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())):
         updates[update.idea_id].append(update)
-    outcomes = {}
-    for report in db.session.scalars(select(OutcomeReport).where(OutcomeReport.idea_id.in_(ids))):
-        if report.state == "published" or staff or report.organisation_id in my_orgs:
-            outcomes[report.idea_id] = report
+    outcomes = {report.idea_id: report for report in visible_outcome_reports(viewer, list(
+        db.session.scalars(select(OutcomeReport).where(OutcomeReport.idea_id.in_(ids)))))}
     supported: set[int] = set()
     following: set[int] = set()
     if signed_in:

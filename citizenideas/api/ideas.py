@@ -126,11 +126,10 @@ def list_ideas(query: IdeaListQuery):
 
     Duplicates and withdrawn ideas are listed only when `status` asks for them.
     """
-    items, total = ideas.search_ideas(actor(), q=query.q, status=query.status,
-                                      category_id=query.category_id, ward_id=query.ward_id,
-                                      sort=query.sort, page=query.page, per_page=query.per_page)
-    return paginated(IdeaPageOut, present_ideas(actor(), items), total, query.page,
-                     query.per_page)
+    found = ideas.search_ideas(actor(), q=query.q, status=query.status,
+                               category_id=query.category_id, ward_id=query.ward_id,
+                               sort=query.sort, page=query.page, per_page=query.per_page)
+    return paginated(IdeaPageOut, found, present_ideas(actor(), found.items))
 
 
 @bp.post("/ideas")
@@ -230,10 +229,8 @@ def unsupport(idea_id: int):
 def comments(idea_id: int, query: PageQuery):
     """Comments on an idea, oldest first (hidden ones only for staff)."""
     idea = load_idea(idea_id)
-    rows, total = engagement.list_comments(actor(), idea, page=query.page,
-                                           per_page=query.per_page)
-    return paginated(CommentPageOut, [comment_out(c) for c in rows], total, query.page,
-                     query.per_page)
+    found = engagement.list_comments(actor(), idea, page=query.page, per_page=query.per_page)
+    return paginated(CommentPageOut, found, [comment_out(c) for c in found.items])
 
 
 @bp.post("/ideas/<int:idea_id>/comments")

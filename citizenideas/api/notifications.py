@@ -49,10 +49,10 @@ class ReadOut(Out):
                security=AUTH_REQUIRED)
 def notifications(query: NotificationQuery):
     """The caller's notifications, newest first (`unread=true` for unread only)."""
-    items, total = list_notifications(caller(), unread_only=query.unread, page=query.page,
-                                      per_page=query.per_page)
-    return paginated(NotificationPageOut, [NotificationOut.model_validate(n) for n in items],
-                     total, query.page, query.per_page)
+    found = list_notifications(caller(), unread_only=query.unread, page=query.page,
+                               per_page=query.per_page)
+    return paginated(NotificationPageOut, found,
+                     [NotificationOut.model_validate(n) for n in found.items])
 
 
 @bp.post("/notifications/read")

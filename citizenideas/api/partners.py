@@ -10,9 +10,8 @@ from pydantic import Field
 
 from ..extensions import db
 from ..models import OUTCOME_RESULTS, Claim, Organisation
-from ..permissions import require
 from ..services import delivery
-from ..services.delivery_lists import volunteers
+from ..services.delivery_lists import offers_of_help
 from .base import AUTH_REQUIRED, bp, caller, get_or_404, responses, signed_in, spec
 from .idea_schemas import ClaimOut, OutcomeOut, UpdateOut, claim_out, outcome_out
 from .ideas import PledgeOut, load_idea, pledge_out
@@ -95,10 +94,7 @@ def withdraw_claim(claim_id: int, json: WithdrawIn):
 def pledges(idea_id: int):
     """Offers of help on an idea: for its delivering organisations and moderators only."""
     idea = load_idea(idea_id)
-    require(caller(), "view_pledges", idea,
-            detail="Only organisations delivering this idea, and the council, can see offers "
-                   "of help.")
-    return PledgeListOut(items=[pledge_out(p) for p in volunteers(idea)])
+    return PledgeListOut(items=[pledge_out(p) for p in offers_of_help(caller(), idea)])
 
 
 @bp.post("/ideas/<int:idea_id>/updates")

@@ -88,11 +88,11 @@ def categories():
                security=AUTH_OPTIONAL)
 def organisations(query: PageQuery):
     """Verified partner organisations, by name."""
-    items, total = list_organisations(verified=True, page=query.page, per_page=query.per_page)
-    return paginated(OrganisationPageOut,
+    found = list_organisations(verified=True, page=query.page, per_page=query.per_page)
+    return paginated(OrganisationPageOut, found,
                      [OrganisationOut(id=o.id, name=o.name, description=o.description or "",
-                                      website=o.website, verified=o.is_verified) for o in items],
-                     total, query.page, query.per_page)
+                                      website=o.website, verified=o.is_verified)
+                      for o in found.items])
 
 
 @bp.get("/stats")

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..pagination import MAX_PAGE, MAX_PER_PAGE
+
 # Database ids are 32-bit integers: anything larger can never match, so it is refused up front
 # rather than sent to PostgreSQL (which would fail with "integer out of range").
 MAX_ID = 2**31 - 1
@@ -40,9 +42,11 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# page and per_page for every API list, within the limits the pages and paginate() share.
 class PageQuery(Query):
-    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
-    per_page: int = Field(20, ge=1, le=100, description="Items per page, at most 100.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE,
+                          description=f"Items per page, at most {MAX_PER_PAGE}.")
 
 
 class PageOut(Out):

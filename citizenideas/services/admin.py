@@ -26,6 +26,7 @@ from ..models import (
     Ward,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import require
 from .accounts import revoke_access
 from .audit import record_audit
@@ -39,7 +40,7 @@ ONS_CODE = re.compile(r"^[EWSN][0-9]{8}$")
 
 
 def search_users(actor: User, q: str = "", role: str = "", page: int = 1,
-                 per_page: int = 25) -> tuple[list[User], int]:
+                 per_page: int = 25) -> Page:
     """Users by name or email, newest first."""
     require(actor, "administer")
     where = [User.deleted_at.is_(None)]
@@ -49,11 +50,8 @@ def search_users(actor: User, q: str = "", role: str = "", page: int = 1,
                          func.lower(User.display_name).like(like)))
     if role in ROLES:
         where.append(User.role == role)
-    total = db.session.scalar(select(func.count(User.id)).where(*where))
-    users = list(db.session.scalars(select(User).where(*where)
-                                    .order_by(User.created_at.desc(), User.id.desc())
-                                    .limit(per_page).offset((max(1, page) - 1) * per_page)))
-    return users, total
+    return paginate(select(User).where(*where).order_by(User.created_at.desc(), User.id.desc()),
+                    page, per_page, count=select(func.count(User.id)).where(*where))
 
 
 def change_role(actor: User, user: User, role: str) -> User:
@@ -351,15 +349,13 @@ def _audit_where(filters: AuditFilters) -> list:
 
 
 def search_audit_log(actor: User, filters: AuditFilters, page: int = 1,
-                     per_page: int = 50) -> tuple[list[AuditLog], int]:
+                     per_page: int = 50) -> Page:
     require(actor, "view_audit_log")
     where = _audit_where(filters)
-    total = db.session.scalar(select(func.count(AuditLog.id)).where(*where))
-    entries = list(db.session.scalars(
+    return paginate(
         select(AuditLog).where(*where).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-        .options(joinedload(AuditLog.actor))
-        .limit(per_page).offset((max(1, page) - 1) * per_page)))
-    return entries, total
+        .options(joinedload(AuditLog.actor)), page, per_page,
+        count=select(func.count(AuditLog.id)).where(*where))
 
 
 def audit_choices() -> tuple[list[str], list[str]]:

@@ -25,6 +25,7 @@ from ..models import (
     idea_assets,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import require
 from .audit import record_audit
 
@@ -172,7 +173,7 @@ def retire_asset(actor: User, asset: CommunityAsset) -> CommunityAsset:
 def search_assets(*, kind: str | None = None, ward_id: int | None = None,
                   community_status: str | None = None, q: str | None = None,
                   include_retired: bool = False, page: int = 1,
-                  per_page: int = 20) -> tuple[list[CommunityAsset], int]:
+                  per_page: int = 20) -> Page:
     """The public register, filtered and paginated in SQL (two queries)."""
     where = []
     if not include_retired:
@@ -185,12 +186,10 @@ def search_assets(*, kind: str | None = None, ward_id: int | None = None,
         where.append(CommunityAsset.community_status == community_status)
     if q:
         where.append(func.lower(CommunityAsset.name).like(f"%{q.strip().lower()}%"))
-    total = db.session.scalar(select(func.count(CommunityAsset.id)).where(*where))
-    assets = list(db.session.scalars(
+    return paginate(
         select(CommunityAsset).where(*where).order_by(CommunityAsset.name, CommunityAsset.id)
-        .options(joinedload(CommunityAsset.ward))
-        .limit(per_page).offset((max(1, page) - 1) * per_page)))
-    return assets, total
+        .options(joinedload(CommunityAsset.ward)), page, per_page,
+        count=select(func.count(CommunityAsset.id)).where(*where))
 
 
 def get_asset(viewer: User | None, asset_id: int) -> CommunityAsset:

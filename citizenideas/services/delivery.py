@@ -30,13 +30,12 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import can, membership, require
+from ..permissions import CLAIMABLE, can, delivering_organisations, membership, require
 from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status, lock_idea
 from .notifications import idea_link, notify_idea_audience, notify_user
 
-CLAIMABLE = ("accepted", "in_delivery")
 PLAN_MIN, PLAN_MAX = 20, 5000
 MAX_PEOPLE = 1_000_000
 MAX_HOURS = 1_000_000
@@ -54,21 +53,32 @@ def _notify_members(org: Organisation, kind: str, subject: str, body: str,
             notify_user(m.user, kind, subject, body, link=link, idea=idea)
 
 
-def _has_approved_claim(org: Organisation, idea: Idea) -> bool:
-    return db.session.scalar(select(Claim.id).where(
-        Claim.idea_id == idea.id, Claim.organisation_id == org.id,
-        Claim.status == "approved").limit(1)) is not None
+def _choose_organisation(orgs: list[Organisation], organisation: Organisation | None,
+                         refused: str) -> Organisation:
+    """The one of ``orgs`` the actor acts for: the one named, or the only one. Never a guess:
+    a named organisation not in ``orgs`` is refused (``refused``), and several with none
+    named is a field error asking which."""
+    if organisation is not None:
+        if organisation not in orgs:
+            raise NotAllowed(refused)
+        return organisation
+    if len(orgs) > 1:
+        raise ValidationFailed(_("Choose which organisation this is for."), {
+            "organisation_id": [_("Choose which of your organisations this is for.")]})
+    if not orgs:
+        raise NotAllowed(refused)
+    return orgs[0]
 
 
-def delivering_organisations(user: User, idea: Idea) -> list[Organisation]:
-    """The user's verified organisations with an approved claim on ``idea``."""
-    org_ids = [m.organisation_id for m in user.memberships if m.organisation.is_verified]
-    if not org_ids:
-        return []
-    return list(db.session.scalars(
-        select(Organisation).join(Claim, Claim.organisation_id == Organisation.id)
-        .where(Claim.idea_id == idea.id, Claim.status == "approved",
-               Organisation.id.in_(org_ids)).order_by(Organisation.name).distinct()))
+def acting_organisations(actor: User, idea: Idea, action: str = "deliver") -> list[Organisation]:
+    """The actor's organisations delivering ``idea``, for a form to choose from, once the
+    policy allows ``action`` (``deliver``: staff get an empty list and act as the council;
+    ``message_volunteer``: delivering organisations only)."""
+    detail = (_("Only organisations delivering this idea can message its volunteers.")
+              if action == "message_volunteer" else
+              _("Only an organisation delivering this idea, or the council, can do that."))
+    require(actor, action, idea, detail=detail)
+    return delivering_organisations(idea, member=actor)
 
 
 def _acting_organisation(actor: User, idea: Idea,
@@ -76,24 +86,20 @@ def _acting_organisation(actor: User, idea: Idea,
     """The organisation ``actor`` acts for on ``idea``; None for council staff acting alone.
 
     Raises NotAllowed unless the actor is staff or a member of a verified organisation that
-    delivers the idea.
+    delivers the idea, and ValidationFailed when the actor is in several delivering
+    organisations and names none.
     """
     # Signed in and active first (None or a deactivated account is refused here, whatever
     # the route did).
-    require(actor, "deliver", idea, detail=_("Only an organisation delivering this idea, or "
-                                             "the council, can do that."))
-    staff = can(actor, "moderate")
-    if organisation is not None:
-        if (membership(actor, organisation) is not None and organisation.is_verified
-                and _has_approved_claim(organisation, idea)):
+    orgs = acting_organisations(actor, idea)
+    if can(actor, "moderate"):
+        # The council acts alone, or for a delivering organisation it names.
+        if organisation is not None and organisation in delivering_organisations(idea):
             return organisation
-        if staff:
-            return organisation if _has_approved_claim(organisation, idea) else None
-        raise NotAllowed(_("%(name)s is not delivering this idea.", name=organisation.name))
-    if staff:
         return None
-    orgs = delivering_organisations(actor, idea)
-    return orgs[0] if orgs else None
+    return _choose_organisation(orgs, organisation,
+                                _("%(name)s is not delivering this idea.",
+                                  name=organisation.name if organisation else ""))
 
 
 # ---------------------------------------------------------------------------------- inputs
@@ -161,6 +167,13 @@ def parse_amount(value, field: str, errors: dict, *, name: str, maximum: int,
 
 
 # ---------------------------------------------------------------------------------- claims
+
+def claiming_organisations(actor: User) -> list[Organisation]:
+    """The actor's verified organisations, to choose from when offering to deliver an idea."""
+    require(actor, "offer_to_deliver", detail=_("You need to be a member of a verified "
+                                                 "organisation to offer to deliver an idea."))
+    return actor.verified_organisations()
+
 
 def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str,
                expected_start: date | str | None = None,
@@ -336,13 +349,14 @@ def post_progress_update(actor: User, idea: Idea, body: str,
     return update
 
 
-def message_pledger(actor: User, pledge: Pledge, organisation: Organisation,
+def message_pledger(actor: User, pledge: Pledge, organisation: Organisation | None,
                     body: str) -> Notification:
-    """Send a volunteer a platform message; replies go to the organisation's contact email."""
-    if (organisation is None or membership(actor, organisation) is None
-            or not organisation.is_verified or not _has_approved_claim(organisation, pledge.idea)):
-        raise NotAllowed(_("Only organisations delivering this idea can message its "
-                           "volunteers."))
+    """Send a volunteer a platform message; replies go to the organisation's contact email.
+    ``organisation`` may be None when the actor is in only one delivering organisation."""
+    orgs = acting_organisations(actor, pledge.idea, "message_volunteer")
+    organisation = _choose_organisation(
+        orgs, organisation, _("Only organisations delivering this idea can message its "
+                              "volunteers."))
     if pledge.withdrawn_at is not None or pledge.user.deleted_at is not None:
         raise Conflict(_("This offer of help has been withdrawn."))
     errors: dict[str, list[str]] = {}
@@ -365,6 +379,26 @@ def message_pledger(actor: User, pledge: Pledge, organisation: Organisation,
 
 # -------------------------------------------------------------------------------- outcomes
 
+def _not_reportable() -> Conflict:
+    return Conflict(_("An outcome can only be reported for an idea that is accepted or in "
+                      "delivery."))
+
+
+def outcome_report_for(actor: User, idea: Idea, *, showing: bool = True) -> OutcomeReport | None:
+    """The idea's outcome report (None before the first draft), for whoever may deliver it.
+
+    Showing the form for an idea that is no longer accepted or in delivery, and whose outcome
+    was not published, is a Conflict: there is nothing left to report.
+    """
+    require(actor, "deliver", idea, detail=_("Only an organisation delivering this idea, or "
+                                             "the council, can do that."))
+    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+    if showing and not can(actor, "report_outcome", idea) and (
+            report is None or report.state != "published"):
+        raise _not_reportable()
+    return report
+
+
 def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary: str,
                         people_reached=None, volunteer_hours=None, spend_pounds=None,
                         funding_source: str | None = None, story: str = "", lessons: str = "",
@@ -372,17 +406,17 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
                         organisation: Organisation | None = None) -> OutcomeReport:
     """Save the idea's outcome report as a draft, or submit it for a moderator to publish."""
     org = _acting_organisation(actor, idea, organisation)
-    if idea.status not in CLAIMABLE:
-        raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
-                         "delivery."))
-    # The report is read and written under the idea's lock (lifecycle.lock_idea), so an edit
-    # racing its publication can never turn a published report back into a draft.
+    # The status is checked and the report read and written under the idea's lock
+    # (lifecycle.lock_idea), so an edit racing its publication can never turn a published
+    # report back into a draft.
     lock_idea(idea)
+    if not can(actor, "report_outcome", idea):
+        raise _not_reportable()
     report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id)
                                .execution_options(populate_existing=True))
     if report is not None and report.state == "published":
         raise Conflict(_("The outcome of this idea has already been published."))
-    if report is not None and report.state == "submitted" and not actor.is_staff:
+    if report is not None and not can(actor, "edit_outcome_report", report):
         raise Conflict(_("This report is waiting for the council to review it. You can "
                          "change it if they send it back."))
     errors: dict[str, list[str]] = {}
@@ -509,8 +543,3 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
                           "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
     db.session.flush()
     return report
-
-
-def can_report_outcome(user: User | None, idea: Idea) -> bool:
-    """Templates: may this user write the idea's outcome report?"""
-    return idea.status in CLAIMABLE and can(user, "deliver", idea)

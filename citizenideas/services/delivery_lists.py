@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,13 +22,8 @@ from ..models import (
     User,
     utcnow,
 )
-
-
-def _page(query, page: int, per_page: int):
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page))
-                 .unique())
-    return items, total
+from ..pagination import Page, paginate
+from ..permissions import require
 
 
 def pledge_summaries(idea_ids: list[int]) -> dict[int, dict]:
@@ -59,29 +55,38 @@ def open_for_delivery(*, ward_id: int | None = None, category_id: int | None = N
     if category_id:
         query = query.where(Idea.category_id == category_id)
     query = query.order_by(Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
-    ideas, total = _page(query, page, per_page)
-    return ideas, total, pledge_summaries([i.id for i in ideas])
+    found = paginate(query, page, per_page)
+    return found.items, found.total, pledge_summaries([i.id for i in found.items])
 
 
 def claims_queue(*, status: str = "pending", page: int = 1,
-                 per_page: int = 20) -> tuple[list[Claim], int]:
+                 per_page: int = 20) -> Page:
     """Claims in one state for moderators, oldest pending first (newest first otherwise)."""
     query = (select(Claim).options(joinedload(Claim.idea), joinedload(Claim.organisation),
                                    joinedload(Claim.created_by))
              .where(Claim.status == status))
     order = Claim.created_at.asc() if status == "pending" else Claim.decided_at.desc()
-    return _page(query.order_by(order, Claim.id), page, per_page)
+    return paginate(query.order_by(order, Claim.id), page, per_page)
 
 
 def outcomes_queue(*, state: str = "submitted", page: int = 1,
-                   per_page: int = 20) -> tuple[list[OutcomeReport], int]:
+                   per_page: int = 20) -> Page:
     """Outcome reports in one state, oldest submitted first."""
     query = (select(OutcomeReport)
              .options(joinedload(OutcomeReport.idea), joinedload(OutcomeReport.organisation))
              .where(OutcomeReport.state == state))
     order = (OutcomeReport.published_at.desc() if state == "published"
              else OutcomeReport.updated_at.asc())
-    return _page(query.order_by(order, OutcomeReport.id), page, per_page)
+    return paginate(query.order_by(order, OutcomeReport.id), page, per_page)
+
+
+def offers_of_help(actor: User, idea: Idea) -> list[Pledge]:
+    """The idea's active offers of help, for whoever the policy lets see them (its delivering
+    organisations and the council): the page and the API both come here."""
+    require(actor, "view_pledges", idea,
+            detail=_("Only organisations delivering this idea, and the council, can see who "
+                     "offered help."))
+    return volunteers(idea)
 
 
 def volunteers(idea: Idea) -> list[Pledge]:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import can, require
 from .lifecycle import add_timeline_event
 from .notifications import notify_user
@@ -240,22 +241,19 @@ def _comment_filter(viewer: User | None, idea: Idea, *, placeholders: bool) -> l
     return where
 
 
-def _comments_with_authors(*where, order, limit: int, offset: int = 0) -> list[Comment]:
-    return list(db.session.scalars(
-        select(Comment).where(*where)
-        .options(selectinload(Comment.author), selectinload(Comment.organisation))
-        .order_by(*order).limit(limit).offset(offset)))
+def _comments_with_authors(*where, order) -> Select:
+    return (select(Comment).where(*where)
+            .options(selectinload(Comment.author), selectinload(Comment.organisation))
+            .order_by(*order))
 
 
 def list_comments(viewer: User | None, idea: Idea, *, page: int = 1,
-                  per_page: int = 20) -> tuple[list[Comment], int]:
+                  per_page: int = 20) -> Page:
     """An idea's comments, oldest first, one page of them and the total. Hidden comments are
     listed only for staff (the idea page shows everyone a placeholder in their place)."""
     where = _comment_filter(viewer, idea, placeholders=False)
-    total = db.session.scalar(select(func.count(Comment.id)).where(*where)) or 0
-    rows = _comments_with_authors(*where, order=(Comment.created_at, Comment.id),
-                                  limit=per_page, offset=(max(page, 1) - 1) * per_page)
-    return rows, total
+    return paginate(_comments_with_authors(*where, order=(Comment.created_at, Comment.id)),
+                    page, per_page, count=select(func.count(Comment.id)).where(*where))
 
 
 @dataclass
@@ -290,9 +288,9 @@ def comment_window(viewer: User | None, idea: Idea, *, before_id: int | None = N
                                                 .where(*where, key > mark)) or 0) < size:
                 bound = None  # already among the newest: show those
             break
-    newest_first = _comments_with_authors(
+    newest_first = list(db.session.scalars(_comments_with_authors(
         *where, *([bound] if bound is not None else []),
-        order=(Comment.created_at.desc(), Comment.id.desc()), limit=size + 1)
+        order=(Comment.created_at.desc(), Comment.id.desc())).limit(size + 1)))
     more = len(newest_first) > size
     shown = list(reversed(newest_first[:size]))
     latest = bound is None or not db.session.scalar(select(

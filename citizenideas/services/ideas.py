@@ -31,6 +31,7 @@ from ..models import (
     Ward,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import can, require
 from .lifecycle import add_timeline_event, change_status
 
@@ -201,7 +202,7 @@ def idea_reference(idea_id: int, created_at) -> str:
 def search_ideas(viewer: User | None, *, q: str | None = None, status: str | None = None,
                  category_id: int | None = None, ward_id: int | None = None,
                  sort: str = "supports", page: int = 1,
-                 per_page: int = 20) -> tuple[list[Idea], int]:
+                 per_page: int = 20) -> Page:
     """Ideas matching the filters, one page of them, and how many match in all.
 
     Hidden ideas are listed only for staff; duplicates and withdrawn ideas only when the
@@ -227,13 +228,9 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
         "newest": (Idea.created_at.desc(), Idea.id.desc()),
         "updated": (Idea.updated_at.desc(), Idea.id.desc()),
     }.get(sort, (Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
-    total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
-    page = max(1, page or 1)
-    items = list(db.session.scalars(
-        select(Idea).where(*conditions).order_by(*order)
-        .options(selectinload(Idea.ward), selectinload(Idea.category))
-        .limit(per_page).offset((page - 1) * per_page)))
-    return items, total
+    return paginate(select(Idea).where(*conditions).order_by(*order)
+                    .options(selectinload(Idea.ward), selectinload(Idea.category)),
+                    page, per_page, count=select(func.count(Idea.id)).where(*conditions))
 
 
 def get_visible_idea(viewer: User | None, idea_id: int) -> Idea:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Notification, User, utcnow
+from ..pagination import Page, paginate
 from ..permissions import require
 
 
@@ -18,17 +19,14 @@ def _mine(actor: User, unread_only: bool = False) -> list:
 
 
 def list_notifications(actor: User, *, unread_only: bool = False, page: int = 1,
-                       per_page: int = 20) -> tuple[list[Notification], int]:
+                       per_page: int = 20) -> Page:
     """One page of the actor's notifications, newest first, and how many there are."""
     require(actor, "follow")
     conditions = _mine(actor, unread_only)
-    total = db.session.scalar(select(func.count(Notification.id)).where(*conditions)) or 0
-    page = max(1, page or 1)
-    items = list(db.session.scalars(
-        select(Notification).where(*conditions)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    return items, total
+    return paginate(select(Notification).where(*conditions)
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()),
+                    page, per_page,
+                    count=select(func.count(Notification.id)).where(*conditions))
 
 
 def count_unread(actor: User) -> int:

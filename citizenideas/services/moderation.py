@@ -31,6 +31,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import require
 from .audit import record_audit
 from .engagement import bump_counter
@@ -109,7 +110,7 @@ class TriageFilters:
 
 
 def triage_list(actor: User, filters: TriageFilters, page: int = 1,
-                per_page: int = 25) -> tuple[list[Idea], int]:
+                per_page: int = 25) -> Page:
     """The dashboard list: filtered, sorted and paginated in SQL (two queries)."""
     require(actor, "moderate")
     where = []
@@ -136,16 +137,12 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         where.append(or_(func.lower(Idea.title).like(like),
                          func.lower(Idea.description).like(like),
                          func.lower(Idea.reference).like(like)))
-    total = db.session.scalar(select(func.count(Idea.id)).where(*where))
     order = ((Idea.support_count.desc(), Idea.created_at.asc()) if filters.sort == "supported"
              else (Idea.created_at.asc(),))
-    page = max(1, page)
-    ideas = list(db.session.scalars(
+    return paginate(
         select(Idea).where(*where).order_by(*order, Idea.id)
-        .options(joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.assignee))
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    return ideas, total
+        .options(joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.assignee)),
+        page, per_page, count=select(func.count(Idea.id)).where(*where))
 
 
 def staff_users() -> list[User]:
@@ -156,18 +153,16 @@ def staff_users() -> list[User]:
 
 
 def open_flags(actor: User, idea: Idea | None = None, page: int = 1,
-               per_page: int = 50) -> tuple[list[Flag], int]:
+               per_page: int = 50) -> Page:
     """Open reports, oldest first (optionally for one idea)."""
     require(actor, "moderate")
     where = [Flag.resolved_at.is_(None)]
     if idea is not None:
         where.append(Flag.idea_id == idea.id)
-    total = db.session.scalar(select(func.count(Flag.id)).where(*where))
-    flags = list(db.session.scalars(
+    return paginate(
         select(Flag).where(*where).order_by(Flag.created_at, Flag.id)
-        .options(joinedload(Flag.idea), joinedload(Flag.reporter))
-        .limit(per_page).offset((max(1, page) - 1) * per_page)))
-    return flags, total
+        .options(joinedload(Flag.idea), joinedload(Flag.reporter)), page, per_page,
+        count=select(func.count(Flag.id)).where(*where))
 
 
 def flag_targets(flags: list[Flag]) -> dict[int, Comment]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Category, Idea, Organisation, OutcomeReport, Ward, utcnow
+from ..pagination import Page, paginate
 from .lifecycle import STATUS_LABELS
 
 LICENCE = "Open Government Licence v3.0"
@@ -102,17 +103,15 @@ def published_outcomes_query(ward_id: int | None = None, category_id: int | None
 
 
 def list_published_outcomes(ward_id: int | None = None, category_id: int | None = None, *,
-                            page: int = 1, per_page: int = 10) -> tuple[list[OutcomeReport], int]:
+                            page: int = 1, per_page: int = 10) -> Page:
     """One page of published outcomes with their idea, ward, category and organisation loaded
     (two queries: the count and the page)."""
     query = published_outcomes_query(ward_id, category_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    reports = db.session.scalars(
-        query.options(joinedload(OutcomeReport.idea).joinedload(Idea.ward),
-                      joinedload(OutcomeReport.idea).joinedload(Idea.category),
-                      joinedload(OutcomeReport.organisation))
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(reports), total
+    return paginate(query.options(joinedload(OutcomeReport.idea).joinedload(Idea.ward),
+                                  joinedload(OutcomeReport.idea).joinedload(Idea.category),
+                                  joinedload(OutcomeReport.organisation)),
+                    page, per_page,
+                    count=select(func.count()).select_from(query.subquery()))
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

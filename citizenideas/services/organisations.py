@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from ..errors import AuthRequired, Conflict, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Membership, Organisation, User, UserToken, utcnow
+from ..pagination import Page, paginate
 from ..permissions import membership, require
 from .accounts import (
     _absolute,
@@ -220,6 +221,13 @@ def remove_member(actor: User, org: Organisation, user: User) -> None:
     db.session.expire(org, ["memberships"])
 
 
+def organisation_page(actor: User, org: Organisation) -> list[Membership]:
+    """The organisation's members, for its own members and admins only."""
+    require(actor, "view_organisation", org,
+            detail=_("Only members of this organisation can see this page."))
+    return organisation_members(org)
+
+
 def organisation_members(org: Organisation) -> list[Membership]:
     """Members with their users, managers first."""
     from sqlalchemy.orm import joinedload
@@ -231,18 +239,16 @@ def organisation_members(org: Organisation) -> list[Membership]:
 
 
 def list_organisations(*, verified: bool | None = None, page: int = 1,
-                       per_page: int = 50) -> tuple[list[Organisation], int]:
+                       per_page: int = 50) -> Page:
     """Organisations for the admin list, unverified first then by name."""
     query = select(Organisation)
     if verified is True:
         query = query.where(Organisation.verified_at.is_not(None))
     elif verified is False:
         query = query.where(Organisation.verified_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(db.session.scalars(
-        query.order_by(Organisation.verified_at.is_not(None), Organisation.name)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return items, total
+    return paginate(query.order_by(Organisation.verified_at.is_not(None), Organisation.name),
+                    page, per_page,
+                    count=select(func.count()).select_from(query.subquery()))
 
 
 def get_organisation(org_id: int) -> Organisation:

@@ -98,7 +98,8 @@ def erase_account(actor: User) -> None:
                                               ApiToken.revoked_at.is_(None))
                        .values(revoked_at=now))
     db.session.execute(update(Notification).where(
-        Notification.user_id == actor.id, Notification.email_state.in_(("pending", "sending", "digest")))
+        Notification.user_id == actor.id,
+        Notification.email_state.in_(("pending", "sending", "digest")))
         .values(email_state="skipped"))
     db.session.expire(actor, ["memberships"])
     db.session.flush()

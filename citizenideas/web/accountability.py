@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
+from ..pagination import requested_page
 from ..services import feeds, opendata
 from ..services.stats import accountability_figures
 from .forms import int_field
@@ -30,7 +31,7 @@ def _query(ward_id: int | None, category_id: int | None) -> dict:
 
 
 def _page() -> int:
-    return max(1, int_field("page", request.args) or 1)
+    return requested_page(request.args)
 
 
 def _csv(name: str, rows, fields) -> Response:
@@ -60,12 +61,11 @@ def _atom(document: bytes) -> Response:
 def outcomes():
     """"You said, we did": published outcomes, newest first, filtered and paginated in SQL."""
     ward_id, category_id = _filters()
-    page = _page()
-    reports, total = opendata.list_published_outcomes(ward_id, category_id, page=page,
-                                                      per_page=PER_PAGE)
+    found = opendata.list_published_outcomes(ward_id, category_id, page=_page(),
+                                             per_page=PER_PAGE)
     wards, categories = opendata.filter_choices()
-    return render_template("public/outcomes.html", reports=reports, total=total, page=page,
-                           per_page=PER_PAGE, pages=max(1, -(-total // PER_PAGE)),
+    return render_template("public/outcomes.html", reports=found.items, total=found.total,
+                           page=found.page, per_page=PER_PAGE, pages=found.pages,
                            wards=wards, categories=categories,
                            filters={"ward_id": ward_id, "category_id": category_id},
                            query=_query(ward_id, category_id))

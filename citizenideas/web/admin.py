@@ -21,10 +21,11 @@ from sqlalchemy import select
 from ..errors import AuthRequired, DomainError, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, STATUSES, Category, ResponseTemplate, User, Ward
+from ..pagination import requested_page
 from ..permissions import require
 from ..services import admin as admin_service
 from ..services.site import EDITABLE, site_settings
-from .forms import int_field, text_field
+from .forms import text_field
 
 bp = Blueprint("admin", __name__)
 PER_PAGE = 25
@@ -73,7 +74,7 @@ def index():
 def users():
     q = (request.args.get("q") or "").strip()[:200]
     role = request.args.get("role", "")
-    page = max(1, int_field("page", request.args) or 1)
+    page = requested_page(request.args)
     items, total = admin_service.search_users(current_user, q, role, page, PER_PAGE)
     args = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template("admin/users.html", users=items, total=total, page=page,
@@ -240,7 +241,7 @@ def _audit_filters() -> admin_service.AuditFilters:
 @bp.get("/admin/audit")
 def audit():
     filters = _audit_filters()
-    page = max(1, int_field("page", request.args) or 1)
+    page = requested_page(request.args)
     entries, total = admin_service.search_audit_log(current_user, filters, page, 50)
     actions, targets = admin_service.audit_choices()
     args = {k: v for k, v in vars(filters).items() if v}

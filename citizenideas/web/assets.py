@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
+from ..pagination import requested_page
 from ..services import assets as register
 from .council import staff_only
 from .forms import int_field, text_field
@@ -52,7 +53,7 @@ def index():
     status = (request.args.get("community_status")
               if request.args.get("community_status") in COMMUNITY_STATUSES else None)
     ward_id = int_field("ward_id", request.args)
-    page = max(1, int_field("page", request.args) or 1)
+    page = requested_page(request.args)
     items, total = register.search_assets(kind=kind, ward_id=ward_id, community_status=status,
                                           page=page, per_page=PER_PAGE)
     filters = {"kind": kind or "", "ward_id": ward_id or "", "community_status": status or ""}

@@ -37,6 +37,7 @@ from ..models import (
     Ward,
     utcnow,
 )
+from ..pagination import requested_page
 from ..permissions import require
 from ..services import moderation
 from ..services.admin import response_templates
@@ -95,7 +96,7 @@ def _filters_from(args) -> moderation.TriageFilters:
 
 def _dashboard(errors: dict | None = None, values: dict | None = None, status: int = 200):
     filters = _filters_from(request.args)
-    page = max(1, int_field("page", request.args) or 1)
+    page = requested_page(request.args)
     ideas, total = moderation.triage_list(current_user, filters, page, PER_PAGE)
     counts = moderation.queue_counts(current_user)
     categories = list(db.session.scalars(select(Category).order_by(Category.name)))
@@ -143,7 +144,7 @@ def bulk_status():
 @bp.get("/council/flags")
 def flags():
     """Open reports from residents, oldest first."""
-    page = max(1, int_field("page", request.args) or 1)
+    page = requested_page(request.args)
     items, total = moderation.open_flags(current_user, page=page)
     return render_template("council/flags.html", flags=items, total=total, page=page,
                            comments=moderation.flag_targets(items))

@@ -6,8 +6,6 @@ announcement for screen readers), and a plain browser with a 303 redirect and a 
 
 from __future__ import annotations
 
-from math import ceil
-
 from flask import (
     Blueprint,
     abort,
@@ -27,6 +25,8 @@ from sqlalchemy import select
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
+from ..pagination import requested_page
+from ..permissions import can
 from ..services import engagement, ideas
 from ..services.engagement import run_with_retry
 from .forms import int_field, text_field
@@ -82,11 +82,9 @@ def index():
     filters = {"q": (args.get("q") or "").strip()[:200], "status": status,
                "category_id": int_field("category", args), "ward_id": int_field("ward", args),
                "sort": sort}
-    page = max(1, int_field("page", args) or 1)
-    per_page = 20
-    items, total = ideas.search_ideas(current_user, page=page, per_page=per_page, **filters)
-    pages = max(1, ceil(total / per_page))
-    context = {"items": items, "total": total, "page": page, "pages": pages,
+    found = ideas.search_ideas(current_user, page=requested_page(args), per_page=20, **filters)
+    context = {"items": found.items, "total": found.total, "page": found.page,
+               "pages": found.pages,
                "values": {"q": filters["q"], "status": status or "",
                           "category": filters["category_id"] or "",
                           "ward": filters["ward_id"] or "", "sort": sort}}
@@ -342,8 +340,8 @@ def flag(idea_id: int):
     except DomainError as exc:
         return _failed(idea, "report", exc, values, comment=target)
     message = _("Thank you for your report. A moderator will look at it.")
-    if target is None and idea.hidden and not _is_htmx() and current_user.id != idea.author_id \
-            and not current_user.is_staff:
+    # The report may have hidden the idea from the reporter: then there is no page to go back to.
+    if target is None and not _is_htmx() and not can(current_user, "view_idea", idea):
         flash(message, "success")
         return redirect(url_for("ideas.index"), code=303)
     return _region(idea, "report", message=message, comment=target)

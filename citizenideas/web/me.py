@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from math import ceil
 
 from flask import (
     Blueprint,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Follow, Idea, Pledge, Support, Ward
+from ..pagination import requested_page
 from ..services import accounts, inbox, privacy
 from .auth import safe_next
 from .forms import int_field, text_field
@@ -78,13 +78,11 @@ def profile():
 @login_required
 def notifications():
     """My notifications, newest first."""
-    page = max(1, int_field("page", request.args) or 1)
-    per_page = 20
-    items, total = inbox.list_notifications(current_user, page=page, per_page=per_page)
+    found = inbox.list_notifications(current_user, page=requested_page(request.args),
+                                     per_page=20)
     unread = inbox.count_unread(current_user)
-    return render_template("me/notifications.html", items=items, total=total, page=page,
-                           unread=unread,
-                           pages=max(1, ceil(total / per_page)))
+    return render_template("me/notifications.html", items=found.items, total=found.total,
+                           page=found.page, unread=unread, pages=found.pages)
 
 
 @bp.get("/me/notifications/<int:notification_id>")

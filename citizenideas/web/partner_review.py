@@ -13,9 +13,10 @@ from flask_login import current_user, login_required
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import CLAIM_STATUSES, OUTCOME_STATES, Claim, OutcomeReport
+from ..pagination import requested_page
 from ..permissions import require
 from ..services import delivery, delivery_lists, organisations
-from .forms import int_field, text_field
+from .forms import text_field
 
 bp = Blueprint("review", __name__)
 PER_PAGE = 20
@@ -31,7 +32,7 @@ def _get(model, object_id: int):
 
 def _page() -> int:
     """The requested page number (1 or more)."""
-    return max(int_field("page", request.args) or 1, 1)
+    return requested_page(request.args)
 
 
 # ----------------------------------------------------------------------------------- claims

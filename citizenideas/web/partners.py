@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge, User, Ward
-from ..permissions import can, membership, require
+from ..pagination import requested_page
+from ..permissions import can, require
 from ..services import delivery, delivery_lists, organisations
 from .forms import int_field, text_field
 from .partner_review import bp as review_bp
@@ -92,9 +93,7 @@ def register_organisation():
 
 def _organisation_page(org, values=None, errors=None, status=200):
     """The organisation page, for its members and admins only."""
-    if membership(current_user, org) is None and not can(current_user, "administer"):
-        raise NotAllowed(_("Only members of this organisation can see this page."))
-    members = organisations.organisation_members(org)
+    members = organisations.organisation_page(current_user, org)
     return render_template("partners/organisation.html", org=org, members=members,
                            values=values or {}, errors=errors or {}), status
 
@@ -164,7 +163,7 @@ def open_for_delivery():
     ward_id = int_field("ward", request.args)
     category_id = int_field("category", request.args)
     include = request.args.get("include") == "in_delivery"
-    page = max(int_field("page", request.args) or 1, 1)
+    page = requested_page(request.args)
     ideas, total, pledges = delivery_lists.open_for_delivery(
         ward_id=ward_id, category_id=category_id, include_in_delivery=include, page=page,
         per_page=PER_PAGE)
@@ -172,8 +171,6 @@ def open_for_delivery():
     categories = list(db.session.scalars(select(Category).order_by(Category.name)))
     return render_template("partners/open.html", ideas=ideas, total=total, pledges=pledges,
                            wards=wards, categories=categories, page=page, per_page=PER_PAGE,
-                           can_claim=bool(current_user.is_authenticated
-                                          and current_user.verified_organisations()),
                            filters={"ward": ward_id, "category": category_id,
                                     "include": "in_delivery" if include else ""})
 
@@ -185,17 +182,16 @@ def open_for_delivery():
 def claim(idea_id: int):
     """Offer to deliver an idea for one of my verified organisations, with a plan and dates."""
     idea = _idea(idea_id)
-    orgs = current_user.verified_organisations()
-    if not orgs:
-        raise NotAllowed(_("You need to be a member of a verified organisation to offer to "
-                           "deliver an idea."))
+    orgs = delivery.claiming_organisations(current_user)
+    # One organisation is the only choice; with several, the partner picks (no default).
     values = {"plan": text_field("plan"),
-              "organisation_id": int_field("organisation_id") or orgs[0].id,
+              "organisation_id": int_field("organisation_id") or (
+                  orgs[0].id if len(orgs) == 1 else None),
               "expected_start": _date_values("expected_start", None),
               "expected_end": _date_values("expected_end", None)}
     errors: dict = {}
     if request.method == "POST":
-        org = db.session.get(Organisation, values["organisation_id"])
+        org = _organisation(values["organisation_id"])
         try:
             delivery.claim_idea(current_user, idea, org, plan=values["plan"],
                                 expected_start=date_value("expected_start"),
@@ -238,12 +234,8 @@ def withdraw_claim(claim_id: int):
 def volunteers(idea_id: int):
     """Offers of help on an idea my organisation delivers: names, never email addresses."""
     idea = _idea(idea_id)
-    orgs = delivery.delivering_organisations(current_user, idea)
-    if not orgs:
-        raise NotAllowed(_("Only organisations delivering this idea can see who offered "
-                           "help."))
-    return render_template("partners/volunteers.html", idea=idea, orgs=orgs,
-                           pledges=delivery_lists.volunteers(idea))
+    return render_template("partners/volunteers.html", idea=idea,
+                           pledges=delivery_lists.offers_of_help(current_user, idea))
 
 
 @bp.route("/partners/pledges/<int:pledge_id>/message", methods=["GET", "POST"])
@@ -252,16 +244,13 @@ def message_volunteer(pledge_id: int):
     """Send a volunteer a message through the platform (replies go to the organisation)."""
     pledge = _get(Pledge, pledge_id)
     idea = pledge.idea
-    orgs = delivery.delivering_organisations(current_user, idea)
-    if not orgs:
-        raise NotAllowed(_("Only organisations delivering this idea can message its "
-                           "volunteers."))
+    orgs = delivery.acting_organisations(current_user, idea, "message_volunteer")
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
     errors: dict = {}
     if request.method == "POST":
-        org = next((o for o in orgs if o.id == values["organisation_id"]), orgs[0])
         try:
-            delivery.message_pledger(current_user, pledge, org, values["body"])
+            delivery.message_pledger(current_user, pledge,
+                                     _organisation(values["organisation_id"]), values["body"])
             db.session.commit()
             flash(_("Your message has been sent to %(name)s.", name=pledge.user.public_name),
                   "success")
@@ -275,19 +264,10 @@ def message_volunteer(pledge_id: int):
 
 # ------------------------------------------------------------------------ progress, outcome
 
-def _require_deliverer(idea: Idea) -> list:
-    """The user's organisations delivering the idea; 403 unless there is one or they are staff."""
-    orgs = delivery.delivering_organisations(current_user, idea)
-    if not orgs and not can(current_user, "deliver", idea):
-        raise NotAllowed(_("Only an organisation delivering this idea, or the council, can "
-                           "do that."))
-    return orgs
-
-
-def _chosen_org(orgs: list):
-    """The delivering organisation picked on the form (the first by default)."""
-    org_id = int_field("organisation_id")
-    return next((o for o in orgs if o.id == org_id), orgs[0] if orgs else None)
+def _organisation(org_id: int | None) -> Organisation | None:
+    """The organisation picked on the form (None if none was, or there is no such one: the
+    service then asks which)."""
+    return db.session.get(Organisation, org_id) if org_id else None
 
 
 @bp.route("/partners/ideas/<int:idea_id>/progress", methods=["GET", "POST"])
@@ -295,12 +275,13 @@ def _chosen_org(orgs: list):
 def progress(idea_id: int):
     """Post a public progress update on an idea my organisation delivers."""
     idea = _idea(idea_id)
-    orgs = _require_deliverer(idea)
+    orgs = delivery.acting_organisations(current_user, idea)
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
     errors: dict = {}
     if request.method == "POST":
         try:
-            delivery.post_progress_update(current_user, idea, values["body"], _chosen_org(orgs))
+            delivery.post_progress_update(current_user, idea, values["body"],
+                                          _organisation(values["organisation_id"]))
             db.session.commit()
             flash(_("Your update is published on the idea's page."), "success")
             return redirect(url_for("partners.dashboard") if orgs
@@ -338,17 +319,19 @@ def _report_values(report: OutcomeReport | None) -> dict:
 def outcome_form(idea_id: int):
     """Draft, submit (partners) or publish (council) the idea's outcome report."""
     idea = _idea(idea_id)
-    orgs = _require_deliverer(idea)
-    report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
+    orgs = delivery.acting_organisations(current_user, idea)
+    report = delivery.outcome_report_for(current_user, idea, showing=request.method == "GET")
     values = _report_values(report)
     errors: dict = {}
     if request.method == "POST":
         values = {f: text_field(f) for f in OUTCOME_FIELDS}
+        values["organisation_id"] = int_field("organisation_id")
         action = request.form.get("action", "draft")
         try:
             saved = delivery.save_outcome_report(
                 current_user, idea, submit=action in ("submit", "publish"),
-                organisation=_chosen_org(orgs), **values)
+                organisation=_organisation(values["organisation_id"]),
+                **{f: values[f] for f in OUTCOME_FIELDS})
             if action == "publish":
                 delivery.publish_outcome(current_user, saved)
             db.session.commit()
@@ -365,12 +348,8 @@ def outcome_form(idea_id: int):
                                 else url_for("partners.review.outcomes"), code=303)
             flash(_("Your draft is saved."), "success")
             return redirect(url_for("partners.outcome_form", idea_id=idea.id), code=303)
-    if request.method == "GET" and idea.status not in delivery.CLAIMABLE and (
-            report is None or report.state != "published"):
-        raise Conflict(_("An outcome can only be reported for an idea that is accepted or in "
-                         "delivery."))
     return render_template("partners/outcome_form.html", idea=idea, orgs=orgs, report=report,
                            values=values, errors=errors,
-                           locked=bool(report and (report.state == "published" or (
-                               report.state == "submitted" and not current_user.is_staff)))), (
+                           locked=bool(report and not can(current_user, "edit_outcome_report",
+                                                          report))), (
         422 if errors else 200)
