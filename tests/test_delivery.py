@@ -190,10 +190,93 @@ def test_an_organisation_withdraws_its_claim_on_the_timeline(world, make):
     delivery.withdraw_claim(world.partner, claim, "Our funding fell through.")
     db.session.commit()
     assert claim.status == "withdrawn"
-    last = world.idea.timeline[-1]
-    assert last.event == "claim_withdrawn" and "Our funding fell through." in last.message
+    withdrawn = [e for e in world.idea.timeline if e.event == "claim_withdrawn"]
+    assert len(withdrawn) == 1 and "Our funding fell through." in withdrawn[0].message
     with pytest.raises(Conflict):
         delivery.withdraw_claim(world.partner, claim)
+
+
+BACK_TO_ACCEPTED = ("The partner delivering this idea has stopped. The idea is open for "
+                    "another partner to claim.")
+
+
+def test_withdrawing_the_only_approved_claim_puts_the_idea_back_to_accepted_and_tells_everyone(
+        world, make):
+    follower = make.user()
+    db.session.add(Follow(user_id=follower.id, idea_id=world.idea.id))
+    claim = _approved(world)
+    assert world.idea.status == "in_delivery"
+    delivery.withdraw_claim(world.partner, claim, "Our funding fell through.")
+    db.session.commit()
+    assert world.idea.status == "accepted"
+    withdrawn, back = world.idea.timeline[-2:]
+    assert withdrawn.event == "claim_withdrawn"
+    assert (back.event, back.from_status, back.to_status) == ("status", "in_delivery", "accepted")
+    assert back.message == BACK_TO_ACCEPTED and back.actor_id == world.partner.id
+    told = db.session.scalars(select(Notification.subject).where(
+        Notification.user_id.in_([follower.id, world.author.id]),
+        Notification.kind == "status_change", Notification.body.contains(BACK_TO_ACCEPTED)))
+    assert len(list(told)) == 2
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "idea.status",
+                                                     AuditLog.target_id == world.idea.id)
+                              .order_by(AuditLog.id.desc()).limit(1))
+    assert audit.actor_id == world.partner.id
+    assert (audit.before["status"], audit.after["status"]) == ("in_delivery", "accepted")
+
+
+def test_an_idea_back_to_accepted_can_be_claimed_and_delivered_by_another_partner(world, make):
+    delivery.withdraw_claim(world.partner, _approved(world))
+    db.session.commit()
+    other_member = make.user()
+    other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
+    _approved(world, org=other, user=other_member)
+    assert world.idea.status == "in_delivery"
+    assert [(e.from_status, e.to_status) for e in world.idea.timeline if e.event == "status"] == [
+        ("accepted", "in_delivery"), ("in_delivery", "accepted"), ("accepted", "in_delivery")]
+
+
+def test_a_co_delivered_idea_stays_in_delivery_until_the_last_partner_withdraws(world, make):
+    first = _approved(world)
+    other_member = make.user()
+    other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
+    second = _approved(world, org=other, user=other_member)
+    delivery.withdraw_claim(world.partner, first)
+    db.session.commit()
+    assert world.idea.status == "in_delivery"
+    assert world.idea.timeline[-1].event == "claim_withdrawn"
+    delivery.withdraw_claim(other_member, second)
+    db.session.commit()
+    assert world.idea.status == "accepted"
+    assert world.idea.timeline[-1].message == BACK_TO_ACCEPTED
+
+
+def test_withdrawing_a_pending_offer_leaves_a_delivered_by_another_idea_in_delivery(world, make):
+    _approved(world)
+    other_member = make.user()
+    other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
+    pending = delivery.claim_idea(other_member, world.idea, other, plan=PLAN)
+    db.session.commit()
+    delivery.withdraw_claim(other_member, pending)
+    db.session.commit()
+    assert world.idea.status == "in_delivery"
+
+
+@pytest.mark.parametrize("result, closed", [("delivered", "delivered"),
+                                            ("not_delivered", "not_delivered")])
+def test_a_partner_cannot_withdraw_from_an_idea_whose_outcome_is_published(world, result,
+                                                                           closed):
+    claim = _approved(world)
+    report = delivery.save_outcome_report(world.partner, world.idea, submit=True,
+                                          **{**GOOD, "result": result})
+    delivery.publish_outcome(world.moderator, report)
+    db.session.commit()
+    timeline = len(world.idea.timeline)
+    with pytest.raises(Conflict) as exc:
+        delivery.withdraw_claim(world.partner, claim, "Changed our minds.")
+    db.session.rollback()
+    assert "outcome" in exc.value.detail and "closed" in exc.value.detail
+    assert claim.status == "approved" and world.idea.status == closed
+    assert len(world.idea.timeline) == timeline
 
 
 # -------------------------------------------------------------------------------- progress

@@ -23,6 +23,7 @@ from citizenideas.models import (
 from citizenideas.services import moderation
 from citizenideas.services.lifecycle import (
     AUTHOR_ONLY,
+    CLAIM_ENDED_ONLY,
     OUTCOME_ONLY,
     TRANSITIONS,
     change_status,
@@ -59,7 +60,8 @@ def test_every_allowed_transition_is_made(make, moderator, from_status, to_statu
     idea = make.idea(status=from_status)
     actor = idea.author if to_status in AUTHOR_ONLY else moderator
     change = change_status(actor, idea, to_status, "A public reason.",
-                           via_outcome=to_status in OUTCOME_ONLY)
+                           via_outcome=to_status in OUTCOME_ONLY,
+                           via_claim_ended=(from_status, to_status) in CLAIM_ENDED_ONLY)
     db.session.commit()
     assert idea.status == to_status
     assert (change.from_status, change.to_status, change.message) == (
@@ -84,6 +86,18 @@ def test_delivered_and_not_delivered_need_a_published_outcome(make, moderator, t
     idea = make.idea(status="in_delivery")
     with pytest.raises(Conflict):
         change_status(moderator, idea, to_status, "Done.")
+
+
+def test_an_idea_in_delivery_goes_back_to_accepted_only_when_its_last_partner_withdraws(
+        make, moderator):
+    idea = make.idea(status="in_delivery")
+    with pytest.raises(Conflict) as caught:
+        change_status(moderator, idea, "accepted", "We will find another partner.")
+    assert "last partner delivering it withdraws" in caught.value.detail
+    db.session.rollback()
+    assert db.session.get(Idea, idea.id).status == "in_delivery"
+    with pytest.raises(Conflict):
+        moderation.bulk_change_status(moderator, [idea], "accepted", "")
 
 
 @pytest.mark.parametrize(("from_status", "to_status"),

@@ -448,6 +448,39 @@ def test_the_outcome_form_is_refused_for_an_idea_not_accepted_or_in_delivery(wor
     assert "accepted or in delivery" in response.get_data(as_text=True)
 
 
+def test_withdrawing_the_only_approved_claim_from_the_page_reopens_the_idea(world, client,
+                                                                          auth):
+    claim = _approve(world)
+    auth.sign_in(world.partner.email)
+    response = _post(client, f"/partners/claims/{claim.id}/withdraw",
+                     {"reason": "Our funding fell through."})
+    assert response.status_code == 303
+    db.session.refresh(world.idea)
+    assert world.idea.status == "accepted"
+    html = client.get(f"/ideas/{world.idea.id}").get_data(as_text=True)
+    assert ("The partner delivering this idea has stopped. The idea is open for another "
+            "partner to claim.") in html
+    assert "Our funding fell through." in html
+
+
+def test_a_partner_cannot_withdraw_from_an_idea_it_delivered(world, client, auth):
+    claim = _approve(world)
+    report = delivery.save_outcome_report(world.partner, world.idea, result="delivered",
+                                          summary="Twenty trees planted.", submit=True)
+    delivery.publish_outcome(world.moderator, report)
+    db.session.commit()
+    auth.sign_in(world.partner.email)
+    path = f"/partners/claims/{claim.id}/withdraw"
+    assert path not in client.get("/partners").get_data(as_text=True)
+    response = _post(client, path, {"reason": "Changed our minds."})
+    assert response.status_code == 409
+    assert "its record is closed" in response.get_data(as_text=True)
+    db.session.refresh(claim)
+    db.session.refresh(world.idea)
+    assert claim.status == "approved" and world.idea.status == "delivered"
+    assert "withdrew" not in client.get(f"/ideas/{world.idea.id}").get_data(as_text=True)
+
+
 def test_only_the_organisations_members_can_withdraw_its_claim(world, client, auth, make):
     claim = _approve(world)
     auth.sign_in(make.user().email)

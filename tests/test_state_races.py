@@ -315,8 +315,78 @@ def test_a_claim_withdrawn_as_a_moderator_approves_it_stays_withdrawn(app, make,
             assert wins == ["withdrawn"]
             assert refusals[0].detail.endswith("withdrew this claim a moment ago.")
             assert db.session.get(Idea, idea_id).status == "accepted"
-        else:  # approved first, then withdrawn: both happened, in that order
+        else:  # approved first, then withdrawn: both happened, in that order, and the
+            # idea, delivered by no one now, is back to accepted
             assert sorted(wins) == ["approved", "withdrawn"]
+            assert db.session.get(Idea, idea_id).status == "accepted"
+
+
+def withdrawing(user_id: int, claim_id: int) -> Job:
+    """A partner who opened the withdraw page for ``claim_id`` and now confirms."""
+    def load():
+        actor, claim = user(user_id), db.session.get(Claim, claim_id)
+        claim.status  # noqa: B018 - loaded, as the withdraw page had it
+        return lambda: delivery.withdraw_claim(actor, claim, "We lost our hall.").status
+    return load
+
+
+def test_the_last_two_delivering_partners_withdrawing_at_once_reopen_the_idea_once(
+        app, make, people):
+    other_id = make.user().id
+    other_org_id = make.organisation(members=[(user(other_id), "manager")]).id
+    db.session.remove()
+    for _trial in range(TRIALS):
+        idea_id, first = _claim(people, make)
+        second = delivery.claim_idea(user(other_id), db.session.get(Idea, idea_id),
+                                     db.session.get(Organisation, other_org_id), plan=PLAN)
+        for claim in (db.session.get(Claim, first), second):
+            delivery.decide_claim(user(people.moderators[0]), claim, "approve", "")
+        db.session.commit()
+        second_id = second.id
+        db.session.remove()
+
+        wins, refusals, errors = race(app, [withdrawing(people.partner, first),
+                                            withdrawing(other_id, second_id)])
+
+        assert errors == [] and refusals == [] and wins == ["withdrawn", "withdrawn"]
+        assert db.session.get(Idea, idea_id).status == "accepted"
+        assert count(StatusChange, StatusChange.idea_id == idea_id,
+                     StatusChange.event == "status", StatusChange.to_status == "accepted") == 1
+
+
+def test_a_partner_withdrawing_as_the_outcome_is_published_never_follows_delivered(
+        app, make, people):
+    moderator = people.moderators[0]
+    for _trial in range(TRIALS):
+        idea_id, claim_id = _claim(people, make)
+        delivery.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
+        report = delivery.save_outcome_report(
+            user(people.partner), db.session.get(Idea, idea_id),
+            result="delivered", summary="Weekly sessions ran all summer.", submit=True)
+        db.session.commit()
+        report_id = report.id
+        db.session.remove()
+
+        def publishing(report_id: int = report_id) -> Callable[[], object]:
+            actor, found = user(moderator), db.session.get(OutcomeReport, report_id)
+            found.state  # noqa: B018 - loaded, as the review page had it
+            return lambda: delivery.publish_outcome(actor, found).state
+
+        wins, refusals, errors = race(app, [publishing,
+                                            withdrawing(people.partner, claim_id)])
+
+        assert errors == []
+        assert db.session.get(Idea, idea_id).status == "delivered"
+        events = list(db.session.scalars(
+            select(StatusChange.event).where(StatusChange.idea_id == idea_id)
+            .order_by(StatusChange.id)))
+        assert events[-1] == "status"  # "Delivered" is the last word on the timeline
+        if refusals:  # published first: the record is closed, the withdrawal refused
+            assert wins == ["published"]
+            assert "record is closed" in refusals[0].detail
+            assert db.session.get(Claim, claim_id).status == "approved"
+        else:  # withdrawn first (back to accepted), then published from accepted
+            assert sorted(wins) == ["published", "withdrawn"]
 
 
 def test_one_organisation_claiming_one_idea_twice_at_once_leaves_one_open_claim(

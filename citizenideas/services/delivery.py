@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, NotAllowed, ValidationFailed
@@ -295,28 +295,49 @@ def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Clai
 
 
 def withdraw_claim(actor: User, claim: Claim, reason: str = "") -> Claim:
-    """The organisation withdraws its pending or approved claim; noted on the timeline."""
+    """The organisation withdraws its pending or approved claim; noted on the timeline.
+
+    Withdrawing is possible only while the idea is being delivered: once its outcome is
+    published the record is closed. When the last approved claim on an idea in delivery is
+    withdrawn, the idea goes back to accepted, publicly, for another partner to claim.
+    """
     require(actor, "withdraw_claim", claim,
             detail="Only members of the organisation that made the claim can withdraw it.")
     seen = claim.status
-    lock_idea(claim.idea)
+    idea = lock_idea(claim.idea)
     db.session.refresh(claim)
     if claim.status not in ("pending", "approved"):
         if seen != claim.status:
             raise _claim_changed_meanwhile(claim)
         raise Conflict(_("This claim has already been rejected or withdrawn."))
+    if claim.status == "approved" and idea.status not in CLAIMABLE:
+        raise Conflict(_("The outcome of this idea is published, so its record is closed: "
+                         "%(name)s can no longer withdraw from it.",
+                         name=claim.organisation.name))
     errors: dict[str, list[str]] = {}
     reason = _text(reason, "reason", errors, name=_("Reason"), maximum=2000)
     if errors:
         raise ValidationFailed(_("There is a problem."), errors)
+    was_delivering = claim.status == "approved"
     claim.status = "withdrawn"
     claim.decided_at = claim.decided_at or utcnow()
     org = claim.organisation
-    add_timeline_event(actor, claim.idea, "claim_withdrawn",
+    add_timeline_event(actor, idea, "claim_withdrawn",
                        _("%(name)s withdrew its offer to deliver this idea.", name=org.name)
                        + (f"\n\n{reason}" if reason else ""))
     db.session.flush()
+    if was_delivering and idea.status == "in_delivery" and not _approved_claims(idea):
+        # The idea's lock is held, so two last partners withdrawing at once move it once.
+        change_status(actor, idea, "accepted",
+                      _("The partner delivering this idea has stopped. The idea is open for "
+                        "another partner to claim."), via_claim_ended=True)
     return claim
+
+
+def _approved_claims(idea: Idea) -> int:
+    """How many approved claims ``idea`` has (any organisation's, verified or not)."""
+    return db.session.scalar(select(func.count()).select_from(Claim).where(
+        Claim.idea_id == idea.id, Claim.status == "approved"))
 
 
 # -------------------------------------------------------------------------------- progress

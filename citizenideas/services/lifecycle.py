@@ -24,7 +24,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "submitted": {"under_review", "accepted", "declined", "duplicate", "withdrawn"},
     "under_review": {"accepted", "declined", "duplicate", "withdrawn"},
     "accepted": {"in_delivery", "delivered", "not_delivered"},
-    "in_delivery": {"delivered", "not_delivered"},
+    "in_delivery": {"accepted", "delivered", "not_delivered"},
     "declined": {"under_review"},
     "duplicate": set(),
     "withdrawn": set(),
@@ -34,6 +34,9 @@ TRANSITIONS: dict[str, set[str]] = {
 # Changes only the author makes; changes only an outcome's publication makes.
 AUTHOR_ONLY = {"withdrawn"}
 OUTCOME_ONLY = {"delivered", "not_delivered"}
+# Changes only the end of the last delivering (approved) claim makes: an idea in delivery
+# goes back to accepted when no partner delivers it any more (delivery.withdraw_claim).
+CLAIM_ENDED_ONLY = {("in_delivery", "accepted")}
 # A public message is required for these targets, and when reopening a declined idea.
 MESSAGE_REQUIRED = {"declined", "duplicate", "not_delivered"}
 DECISIONS = {"accepted", "declined", "duplicate"}
@@ -59,7 +62,8 @@ STATUS_COLOURS = {
 
 def allowed_targets(idea: Idea, by_author: bool = False) -> list[str]:
     """Statuses a moderator (or the author) may move the idea to from the pages."""
-    targets = TRANSITIONS[idea.status] - OUTCOME_ONLY
+    targets = {t for t in TRANSITIONS[idea.status] - OUTCOME_ONLY
+               if (idea.status, t) not in CLAIM_ENDED_ONLY}
     targets = targets & AUTHOR_ONLY if by_author else targets - AUTHOR_ONLY
     return sorted(targets, key=list(STATUS_LABELS).index)
 
@@ -122,12 +126,16 @@ def expect_status(actor: User, idea: Idea, seen: str | None) -> Idea:
 
 
 def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
-                  via_outcome: bool = False, related_idea: Idea | None = None,
+                  via_outcome: bool = False, via_claim_ended: bool = False,
+                  related_idea: Idea | None = None,
                   notify: bool = True, expected_status: str | None = None) -> StatusChange:
     """Move ``idea`` to ``to_status`` with a public ``message``.
 
     Moderators move ideas along the lifecycle; the author may only withdraw; ``delivered``
-    and ``not_delivered`` are reached only by publishing an outcome (``via_outcome``).
+    and ``not_delivered`` are reached only by publishing an outcome (``via_outcome``), and
+    ``in_delivery`` -> ``accepted`` only when the last delivering claim ends
+    (``via_claim_ended``: the caller, not the policy's ``change_status``, decided the actor
+    may end that claim, so a partner's withdrawal can make this change).
     Raises Conflict for a transition the lifecycle refuses, and for an idea whose status is
     no longer ``expected_status`` (by default: the status the caller loaded) because someone
     else changed it meanwhile.
@@ -136,7 +144,7 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     if to_status in AUTHOR_ONLY:
         require(actor, "withdraw_idea", idea,
                 detail="Only the person who proposed an idea can withdraw it.")
-    else:
+    elif not via_claim_ended:
         require(actor, "change_status", idea)
     if to_status not in TRANSITIONS:
         raise ValidationFailed("Choose a status.", {"status": ["Choose a valid status."]})
@@ -147,6 +155,9 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     if to_status in OUTCOME_ONLY and not via_outcome:
         raise Conflict("An idea becomes delivered or not delivered only when its outcome "
                        "is published.")
+    if ((idea.status, to_status) in CLAIM_ENDED_ONLY) != via_claim_ended:
+        raise Conflict("An idea in delivery goes back to accepted only when the last "
+                       "partner delivering it withdraws.")
     if message_required(idea.status, to_status) and not message:
         raise ValidationFailed("Give a public reason for this change.",
                                {"message": ["Enter a public message explaining the change."]})
@@ -170,7 +181,8 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         idea.decided_at = now
     if to_status in OUTCOME_ONLY and idea.delivered_at is None:
         idea.delivered_at = now
-    if actor.is_staff:
+    # Staff changes, and the change a partner's withdrawal makes, are audited.
+    if actor.is_staff or via_claim_ended:
         from .audit import record_audit
 
         record_audit(actor, "idea.status", idea, {"status": from_status},

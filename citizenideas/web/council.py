@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -42,6 +43,7 @@ from ..permissions import require
 from ..services import moderation
 from ..services.admin import response_templates
 from ..services.assets import active_assets
+from ..services.engagement import comment_window
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
 from .auth import safe_next
 from .forms import int_field, text_field
@@ -167,8 +169,14 @@ def _load_idea(idea_id: int) -> Idea:
 
 
 def _context(idea: Idea) -> dict:
-    """Everything the triage page's panels show."""
+    """Everything the triage page's panels show. The comments are one run of them
+    (engagement.comment_window): the newest 50; the run before comment ``comments_before``
+    (the "Show older comments" link); or the run ending with comment ``comments_through``
+    (a comment's hide or show-again form sends it, so the answer shows that comment)."""
     targets = allowed_targets(idea)
+    window = comment_window(current_user, idea,
+                            before_id=int_field("comments_before", request.args),
+                            through_id=int_field("comments_through", request.values))
     flags, _total = moderation.open_flags(current_user, idea)
     linked = {a.id for a in idea.assets}
     return {
@@ -178,9 +186,7 @@ def _context(idea: Idea) -> dict:
         "templates": [t for t in response_templates() if t.status in targets],
         "staff": moderation.staff_users(),
         "notes": moderation.internal_notes(current_user, idea),
-        "comments": list(db.session.scalars(
-            select(Comment).where(Comment.idea_id == idea.id)
-            .order_by(Comment.created_at, Comment.id).options(joinedload(Comment.author)))),
+        "comments": window,
         "flags": flags,
         "timeline": list(db.session.scalars(
             select(StatusChange).where(StatusChange.idea_id == idea.id)
@@ -204,8 +210,17 @@ def _panel(idea: Idea, panel: str, state: dict, status: int = 200):
 
 @bp.get("/council/ideas/<int:idea_id>")
 def idea(idea_id: int):
-    """The triage page: every action on one idea."""
-    return _page(_load_idea(idea_id))
+    """The triage page: every action on one idea. The HTMX "Show older comments" control
+    gets only the older run of comments, to put in its place."""
+    idea_obj = _load_idea(idea_id)
+    if is_fragment() and request.headers.get("HX-Target") == "older-comments":
+        ctx = _context(idea_obj)
+        return render_template("council/_panel.html", name="older_comments", ctx=ctx,
+                               state={"announce": ngettext(
+                                   "%(num)s older comment shown.",
+                                   "%(num)s older comments shown.",
+                                   len(ctx["comments"].comments))})
+    return _page(idea_obj)
 
 
 def _act(idea_id: int, panel: str, action, success: str, values: dict | None = None,
@@ -336,22 +351,34 @@ def _comment(comment_id: int) -> Comment:
     return comment
 
 
+def _back_to_comment(comment: Comment, response):
+    """Without JavaScript, a comment's hide or show-again returns to that comment, on the
+    page showing the run of comments that ends with it (it may be older than the newest)."""
+    if getattr(response, "status_code", None) == 303:
+        response.location = url_for("council.idea", idea_id=comment.idea_id,
+                                    comments_through=comment.id,
+                                    _anchor=f"comment-{comment.id}")
+    return response
+
+
 @bp.post("/council/comments/<int:comment_id>/hide")
 def hide_comment(comment_id: int):
     comment = _comment(comment_id)
     reason = text_field("reason")
-    return _act(comment.idea_id, "comments",
-                lambda i: moderation.hide_comment(current_user, comment, reason),
-                _("The comment is hidden."), {"comment_id": comment_id, "reason": reason},
-                {"reason": f"comment-{comment_id}-reason"})
+    return _back_to_comment(comment, _act(
+        comment.idea_id, "comments",
+        lambda i: moderation.hide_comment(current_user, comment, reason),
+        _("The comment is hidden."), {"comment_id": comment_id, "reason": reason},
+        {"reason": f"comment-{comment_id}-reason"}))
 
 
 @bp.post("/council/comments/<int:comment_id>/unhide")
 def unhide_comment(comment_id: int):
     comment = _comment(comment_id)
-    return _act(comment.idea_id, "comments",
-                lambda i: moderation.unhide_comment(current_user, comment),
-                _("The comment is visible again."))
+    return _back_to_comment(comment, _act(
+        comment.idea_id, "comments",
+        lambda i: moderation.unhide_comment(current_user, comment),
+        _("The comment is visible again.")))
 
 
 @bp.post("/council/flags/<int:flag_id>/resolve")

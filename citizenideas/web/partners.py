@@ -214,6 +214,7 @@ def withdraw_claim(claim_id: int):
     require(current_user, "withdraw_claim", claim_obj)
     values = {"reason": text_field("reason")}
     errors: dict = {}
+    status = 200
     if request.method == "POST":
         try:
             delivery.withdraw_claim(current_user, claim_obj, values["reason"])
@@ -223,8 +224,9 @@ def withdraw_claim(claim_id: int):
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             errors = exc.errors or {"reason": [exc.detail]}
+            status = 409 if isinstance(exc, Conflict) else 422
     return render_template("partners/withdraw.html", claim=claim_obj, values=values,
-                           errors=errors), (422 if errors else 200)
+                           errors=errors), status
 
 
 # ------------------------------------------------------------------------------- volunteers

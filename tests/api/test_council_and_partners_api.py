@@ -173,6 +173,36 @@ def test_partner_withdraws_a_claim_once(api, people, accepted):
     assert_problem(api.post(f"/claims/{claim_id}/withdraw", people.partner, json={}), 409)
 
 
+def test_withdrawing_the_last_approved_claim_puts_the_idea_back_to_accepted(
+        api, people, accepted):
+    claim_id = _claim(api, people.partner, people.org, accepted).get_json()["id"]
+    api.post(f"/claims/{claim_id}/decision", people.moderator, json={"decision": "approve"})
+    assert api.get(f"/ideas/{accepted.id}").get_json()["status"] == "in_delivery"
+    withdrawn = api.post(f"/claims/{claim_id}/withdraw", people.partner,
+                         json={"reason": "We ran out of volunteers."})
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+    idea = api.get(f"/ideas/{accepted.id}").get_json()
+    assert idea["status"] == "accepted"
+    last = [e for e in idea["timeline"] if e["event"] == "status"][-1]
+    assert (last["from_status"], last["to_status"]) == ("in_delivery", "accepted")
+    assert "open for another partner to claim" in last["message"]
+
+
+def test_a_partner_cannot_withdraw_after_the_outcome_is_published(api, people, accepted):
+    claim_id = _claim(api, people.partner, people.org, accepted).get_json()["id"]
+    api.post(f"/claims/{claim_id}/decision", people.moderator, json={"decision": "approve"})
+    report = api.post(f"/ideas/{accepted.id}/outcome", people.partner, json={
+        "result": "delivered", "summary": "The fridge runs five days a week.", "submit": True})
+    api.post(f"/outcomes/{report.get_json()['id']}/publish", people.moderator)
+    refused = assert_problem(api.post(f"/claims/{claim_id}/withdraw", people.partner,
+                                      json={"reason": "Changed our minds."}), 409)
+    assert "record is closed" in refused["detail"]
+    idea = api.get(f"/ideas/{accepted.id}").get_json()
+    assert idea["status"] == "delivered"
+    assert idea["timeline"][-1]["to_status"] == "delivered"
+    assert db.session.get(Claim, claim_id).status == "approved"
+
+
 def _deliverer(api, people, idea):
     claim_id = _claim(api, people.partner, people.org, idea).get_json()["id"]
     api.post(f"/claims/{claim_id}/decision", people.moderator, json={"decision": "approve"})
