@@ -3,6 +3,8 @@ where a ward or organisation should be, and registers saved with old-Mac line en
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -98,3 +100,23 @@ def test_a_register_csv_cannot_read_is_reported_not_a_server_error(client, auth,
         "csrf_token": csrf_token(client, "/council/assets/import"), "step": "import",
         "csv_text": huge})
     assert response.status_code == 422 and asset_count() == 0
+
+
+def test_control_characters_in_an_uploaded_register_are_removed_not_stored(moderator):
+    # A file upload is not cleaned like form fields are, and PostgreSQL refuses NUL in text.
+    text = HEADER + "\n111,Elm\x00 Hall\x1b,1 Road,Town,DB1 1AA,Free\x07hold,hall,council_run\n"
+    report = register.import_assets_csv(moderator, text)
+    db.session.commit()
+    assert report.imported and not report.errors
+    asset = db.session.scalar(select(CommunityAsset))
+    assert (asset.name, asset.tenure) == ("Elm Hall", "Freehold")
+
+
+def test_control_characters_in_an_uploaded_register_are_not_a_server_error(
+        client, auth, moderator, no_propagation):
+    auth.sign_in(moderator.email)
+    body = (HEADER + "\n111,Elm\x00 Hall,1 Road,Town,,,hall,council_run\n").encode()
+    response = client.post("/council/assets/import", data={
+        "csrf_token": csrf_token(client, "/council/assets/import"), "step": "import",
+        "file": (io.BytesIO(body), "register.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 200 and asset_count() == 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..input import without_control_characters
 from ..models import (
     ASSET_KINDS,
     COMMUNITY_STATUSES,
@@ -308,7 +309,10 @@ def _read_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         if not any(cell.strip() for cell in raw):
             rows.append(None)
             continue
-        rows.append({ours: (raw[i].strip() if i < len(raw) else "") for ours, i in mapping.items()})
+        # An uploaded file is not cleaned like form fields: drop control characters here
+        # (PostgreSQL refuses NUL in text; the feeds and pages have no use for the others).
+        rows.append({ours: (without_control_characters(raw[i]).strip() if i < len(raw) else "")
+                     for ours, i in mapping.items()})
     return mapping, rows
 
 
