@@ -202,7 +202,7 @@ def _forms_on_site(app, client, ids) -> dict[str, FormShape]:
                 elif element.get("value") is not None:
                     shape.choices[name].add(element.get("value"))
                 else:
-                    shape.choices[name]  # noqa: B018 -- a free-text field: no valid choices
+                    shape.choices.setdefault(name, set())  # free text: no valid choices
     return shapes
 
 
