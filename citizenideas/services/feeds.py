@@ -64,7 +64,7 @@ def _entry(fg: FeedGenerator, *, uri: str, title: str, link: str, when: datetime
            summary: str, author: str | None = None) -> None:
     entry = fg.add_entry(order="append")
     entry.id(uri)
-    entry.title(xml_text(title))
+    entry.title(xml_text(title).strip() or "Untitled")  # Atom requires a title
     entry.link(href=link, rel="alternate", type="text/html")
     entry.published(when)
     entry.updated(when)

@@ -183,8 +183,11 @@ def find_idea(ref: str) -> Idea | None:
     if not ref:
         return None
     idea = db.session.scalar(select(Idea).where(func.upper(Idea.reference) == ref.upper()))
-    if idea is None and ref.lstrip("#").isdigit():
-        idea = db.session.get(Idea, int(ref.lstrip("#")))
+    number = ref.lstrip("#")
+    # ASCII digits only ("²".isdigit() is true, but int() refuses it), and no bigger than an
+    # id column holds (SQLite cannot bind a larger number).
+    if idea is None and number.isascii() and number.isdigit() and int(number) < 2**31:
+        idea = db.session.get(Idea, int(number))
     return idea
 
 
