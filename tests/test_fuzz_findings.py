@@ -39,3 +39,35 @@ def test_an_idea_whose_title_is_only_control_characters_keeps_the_feed_working(c
     titles = {e.findtext(f"{atom}id"): e.findtext(f"{atom}title")
               for e in feed.iter(f"{atom}entry")}
     assert any(key.endswith(f"idea/{idea.id}") and title for key, title in titles.items())
+
+
+ODD_NUMBERS = ["\u00b2", "\u00b9\u00b2", "99999999999999999999999"]
+
+
+@pytest.mark.parametrize("junk", ODD_NUMBERS)
+def test_marking_odd_notification_numbers_read_is_not_a_server_error(client, make, auth,
+                                                                     no_propagation, junk):
+    auth.sign_in(make.user().email)
+    response = client.post("/me/notifications/read", data={
+        "id": junk, "csrf_token": csrf_token(client, "/me")})
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("junk", ODD_NUMBERS)
+def test_odd_numbers_in_council_forms_and_filters_are_not_a_server_error(
+        client, make, auth, no_propagation, junk):
+    admin = make.user(role="admin")
+    idea = make.idea()
+    auth.sign_in(admin.email)
+    token = csrf_token(client, f"/council/ideas/{idea.id}")
+    response = client.post("/council/bulk-status", data={
+        "idea_ids": junk, "bulk_status": "under_review", "csrf_token": token})
+    assert response.status_code < 500
+    response = client.post(f"/council/ideas/{idea.id}/status", data={
+        "action": "use_template", "template_id": junk, "csrf_token": token})
+    assert response.status_code == 422
+    response = client.post("/admin/settings", data={
+        "RESPONSE_TARGET_DAYS": junk, "csrf_token": token})
+    assert response.status_code == 422
+    for query in (f"assignee={junk}", f"age={junk}", "age=99999999"):
+        assert client.get(f"/council?{query}").status_code == 200, query

@@ -221,7 +221,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
             assert_idea_consistent(self.other_id)
 
     run_state_machine_as_test(IdeaLifecycle, settings=settings(
-        max_examples=40, stateful_step_count=50, deadline=None, database=None,
+        max_examples=20, stateful_step_count=40, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
 
 

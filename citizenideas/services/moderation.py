@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..input import whole_number
 from ..models import (
     AuditLog,
     Claim,
@@ -123,8 +124,8 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         where.append(Idea.assignee_id == actor.id)
     elif filters.assignee == "unassigned":
         where.append(Idea.assignee_id.is_(None))
-    elif filters.assignee.isdigit():
-        where.append(Idea.assignee_id == int(filters.assignee))
+    elif whole_number(filters.assignee) is not None:
+        where.append(Idea.assignee_id == whole_number(filters.assignee))
     if filters.age == "overdue":
         where.append(_overdue_clause())
     elif filters.age.isdigit():
@@ -183,11 +184,9 @@ def find_idea(ref: str) -> Idea | None:
     if not ref:
         return None
     idea = db.session.scalar(select(Idea).where(func.upper(Idea.reference) == ref.upper()))
-    number = ref.lstrip("#")
-    # ASCII digits only ("²".isdigit() is true, but int() refuses it), and no bigger than an
-    # id column holds (SQLite cannot bind a larger number).
-    if idea is None and number.isascii() and number.isdigit() and int(number) < 2**31:
-        idea = db.session.get(Idea, int(number))
+    number = whole_number(ref.lstrip("#"))
+    if idea is None and number is not None:
+        idea = db.session.get(Idea, number)
     return idea
 
 
