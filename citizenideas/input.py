@@ -17,6 +17,23 @@ from werkzeug.utils import cached_property
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Ids and counts are 32-bit integers in the database.
+ID_MAX = 2**31 - 1
+
+
+def whole_number(raw, maximum: int = ID_MAX) -> int | None:
+    """``raw`` as a whole number from 0 to ``maximum``, or None.
+
+    ASCII digits only: ``"²".isdigit()`` is true but ``int("²")`` fails, and a number bigger
+    than an id column holds cannot even be bound by SQLite.
+    """
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def without_control_characters(value: str) -> str:
     return _CONTROL.sub("", value)
 

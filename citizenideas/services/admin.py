@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..input import whole_number
 from ..models import (
     ROLES,
     STATUSES,
@@ -236,7 +237,7 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
             ratio=f"{contrast_with_white(clean['COUNCIL_COLOUR']):.1f}")]
     if "RESPONSE_TARGET_DAYS" in clean:
         raw = clean["RESPONSE_TARGET_DAYS"]
-        if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        if not 1 <= (whole_number(raw) or 0) <= 365:
             errors["RESPONSE_TARGET_DAYS"] = [_("Enter a whole number of days from 1 to 365.")]
         else:
             clean["RESPONSE_TARGET_DAYS"] = str(int(raw))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..input import without_control_characters
 from ..models import (
     ASSET_KINDS,
     COMMUNITY_STATUSES,
@@ -54,6 +55,24 @@ def _float(raw) -> float | None:
     if raw in (None, ""):
         return None
     return float(raw)
+
+
+# Ids are 32-bit integers in the database (SQLite cannot even bind a bigger one).
+ID_MAX = 2**31 - 1
+
+
+def _id(raw) -> int | None:
+    """An id from a form or a model value; None if it is not a whole number in range."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        number = raw
+    else:
+        text = str(raw).strip()
+        if not text.isascii() or not text.isdigit():
+            return None
+        number = int(text)
+    return number if 0 < number <= ID_MAX else None
 
 
 def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
@@ -98,20 +117,20 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
         if number is not None and not low <= number <= high:
             errors[key] = [message]
         values[key] = number
-    ward_id = fields.get("ward_id")
-    if ward_id not in (None, ""):
-        if db.session.get(Ward, int(ward_id)) is None:
-            errors["ward_id"] = [_("Choose a ward from the list.")]
-        values["ward_id"] = int(ward_id)
-    else:
-        values["ward_id"] = None
-    org_id = fields.get("operator_organisation_id")
-    if org_id not in (None, ""):
-        if db.session.get(Organisation, int(org_id)) is None:
-            errors["operator_organisation_id"] = [_("Choose an organisation from the list.")]
-        values["operator_organisation_id"] = int(org_id)
-    else:
-        values["operator_organisation_id"] = None
+    for key, model, message in (
+            ("ward_id", Ward, _("Choose a ward from the list.")),
+            ("operator_organisation_id", Organisation,
+             _("Choose an organisation from the list."))):
+        raw = fields.get(key)
+        if raw in (None, ""):
+            values[key] = None
+            continue
+        # A form posts text: a word, a fraction or a number too big for the database is a
+        # field error like an unknown id, never a ValueError (or an overflow) at the database.
+        number = _id(raw)
+        if number is None or db.session.get(model, number) is None:
+            errors[key] = [message]
+        values[key] = number
     return values, errors
 
 
@@ -271,7 +290,9 @@ class ImportReport:
 
 
 def _read_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    # newline=None reads "\r" (old Mac), "\r\n" and "\n" alike as line endings, as
+    # open(..., newline=None) would; csv would otherwise refuse a bare "\r" in a field.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None))
     try:
         header = next(reader)
     except StopIteration:
@@ -287,7 +308,10 @@ def _read_rows(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         if not any(cell.strip() for cell in raw):
             rows.append(None)
             continue
-        rows.append({ours: (raw[i].strip() if i < len(raw) else "") for ours, i in mapping.items()})
+        # An uploaded file is not cleaned like form fields: drop control characters here
+        # (PostgreSQL refuses NUL in text; the feeds and pages have no use for the others).
+        rows.append({ours: (without_control_characters(raw[i]).strip() if i < len(raw) else "")
+                     for ours, i in mapping.items()})
     return mapping, rows
 
 
@@ -371,7 +395,12 @@ def import_assets_csv(actor: User, text: str, import_valid_only: bool = False,
     """
     require(actor, "manage_assets")
     report = ImportReport()
-    mapping, rows = _read_rows(text or "")
+    try:
+        mapping, rows = _read_rows(text or "")
+    except csv.Error as exc:  # e.g. a field over the csv module's limit: say so, import nothing
+        report.problem = _("The file could not be read as CSV (%(reason)s). Check it opens in "
+                           "a spreadsheet and save it again as CSV.", reason=str(exc))
+        return report
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in mapping]
     if not mapping or missing:
         report.problem = _("The file must have a header row with the columns UPRN, Asset name, "

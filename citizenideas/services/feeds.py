@@ -8,6 +8,7 @@ never sees the same entry twice.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -26,6 +27,17 @@ TAG_DATE = "2026"  # the year the tag: scheme was fixed for this software; never
 FEED_EVENTS = ("status", "merged")  # timeline events that are status changes
 
 
+# Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF, lone surrogates).
+# Input is cleaned where people type it, but one row stored another way (an import, an old
+# API, a database edit) must not turn every feed into a 500: the feed drops them as it writes.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: str | None) -> str:
+    """``value`` with the characters XML cannot hold removed."""
+    return _NOT_XML.sub("", value or "")
+
+
 def tag_uri(specific: str) -> str:
     """``tag:ideas.example.gov.uk,2026:idea/12``: stable, unique, not a fetchable address."""
     host = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
@@ -37,9 +49,9 @@ def _feed(name: str, title: str, subtitle: str, alternate: str,
     council = current_app.config["COUNCIL_NAME"]
     fg = FeedGenerator()
     fg.id(tag_uri(f"feed/{name}"))
-    fg.title(f"{title} – {council}")
+    fg.title(xml_text(f"{title} – {council}"))
     fg.subtitle(subtitle)
-    fg.author({"name": council})
+    fg.author({"name": xml_text(council)})
     fg.link(href=site_url(f"/feeds/{name}.atom"), rel="self", type="application/atom+xml")
     fg.link(href=site_url(alternate), rel="alternate", type="text/html")
     fg.language("en-GB")
@@ -52,13 +64,13 @@ def _entry(fg: FeedGenerator, *, uri: str, title: str, link: str, when: datetime
            summary: str, author: str | None = None) -> None:
     entry = fg.add_entry(order="append")
     entry.id(uri)
-    entry.title(title)
+    entry.title(xml_text(title).strip() or "Untitled")  # Atom requires a title
     entry.link(href=link, rel="alternate", type="text/html")
     entry.published(when)
     entry.updated(when)
-    entry.summary(summary or title)
+    entry.summary(xml_text(summary or title))
     if author:
-        entry.author({"name": author})
+        entry.author({"name": xml_text(author)})
 
 
 def ideas_feed() -> bytes:

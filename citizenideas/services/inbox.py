@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 
 from ..errors import NotFound
 from ..extensions import db
+from ..input import whole_number
 from ..models import Notification, User, utcnow
 from ..pagination import Page, paginate
 from ..permissions import require
@@ -53,7 +54,7 @@ def mark_notifications_read(actor: User, ids=None) -> int:
     require(actor, "follow")
     conditions = _mine(actor, unread_only=True)
     if ids is not None:
-        ids = [int(i) for i in ids]
+        ids = [n for n in (whole_number(i) for i in ids) if n is not None]
         if not ids:
             return 0
         conditions.append(Notification.id.in_(ids))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..input import whole_number
 from ..models import (
     AuditLog,
     Claim,
@@ -126,8 +127,8 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         where.append(Idea.assignee_id == actor.id)
     elif filters.assignee == "unassigned":
         where.append(Idea.assignee_id.is_(None))
-    elif filters.assignee.isdigit():
-        where.append(Idea.assignee_id == int(filters.assignee))
+    elif whole_number(filters.assignee) is not None:
+        where.append(Idea.assignee_id == whole_number(filters.assignee))
     if filters.age == "overdue":
         where.append(_overdue_clause())
     elif filters.age.isdigit():
@@ -180,8 +181,9 @@ def find_idea(ref: str) -> Idea | None:
     if not ref:
         return None
     idea = db.session.scalar(select(Idea).where(func.upper(Idea.reference) == ref.upper()))
-    if idea is None and ref.lstrip("#").isdigit():
-        idea = db.session.get(Idea, int(ref.lstrip("#")))
+    number = whole_number(ref.lstrip("#"))
+    if idea is None and number is not None:
+        idea = db.session.get(Idea, number)
     return idea
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import AuthRequired, DomainError, NotAllowed, NotFound
 from ..extensions import db
+from ..input import whole_number
 from ..models import (
     STATUSES,
     Category,
@@ -123,7 +124,7 @@ def dashboard():
 @bp.post("/council/bulk-status")
 def bulk_status():
     """One status change with one message on every selected idea: all of them or none."""
-    ids = [int(v) for v in request.form.getlist("idea_ids") if v.isdigit()]
+    ids = [n for n in map(whole_number, request.form.getlist("idea_ids")) if n is not None]
     values = {"idea_ids": ids, "bulk_status": text_field("bulk_status"),
               "bulk_message": text_field("bulk_message")}
     ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids)))) if ids else []
@@ -256,8 +257,9 @@ def change_idea_status(idea_id: int):
               "template_id": text_field("template_id")}
     if request.form.get("action") == "use_template":
         idea_obj = _load_idea(idea_id)
-        template = (db.session.get(ResponseTemplate, int(values["template_id"]))
-                    if values["template_id"].isdigit() else None)
+        template_id = whole_number(values["template_id"])
+        template = (db.session.get(ResponseTemplate, template_id)
+                    if template_id is not None else None)
         state: dict = {"values": values}
         if template is None:
             state["errors"] = {"template_id": [_("Choose a response template.")]}
