@@ -193,3 +193,63 @@ def test_a_preview_checks_the_input_and_keeps_nothing(app, commits):
     assert answer == "Preview"
     assert commits == []
     assert _ward_names() == []
+
+
+# ---------------------------------------------------------------- conflicts on partner forms
+
+PLAN = "We will run weekly sessions in the community hall with our volunteers."
+
+
+@pytest.fixture
+def delivery_world(make):
+    from citizenideas.services import delivery
+
+    class World:
+        pass
+
+    w = World()
+    w.moderator = make.user(role="moderator", email="mod@example.org")
+    w.partner = make.user(email="partner@example.org")
+    w.org = make.organisation(name="Elm Park Friends", members=[(w.partner, "manager")])
+    w.idea = make.idea(status="accepted", title="Plant trees on Elm Road")
+    w.claim = delivery.claim_idea(w.partner, w.idea, w.org, plan=PLAN)
+    db.session.commit()
+    return w
+
+
+def test_withdrawing_a_claim_rejected_meanwhile_shows_the_form_with_409(delivery_world, client,
+                                                                        auth):
+    from citizenideas.services import delivery
+
+    w = delivery_world
+    auth.sign_in(w.partner.email)
+    page = f"/partners/claims/{w.claim.id}/withdraw"
+    token = csrf_token(client, page)
+    delivery.decide_claim(w.moderator, w.claim, "reject", "Another group is doing this.")
+    db.session.commit()
+    response = client.post(page, data={"reason": "We are too busy.", "csrf_token": token})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "already been rejected or withdrawn" in html
+    assert "We are too busy." in html  # what was typed is kept
+
+
+def test_saving_an_outcome_report_waiting_for_review_shows_the_form_with_409(delivery_world,
+                                                                            client, auth):
+    from citizenideas.services import delivery
+
+    w = delivery_world
+    delivery.decide_claim(w.moderator, w.claim, "approve", "")
+    delivery.save_outcome_report(w.partner, w.idea, result="delivered", submit=True,
+                                 summary="Twenty trees planted along Elm Road.")
+    db.session.commit()
+    auth.sign_in(w.partner.email)
+    page = f"/partners/ideas/{w.idea.id}/outcome"
+    response = client.post(page, data={"result": "delivered", "summary": "Thirty trees.",
+                                       "action": "draft",
+                                       "csrf_token": csrf_token(client, "/sign-out")})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "waiting for the council to review it" in html
+    # The report as it is now: with the council, locked.
+    assert "This report is with the council and cannot be changed now." in html
