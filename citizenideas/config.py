@@ -37,6 +37,9 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'citizenideas.sqlite'}"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQLite only: how long a write waits for another connection's write lock before SQLite
+    # answers "database is locked" (the route's action is then run again; see database.py).
+    SQLITE_BUSY_TIMEOUT_MS = 10000
     # The largest request body accepted, in bytes (16 MB); a larger one is refused with 413
     # before it is read.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -135,7 +138,7 @@ CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": P
 _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
-        "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH"}
+        "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH", "SQLITE_BUSY_TIMEOUT_MS"}
 
 
 def load_config(overrides: dict | None = None) -> dict:

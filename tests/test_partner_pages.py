@@ -265,7 +265,7 @@ def test_claiming_a_submitted_idea_is_refused_on_the_form(world, client, auth, m
         as_text=True)
     response = _post(client, f"/partners/ideas/{idea.id}/claim",
                      {"organisation_id": world.org.id, "plan": PLAN}, page="/sign-out")
-    assert response.status_code == 422
+    assert response.status_code == 409  # a conflict with the idea's state (issue 9)
     assert "Only accepted ideas" in response.get_data(as_text=True)
     assert _count(Claim) == 0
 

@@ -7,10 +7,10 @@ import threading
 
 from sqlalchemy import func, select
 
+from citizenideas.database import run_with_retry
 from citizenideas.extensions import db
 from citizenideas.models import Idea, Support, User
 from citizenideas.services import engagement
-from citizenideas.services.engagement import run_with_retry
 
 
 def _fire(app, jobs: list[tuple[str, int]], idea_id: int) -> tuple[list, list]:

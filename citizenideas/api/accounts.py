@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from .. import throttling
-from ..extensions import db
 from ..services import accounts
-from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
+from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
 from .schemas import Body, Out, Text
 
 
@@ -59,6 +58,5 @@ def register(json: RegisterIn):
 
     The answer is the same whether or not the address already has an account.
     """
-    accounts.register_user(json.email, json.display_name, json.password)
-    db.session.commit()
+    committed(lambda: accounts.register_user(json.email, json.display_name, json.password))
     return AcceptedOut(detail="Check your email: we have sent a link to confirm your address."), 202

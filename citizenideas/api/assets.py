@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES
 from ..services import assets
 from .base import (
@@ -14,6 +13,7 @@ from .base import (
     actor,
     bp,
     caller,
+    committed,
     paginated,
     responses,
     signed_in,
@@ -129,8 +129,7 @@ def get_asset(asset_id: int):
 @spec.validate(resp=responses(201, AssetOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
 def create_asset(json: AssetIn):
     """Add a place to the register (moderators)."""
-    asset = assets.create_asset(caller(), **json.model_dump())
-    db.session.commit()
+    asset = committed(lambda: assets.create_asset(caller(), **json.model_dump()))
     return asset_out(asset), 201
 
 
@@ -140,6 +139,5 @@ def create_asset(json: AssetIn):
 def update_asset(asset_id: int, json: AssetPatchIn):
     """Change a place's details (moderators); fields left out keep their values."""
     asset = _load(asset_id)
-    assets.update_asset(caller(), asset, **json.model_dump(exclude_unset=True))
-    db.session.commit()
+    committed(lambda: assets.update_asset(caller(), asset, **json.model_dump(exclude_unset=True)))
     return asset_out(asset)

@@ -6,13 +6,15 @@
 - ``load_caller``: Bearer token authentication, or the session cookie plus an X-CSRFToken
   header for writes made from the site's own pages.
 - ``responses``, ``paginated``, ``caller``, ``signed_in``: small helpers for the endpoints.
+- ``committed``: runs an endpoint's service call and commits once (the only commit an endpoint
+  makes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, request
@@ -23,6 +25,7 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from ..database import run_with_retry
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import User
@@ -252,3 +255,15 @@ def renamed(error: ValidationFailed, names: dict[str, str]) -> ValidationFailed:
     """A service's field errors under the API's field names (where the two differ)."""
     error.errors = {names.get(k, k): v for k, v in error.errors.items()}
     return error
+
+
+T = TypeVar("T")
+
+
+def committed(work: Callable[[], T]) -> T:
+    """Run ``work`` (an endpoint's service call), commit once and return its result.
+
+    SQLite's "database is locked" is retried, as for the pages (``database.run_with_retry``);
+    a DomainError rolls back and becomes problem+json through the error handlers.
+    """
+    return run_with_retry(work)

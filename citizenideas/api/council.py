@@ -9,7 +9,17 @@ from ..extensions import db
 from ..models import Claim, CommunityAsset, Idea, OutcomeReport
 from ..services import delivery, moderation
 from ..services.lifecycle import change_status
-from .base import AUTH_REQUIRED, bp, caller, get_or_404, renamed, responses, signed_in, spec
+from .base import (
+    AUTH_REQUIRED,
+    bp,
+    caller,
+    committed,
+    get_or_404,
+    renamed,
+    responses,
+    signed_in,
+    spec,
+)
 from .idea_schemas import (
     ClaimOut,
     CommentOut,
@@ -60,9 +70,8 @@ def set_status(idea_id: int, json: StatusIn):
     made meanwhile by someone else is refused (409) rather than answered blindly.
     """
     idea = load_idea(idea_id)
-    change_status(caller(), idea, json.status, json.message,
-                  expected_status=json.expected_status)
-    db.session.commit()
+    committed(lambda: change_status(caller(), idea, json.status, json.message,
+                                    expected_status=json.expected_status))
     return present_idea(caller(), idea)
 
 
@@ -74,10 +83,9 @@ def merge(idea_id: int, json: MergeIn):
     idea = load_idea(idea_id)
     into = db.session.get(Idea, json.into_id)
     try:
-        moderation.merge_idea(caller(), idea, into, json.message)
+        committed(lambda: moderation.merge_idea(caller(), idea, into, json.message))
     except ValidationFailed as error:
         raise renamed(error, {"into": "into_id"}) from None
-    db.session.commit()
     return present_idea(caller(), idea)
 
 
@@ -91,9 +99,8 @@ def _asset(asset_id: int) -> CommunityAsset | None:
 def link_asset(idea_id: int, asset_id: int):
     """Link a place from the asset register to an idea (linking twice changes nothing)."""
     idea = load_idea(idea_id)
-    moderation.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
-                                                     "There is no such place."))
-    db.session.commit()
+    committed(lambda: moderation.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
+                                                                       "There is no such place.")))
     return present_idea(caller(), idea)
 
 
@@ -103,8 +110,7 @@ def link_asset(idea_id: int, asset_id: int):
 def unlink_asset(idea_id: int, asset_id: int):
     """Remove the link between a place and an idea."""
     idea = load_idea(idea_id)
-    moderation.unlink_asset(caller(), idea, _asset(asset_id))
-    db.session.commit()
+    committed(lambda: moderation.unlink_asset(caller(), idea, _asset(asset_id)))
     return present_idea(caller(), idea)
 
 
@@ -114,8 +120,7 @@ def unlink_asset(idea_id: int, asset_id: int):
 def hide(idea_id: int, json: HideIn):
     """Hide an idea from the public, with a reason its proposer is told."""
     idea = load_idea(idea_id)
-    moderation.hide_idea(caller(), idea, json.reason)
-    db.session.commit()
+    committed(lambda: moderation.hide_idea(caller(), idea, json.reason))
     return present_idea(caller(), idea)
 
 
@@ -125,8 +130,7 @@ def hide(idea_id: int, json: HideIn):
 def unhide(idea_id: int):
     """Make a hidden idea visible again."""
     idea = load_idea(idea_id)
-    moderation.unhide_idea(caller(), idea)
-    db.session.commit()
+    committed(lambda: moderation.unhide_idea(caller(), idea))
     return present_idea(caller(), idea)
 
 
@@ -144,8 +148,7 @@ def official_reply(idea_id: int, json: ReplyIn):
     The council's first reply counts as the idea's first public response.
     """
     idea = load_idea(idea_id)
-    reply = moderation.post_official_reply(caller(), idea, json.body)
-    db.session.commit()
+    reply = committed(lambda: moderation.post_official_reply(caller(), idea, json.body))
     return comment_out(reply), 201
 
 
@@ -155,8 +158,7 @@ def official_reply(idea_id: int, json: ReplyIn):
 def decide_claim(claim_id: int, json: DecisionIn):
     """Approve or reject a partner's claim (`decision`: approve | reject; a reason to reject)."""
     claim = get_or_404(Claim, claim_id, "There is no such claim.")
-    delivery.decide_claim(caller(), claim, json.decision, json.message)
-    db.session.commit()
+    committed(lambda: delivery.decide_claim(caller(), claim, json.decision, json.message))
     return claim_out(claim)
 
 
@@ -170,8 +172,7 @@ class ReturnIn(Body):
 def return_outcome(report_id: int, json: ReturnIn):
     """Send a submitted outcome report back to its authors with a note of what to change."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    delivery.return_outcome_report(caller(), report, json.note)
-    db.session.commit()
+    committed(lambda: delivery.return_outcome_report(caller(), report, json.note))
     return outcome_out(report)
 
 
@@ -181,6 +182,5 @@ def return_outcome(report_id: int, json: ReturnIn):
 def publish_outcome(report_id: int):
     """Publish a submitted outcome report: the idea becomes delivered or not delivered."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    delivery.publish_outcome(caller(), report)
-    db.session.commit()
+    committed(lambda: delivery.publish_outcome(caller(), report))
     return outcome_out(report)

@@ -18,6 +18,7 @@ from .base import (
     actor,
     bp,
     caller,
+    committed,
     limited,
     paginated,
     renamed,
@@ -139,13 +140,13 @@ def list_ideas(query: IdeaListQuery):
 def propose(json: IdeaIn):
     """Propose an idea (needs a confirmed email address). The proposer follows it."""
     try:
-        idea = ideas.propose_idea(caller(), title=json.title, description=json.description,
-                                  category_id=json.category_id, ward_id=json.ward_id,
-                                  location_text=json.location_text, lat=json.lat, lon=json.lon,
-                                  asset_ids=json.asset_ids)
+        idea = committed(lambda: ideas.propose_idea(
+            caller(), title=json.title, description=json.description,
+            category_id=json.category_id, ward_id=json.ward_id,
+            location_text=json.location_text, lat=json.lat, lon=json.lon,
+            asset_ids=json.asset_ids))
     except ValidationFailed as error:
         raise renamed(error, {"asset_id": "asset_ids"}) from None
-    db.session.commit()
     return present_idea(caller(), idea), 201, {"Location": f"/api/v1/ideas/{idea.id}"}
 
 
@@ -166,8 +167,7 @@ def edit(idea_id: int, json: IdeaPatchIn):
     current = {"title": idea.title, "description": idea.description,
                "category_id": idea.category_id, "ward_id": idea.ward_id,
                "location_text": idea.location_text}
-    ideas.edit_idea(caller(), idea, **(current | given))
-    db.session.commit()
+    committed(lambda: ideas.edit_idea(caller(), idea, **(current | given)))
     return present_idea(caller(), idea)
 
 
@@ -182,8 +182,7 @@ class WithdrawIdeaIn(Body):
 def withdraw_idea(idea_id: int, json: WithdrawIdeaIn):
     """The proposer withdraws their idea, with a public reason, before a decision."""
     idea = load_idea(idea_id)
-    ideas.withdraw_idea(caller(), idea, json.message)
-    db.session.commit()
+    committed(lambda: ideas.withdraw_idea(caller(), idea, json.message))
     return present_idea(caller(), idea)
 
 
@@ -197,7 +196,6 @@ def similar(idea_id: int, query: SimilarQuery):
 
 
 def _support_state(idea: Idea, supported: bool) -> SupportOut:
-    db.session.commit()
     db.session.refresh(idea)
     return SupportOut(support_count=idea.support_count, supported=supported)
 
@@ -209,7 +207,7 @@ def _support_state(idea: Idea, supported: bool) -> SupportOut:
 def support(idea_id: int):
     """Support an idea. Supporting twice changes nothing."""
     idea = load_idea(idea_id)
-    engagement.support_idea(caller(), idea)
+    committed(lambda: engagement.support_idea(caller(), idea))
     return _support_state(idea, True)
 
 
@@ -220,7 +218,7 @@ def support(idea_id: int):
 def unsupport(idea_id: int):
     """Take a support back while supports are open."""
     idea = load_idea(idea_id)
-    engagement.withdraw_support(caller(), idea)
+    committed(lambda: engagement.withdraw_support(caller(), idea))
     return _support_state(idea, False)
 
 
@@ -241,8 +239,7 @@ def comments(idea_id: int, query: PageQuery):
 def comment(idea_id: int, json: CommentIn):
     """Comment on an idea. The commenter follows it."""
     idea = load_idea(idea_id)
-    posted = engagement.post_comment(caller(), idea, json.body)
-    db.session.commit()
+    posted = committed(lambda: engagement.post_comment(caller(), idea, json.body))
     return comment_out(posted), 201
 
 
@@ -253,9 +250,8 @@ def comment(idea_id: int, json: CommentIn):
 def pledge(idea_id: int, json: PledgeIn):
     """Offer help: time, skills, space, equipment or something else."""
     idea = load_idea(idea_id)
-    made = engagement.pledge_help(caller(), idea, kind=json.kind, message=json.message,
-                                  hours=json.hours)
-    db.session.commit()
+    made = committed(lambda: engagement.pledge_help(caller(), idea, kind=json.kind,
+                                                    message=json.message, hours=json.hours))
     return pledge_out(made), 201
 
 
@@ -270,8 +266,7 @@ def pledge_out(made) -> PledgeOut:
 @spec.validate(resp=responses(200, FollowOut, 401), tags=TAG, security=AUTH_REQUIRED)
 def follow(idea_id: int):
     """Follow an idea: hear about every change of status."""
-    engagement.follow_idea(caller(), load_idea(idea_id))
-    db.session.commit()
+    committed(lambda: engagement.follow_idea(caller(), load_idea(idea_id)))
     return FollowOut(following=True)
 
 
@@ -280,8 +275,7 @@ def follow(idea_id: int):
 @spec.validate(resp=responses(200, FollowOut, 401), tags=TAG, security=AUTH_REQUIRED)
 def unfollow(idea_id: int):
     """Stop following an idea."""
-    engagement.unfollow_idea(caller(), load_idea(idea_id))
-    db.session.commit()
+    committed(lambda: engagement.unfollow_idea(caller(), load_idea(idea_id)))
     return FollowOut(following=False)
 
 
@@ -298,7 +292,6 @@ def flag(idea_id: int, json: FlagIn):
         if target is None or target.idea_id != idea.id:
             raise ValidationFailed("There is no such comment on this idea.",
                                    {"comment_id": ["Choose a comment on this idea."]})
-    made = engagement.flag_content(caller(), idea, json.reason, comment=target)
-    db.session.commit()
+    made = committed(lambda: engagement.flag_content(caller(), idea, json.reason, comment=target))
     return FlagOut(id=made.id, idea_id=made.idea_id, target_type=made.target_type,
                    target_id=made.target_id), 201

@@ -6,9 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from ..extensions import db
 from ..services.inbox import list_notifications, mark_notifications_read
-from .base import AUTH_REQUIRED, bp, caller, paginated, responses, signed_in, spec
+from .base import AUTH_REQUIRED, bp, caller, committed, paginated, responses, signed_in, spec
 from .schemas import Body, Id, Out, PageOut, PageQuery
 
 TAG = ["Notifications"]
@@ -60,6 +59,5 @@ def notifications(query: NotificationQuery):
 @spec.validate(resp=responses(200, ReadOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
 def mark_read(json: ReadIn):
     """Mark notifications read. Other people's notifications are never touched."""
-    count = mark_notifications_read(caller(), json.ids)
-    db.session.commit()
+    count = committed(lambda: mark_notifications_read(caller(), json.ids))
     return ReadOut(marked_read=count)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import OUTCOME_RESULTS, Claim, Organisation
 from ..services import delivery
 from ..services.delivery_lists import offers_of_help
-from .base import AUTH_REQUIRED, bp, caller, get_or_404, responses, signed_in, spec
+from .base import AUTH_REQUIRED, bp, caller, committed, get_or_404, responses, signed_in, spec
 from .idea_schemas import ClaimOut, OutcomeOut, UpdateOut, claim_out, outcome_out
 from .ideas import PledgeOut, load_idea, pledge_out
 from .schemas import MAX_ID, Body, Id, Named, Out, Text
@@ -70,10 +70,9 @@ def claim(idea_id: int, json: ClaimIn):
     """Offer to deliver an accepted idea for your verified organisation, with a plan."""
     idea = load_idea(idea_id)
     org = db.session.get(Organisation, json.organisation_id)
-    made = delivery.claim_idea(caller(), idea, org, plan=json.plan,
-                               expected_start=json.expected_start,
-                               expected_end=json.expected_end)
-    db.session.commit()
+    made = committed(lambda: delivery.claim_idea(caller(), idea, org, plan=json.plan,
+                                                 expected_start=json.expected_start,
+                                                 expected_end=json.expected_end))
     return claim_out(made), 201
 
 
@@ -83,8 +82,7 @@ def claim(idea_id: int, json: ClaimIn):
 def withdraw_claim(claim_id: int, json: WithdrawIn):
     """Withdraw your organisation's pending or approved claim."""
     found = get_or_404(Claim, claim_id, "There is no such claim.")
-    delivery.withdraw_claim(caller(), found, json.reason)
-    db.session.commit()
+    committed(lambda: delivery.withdraw_claim(caller(), found, json.reason))
     return claim_out(found)
 
 
@@ -103,9 +101,8 @@ def pledges(idea_id: int):
 def post_update(idea_id: int, json: UpdateIn):
     """Post a public progress update (a delivering organisation, or the council)."""
     idea = load_idea(idea_id)
-    update = delivery.post_progress_update(caller(), idea, json.body,
-                                           organisation=_organisation(json.organisation_id))
-    db.session.commit()
+    update = committed(lambda: delivery.post_progress_update(
+        caller(), idea, json.body, organisation=_organisation(json.organisation_id)))
     org = update.organisation
     return UpdateOut(id=update.id, body=update.body,
                      organisation=Named(id=org.id, name=org.name) if org else None,
@@ -119,8 +116,7 @@ def save_outcome(idea_id: int, json: OutcomeIn):
     """Save the outcome report as a draft, or with `submit: true` send it to be published."""
     idea = load_idea(idea_id)
     fields = json.model_dump(exclude={"organisation_id"})
-    report = delivery.save_outcome_report(caller(), idea, **fields,
-                                          organisation=_organisation(json.organisation_id))
-    db.session.commit()
+    report = committed(lambda: delivery.save_outcome_report(
+        caller(), idea, **fields, organisation=_organisation(json.organisation_id)))
     return outcome_out(report)
 

@@ -6,10 +6,9 @@ from datetime import datetime
 
 from .. import throttling
 from ..errors import AuthRequired
-from ..extensions import db
 from ..services import accounts
 from ..services.tokens import create_api_token, list_api_tokens, revoke_api_token
-from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
+from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
 from .schemas import Body, Out, Text
 
 
@@ -53,8 +52,7 @@ def create_token(json: TokenIn):
     if user is None:
         throttling.record_failed_sign_in(json.email)
         raise AuthRequired("The email address or password is not right.")
-    token, raw = create_api_token(user, json.name)
-    db.session.commit()
+    token, raw = committed(lambda: create_api_token(user, json.name))
     return NewTokenOut(id=token.id, token=raw, name=token.name), 201
 
 
@@ -71,6 +69,5 @@ def list_tokens():
 @spec.validate(resp=responses(204, None, 401), tags=["Tokens"], security=AUTH_REQUIRED)
 def revoke_token(token_id: int):
     """Revoke one of the caller's tokens. It stops working at once."""
-    revoke_api_token(caller(), token_id)
-    db.session.commit()
+    committed(lambda: revoke_api_token(caller(), token_id))
     return "", 204

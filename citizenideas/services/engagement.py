@@ -8,16 +8,12 @@ in the same transaction, never a read-modify-write in Python.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select, tuple_, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from ..errors import ValidationFailed
@@ -43,9 +39,6 @@ PLEDGE_MESSAGE_MAX = 2000
 FLAG_REASON_MAX = 1000
 HIDDEN_AFTER_REPORTS = "Hidden pending review after reports"
 
-T = TypeVar("T")
-
-
 def _insert_ignoring_duplicate(model, **values) -> bool:
     """INSERT a row; if a unique constraint says it exists already, do nothing.
 
@@ -68,25 +61,6 @@ def bump_counter(column: str, idea: Idea, by: int) -> None:
                        .values({column: getattr(Idea, column) + by})
                        .execution_options(synchronize_session=False))
     db.session.expire(idea, [column])
-
-
-def run_with_retry(work: Callable[[], T], attempts: int = 5) -> T:
-    """Run ``work`` and commit; on SQLite's "database is locked" roll back and try again.
-
-    The single place that retries. PostgreSQL never needs it (row locks wait), but it does no
-    harm there: only 'locked' errors are retried.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except OperationalError as exc:
-            db.session.rollback()
-            if "locked" not in str(exc).lower() or attempt == attempts:
-                raise
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
 
 
 def _auto_follow(actor: User, idea: Idea) -> None:

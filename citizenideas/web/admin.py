@@ -18,13 +18,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import AuthRequired, DomainError, NotAllowed, NotFound, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, STATUSES, Category, ResponseTemplate, User, Ward
 from ..pagination import requested_page
 from ..permissions import require
 from ..services import admin as admin_service
 from ..services.site import EDITABLE, site_settings
+from .actions import run_action
 from .forms import text_field
 
 bp = Blueprint("admin", __name__)
@@ -48,18 +49,17 @@ def _get(model, object_id: int):
 
 
 def _run(action, success: str, back: str):
-    """Run a service call, commit, flash and go back; on a refusal flash the reason."""
-    try:
-        action()
-        db.session.commit()
-        flash(success, "success")
-    except (NotAllowed, AuthRequired, NotFound):
-        raise
-    except DomainError as exc:
-        db.session.rollback()
+    """Run a service call (``run_action``: one commit), flash and go back; on a refusal
+    flash the reason."""
+    def told(text: str, category: str):
+        flash(text, category)
+        return redirect(back, code=303)
+
+    def failed(exc: DomainError):
         messages = [m for ms in exc.errors.values() for m in ms] or [exc.detail]
-        flash(" ".join(messages), "error")
-    return redirect(back, code=303)
+        return told(" ".join(messages), "error")
+
+    return run_action(action, done=lambda _r: told(success, "success"), failed=failed)
 
 
 @bp.get("/admin")
@@ -129,17 +129,20 @@ def place_add(kind: str):
     """Add a category or ward; a mistake is shown on the form, next to the field."""
     values = {"name": text_field("name"), "description": text_field("description"),
               "ons_code": text_field("ons_code")}
-    try:
+
+    def add():
         if kind == "categories":
-            admin_service.add_category(current_user, values["name"], values["description"])
-        else:
-            admin_service.add_ward(current_user, values["name"], values["ons_code"])
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return places(kind, values, exc.errors or {"name": [exc.detail]}), 422
-    flash(_("%(name)s added.", name=values["name"]), "success")
-    return redirect(url_for("admin.places", kind=kind), code=303)
+            return admin_service.add_category(current_user, values["name"],
+                                              values["description"])
+        return admin_service.add_ward(current_user, values["name"], values["ons_code"])
+
+    def added(_place):
+        flash(_("%(name)s added.", name=values["name"]), "success")
+        return redirect(url_for("admin.places", kind=kind), code=303)
+
+    return run_action(add, done=added, catch=ValidationFailed,
+                      failed=lambda exc: (places(kind, values,
+                                                 exc.errors or {"name": [exc.detail]}), 422))
 
 
 @bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/rename")
@@ -167,22 +170,20 @@ def place_retire(kind: str, item_id: int):
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
 def settings():
-    values = {key: str(site_settings().get(key) or "") for key in EDITABLE}
-    errors: dict = {}
-    if request.method == "POST":
-        values = {key: text_field(key) for key in EDITABLE}
-        try:
-            admin_service.save_settings(current_user, values)
-            db.session.commit()
-            flash(_("Settings saved."), "success")
-            return redirect(url_for("admin.settings"), code=303)
-        except DomainError as exc:
-            if isinstance(exc, NotAllowed | AuthRequired):
-                raise
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("admin/settings.html", values=values, errors=errors), (
-        422 if errors else 200)
+    def form(values: dict, errors: dict):
+        return render_template("admin/settings.html", values=values, errors=errors), (
+            422 if errors else 200)
+
+    if request.method == "GET":
+        return form({key: str(site_settings().get(key) or "") for key in EDITABLE}, {})
+    values = {key: text_field(key) for key in EDITABLE}
+
+    def saved(_result):
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"), code=303)
+
+    return run_action(lambda: admin_service.save_settings(current_user, values), done=saved,
+                      failed=lambda exc: form(values, exc.errors))
 
 
 # --- Response templates -----------------------------------------------------------------
@@ -197,27 +198,27 @@ def templates():
 @bp.route("/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
 def template_form(template_id: int | None = None):
     template = _get(ResponseTemplate, template_id) if template_id else None
-    values = ({"status": template.status, "title": template.title, "body": template.body}
-              if template else {"status": "declined"})
-    errors: dict = {}
-    if request.method == "POST":
-        values = {"status": text_field("status"), "title": text_field("title"),
-                  "body": text_field("body")}
-        try:
-            if template is None:
-                admin_service.create_response_template(current_user, **values)
-            else:
-                admin_service.update_response_template(current_user, template, **values)
-            db.session.commit()
-            flash(_("Template saved."), "success")
-            return redirect(url_for("admin.templates"), code=303)
-        except DomainError as exc:
-            if isinstance(exc, NotAllowed | AuthRequired):
-                raise
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("admin/template_form.html", template=template, values=values,
-                           errors=errors, statuses=STATUSES), (422 if errors else 200)
+
+    def form(values: dict, errors: dict):
+        return render_template("admin/template_form.html", template=template, values=values,
+                               errors=errors, statuses=STATUSES), (422 if errors else 200)
+
+    if request.method == "GET":
+        return form({"status": template.status, "title": template.title,
+                     "body": template.body} if template else {"status": "declined"}, {})
+    values = {"status": text_field("status"), "title": text_field("title"),
+              "body": text_field("body")}
+
+    def save():
+        if template is None:
+            return admin_service.create_response_template(current_user, **values)
+        return admin_service.update_response_template(current_user, template, **values)
+
+    def saved(_result):
+        flash(_("Template saved."), "success")
+        return redirect(url_for("admin.templates"), code=303)
+
+    return run_action(save, done=saved, failed=lambda exc: form(values, exc.errors))
 
 
 @bp.post("/admin/templates/<int:template_id>/delete")

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
 from ..pagination import requested_page
 from ..services import assets as register
+from .actions import run_action
 from .council import staff_only
 from .forms import int_field, text_field
 
@@ -83,48 +84,48 @@ def _form(template_values: dict, errors: dict, asset=None, status: int = 200):
 @bp.route("/assets/new", methods=["GET", "POST"])
 @staff_only
 def new():
-    values: dict = {"community_status": "council_run"}
-    if request.method == "POST":
-        values = _form_values()
-        try:
-            asset = register.create_asset(current_user, **values)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return _form(values, exc.errors, None, 422)
+    if request.method == "GET":
+        return _form({"community_status": "council_run"}, {})
+    values = _form_values()
+
+    def added(asset):
         flash(_("%(name)s added to the register.", name=asset.name), "success")
         return redirect(url_for("assets.show", asset_id=asset.id), code=303)
-    return _form(values, {})
+
+    return run_action(lambda: register.create_asset(current_user, **values), done=added,
+                      catch=ValidationFailed,
+                      failed=lambda exc: _form(values, exc.errors, None, 422))
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @staff_only
 def edit(asset_id: int):
     asset = register.get_asset(current_user, asset_id)
-    values = {key: ("" if getattr(asset, key) is None else getattr(asset, key))
-              for key in FORM_FIELDS}
-    if request.method == "POST":
-        values = _form_values()
-        try:
-            register.update_asset(current_user, asset, **values)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return _form(values, exc.errors, asset, 422)
+    if request.method == "GET":
+        return _form({key: ("" if getattr(asset, key) is None else getattr(asset, key))
+                      for key in FORM_FIELDS}, {}, asset)
+    values = _form_values()
+
+    def saved(_result):
         flash(_("Changes saved."), "success")
         return redirect(url_for("assets.show", asset_id=asset.id), code=303)
-    return _form(values, {}, asset)
+
+    return run_action(lambda: register.update_asset(current_user, asset, **values), done=saved,
+                      catch=ValidationFailed,
+                      failed=lambda exc: _form(values, exc.errors, asset, 422))
 
 
 @bp.post("/assets/<int:asset_id>/retire")
 @staff_only
 def retire(asset_id: int):
     asset = register.get_asset(current_user, asset_id)
-    register.retire_asset(current_user, asset)
-    db.session.commit()
-    flash(_("%(name)s is retired: it no longer shows on the public list.", name=asset.name),
-          "success")
-    return redirect(url_for("assets.show", asset_id=asset.id), code=303)
+
+    def retired(_result):
+        flash(_("%(name)s is retired: it no longer shows on the public list.",
+                name=asset.name), "success")
+        return redirect(url_for("assets.show", asset_id=asset.id), code=303)
+
+    return run_action(lambda: register.retire_asset(current_user, asset), done=retired)
 
 
 @bp.route("/council/assets/import", methods=["GET", "POST"])
@@ -147,16 +148,18 @@ def import_csv():
             "file": [_("Choose a CSV file to upload.")]}), 422
     valid_only = request.form.get("valid_only") == "yes"
     dry_run = step != "import"
-    report = register.import_assets_csv(current_user, csv_text, import_valid_only=valid_only or
-                                        dry_run, dry_run=dry_run)
-    if report.imported:
-        db.session.commit()
-        flash(_("Import finished: %(created)s created, %(updated)s updated, %(unchanged)s "
-                "unchanged.", created=report.created, updated=report.updated,
-                unchanged=report.unchanged), "success")
-    else:
-        db.session.rollback()
-    status = 422 if report.problem or (report.errors and not dry_run and not report.imported) \
-        else 200
-    return render_template("assets/import.html", report=report, csv_text=csv_text,
-                           errors={}, dry_run=dry_run), status
+
+    def reported(report):
+        if report.imported:
+            flash(_("Import finished: %(created)s created, %(updated)s updated, %(unchanged)s "
+                    "unchanged.", created=report.created, updated=report.updated,
+                    unchanged=report.unchanged), "success")
+        status = 422 if report.problem or (report.errors and not dry_run
+                                           and not report.imported) else 200
+        return render_template("assets/import.html", report=report, csv_text=csv_text,
+                               errors={}, dry_run=dry_run), status
+
+    # A dry run (the preview) is rolled back; an import that refused its rows wrote nothing.
+    return run_action(lambda: register.import_assets_csv(
+        current_user, csv_text, import_valid_only=valid_only or dry_run, dry_run=dry_run),
+        done=reported, commit=not dry_run)

@@ -21,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import throttling
 from ..errors import TooManyAttempts, ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services import accounts
+from .actions import run_action
 from .forms import text_field
 
 bp = Blueprint("auth", __name__)
@@ -75,29 +76,33 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     values = {"email": text_field("email"), "display_name": text_field("display_name")}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            try:
-                accounts.register_user(values["email"], values["display_name"],
-                                       request.form.get("password", ""))
-                db.session.commit()
-            except IntegrityError:
-                # The same address was registered a moment ago (a double-clicked button):
-                # answer as for any taken address.
-                db.session.rollback()
-                accounts.register_user(values["email"], values["display_name"],
-                                       request.form.get("password", ""))
-                db.session.commit()
-            # Carried in the (signed) session, not the URL: no address in logs or history, and
-            # nobody can craft a "check your email" page saying something else.
-            session["check_email"] = values["email"]
-            return redirect(url_for("auth.check_email"), code=303)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("auth/register.html", values=values, errors=errors), (
-        422 if errors else 200)
+
+    def form(errors: dict):
+        return render_template("auth/register.html", values=values, errors=errors), (
+            422 if errors else 200)
+
+    if request.method == "GET":
+        return form({})
+
+    def registered(_user):
+        # Carried in the (signed) session, not the URL: no address in logs or history, and
+        # nobody can craft a "check your email" page saying something else.
+        session["check_email"] = values["email"]
+        return redirect(url_for("auth.check_email"), code=303)
+
+    def register_once():
+        return run_action(lambda: accounts.register_user(values["email"],
+                                                         values["display_name"],
+                                                         request.form.get("password", "")),
+                          done=registered, catch=ValidationFailed,
+                          failed=lambda exc: form(exc.errors))
+
+    try:
+        return register_once()
+    except IntegrityError:
+        # The same address was registered a moment ago (a double-clicked button): answer as
+        # for any taken address.
+        return register_once()
 
 
 @bp.get("/register/check-email")
@@ -119,28 +124,36 @@ def verify_email(token: str):
         except ValidationFailed as exc:
             return render_template("auth/link_problem.html", detail=exc.detail), 400
         return render_template("auth/verify_email.html", token=token)
-    try:
-        user = accounts.verify_email(token)
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", detail=exc.detail), 400
-    flash(_("Your email address is confirmed. You can now propose and support ideas."), "success")
-    if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("pages.home"), code=303)
-    return redirect(url_for("auth.sign_in"), code=303)
+
+    def confirmed(user):
+        flash(_("Your email address is confirmed. You can now propose and support ideas."),
+              "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("pages.home"), code=303)
+        return redirect(url_for("auth.sign_in"), code=303)
+
+    return run_action(lambda: accounts.verify_email(token), done=confirmed,
+                      catch=ValidationFailed, failed=_link_problem)
+
+
+def _link_problem(exc: ValidationFailed):
+    """An emailed link that is used up, expired or mistyped."""
+    return render_template("auth/link_problem.html", detail=exc.detail), 400
 
 
 @bp.post("/verify-email/resend")
 @login_required
 @limiter.limit("5 per hour", key_func=lambda: f"resend:{current_user.get_id()}")
 def resend_verification():
-    if not current_user.is_verified:
-        accounts.send_verification(current_user)
-        db.session.commit()
-    flash(_("We have sent a new confirmation link to %(email)s.", email=current_user.email),
-          "success")
-    return redirect(safe_next(request.form.get("next"), url_for("pages.home")), code=303)
+
+    def sent(_result):
+        flash(_("We have sent a new confirmation link to %(email)s.", email=current_user.email),
+              "success")
+        return redirect(safe_next(request.form.get("next"), url_for("pages.home")), code=303)
+
+    if current_user.is_verified:
+        return sent(None)
+    return run_action(lambda: accounts.send_verification(current_user), done=sent)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -151,26 +164,30 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(next_url)
     values = {"email": text_field("email")}
-    errors: dict = {}
-    status, headers = 200, {}
-    if request.method == "POST":
-        try:
-            throttling.refuse_if_too_many_failed_sign_ins(values["email"])
-        except TooManyAttempts as exc:
-            errors, status = exc.errors, 429
-            headers["Retry-After"] = str(exc.retry_after)
-        else:
-            user = accounts.authenticate(values["email"], request.form.get("password", ""))
-            if user is None:
-                throttling.record_failed_sign_in(values["email"])
-                errors, status = {"email": [_("Enter a correct email address and password.")]}, 422
-            else:
-                db.session.commit()  # a rehashed password is saved
-                start_session(user, remember=bool(request.form.get("remember")))
-                flash(_("You are signed in."), "success")
-                return _go_after_sign_in(next_url)
-    return render_template("auth/sign_in.html", values=values, errors=errors,
-                           next_url=request.values.get("next", "")), status, headers
+
+    def form(errors: dict, status: int = 200, headers: dict | None = None):
+        return render_template("auth/sign_in.html", values=values, errors=errors,
+                               next_url=request.values.get("next", "")), status, headers or {}
+
+    if request.method == "GET":
+        return form({})
+    try:
+        throttling.refuse_if_too_many_failed_sign_ins(values["email"])
+    except TooManyAttempts as exc:
+        return form(exc.errors, 429, {"Retry-After": str(exc.retry_after)})
+
+    def checked(user):
+        if user is None:
+            throttling.record_failed_sign_in(values["email"])
+            return form({"email": [_("Enter a correct email address and password.")]}, 422)
+        start_session(user, remember=bool(request.form.get("remember")))
+        flash(_("You are signed in."), "success")
+        return _go_after_sign_in(next_url)
+
+    # A password hashed with older settings is rehashed on the way in: committed here.
+    return run_action(lambda: accounts.authenticate(values["email"],
+                                                    request.form.get("password", "")),
+                      done=checked)
 
 
 @bp.get("/sign-out")
@@ -185,12 +202,16 @@ def sign_out_confirm():
 def sign_out():
     """Sign out, server-side: every session and remember-me cookie of the account stops
     working, so a copy of one (a shared computer, a stolen cookie) opens nothing."""
-    if current_user.is_authenticated:
-        accounts.end_all_sessions(current_user._get_current_object())
-        db.session.commit()
-    logout_user()
-    flash(_("You have signed out."), "success")
-    return redirect(url_for("pages.home"), code=303)
+
+    def signed_out(_result):
+        logout_user()
+        flash(_("You have signed out."), "success")
+        return redirect(url_for("pages.home"), code=303)
+
+    if not current_user.is_authenticated:
+        return signed_out(None)
+    return run_action(lambda: accounts.end_all_sessions(current_user._get_current_object()),
+                      done=signed_out)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -205,58 +226,61 @@ def forgot_password():
                                   "name@example.com")]}
             return render_template("auth/forgot_password.html", values=values,
                                    errors=errors), 422
-        accounts.request_password_reset(values["email"])
-        db.session.commit()
-        return render_template("auth/forgot_password_sent.html", email=values["email"])
+        return run_action(lambda: accounts.request_password_reset(values["email"]),
+                          done=lambda _r: render_template("auth/forgot_password_sent.html",
+                                                          email=values["email"]))
     return render_template("auth/forgot_password.html", values=values, errors={})
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from a reset link."""
-    errors: dict = {}
+
+    def form(errors: dict):
+        return render_template("auth/reset_password.html", errors=errors, token=token), (
+            422 if errors else 200)
+
     if request.method == "GET":
         try:
             accounts.check_token("reset_password", token)
         except ValidationFailed as exc:
-            return render_template("auth/link_problem.html", detail=exc.detail), 400
-    if request.method == "POST":
-        try:
-            user = accounts.reset_password(token, request.form.get("password", ""))
-            db.session.commit()
-            # The owner has proved who they are: failed guesses by anyone else no longer
-            # stand between them and their account.
-            throttling.forget_failed_sign_ins(user.email)
-            flash(_("Your password has been changed. Sign in with your new password."),
-                  "success")
-            return redirect(url_for("auth.sign_in"), code=303)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            if "token" in exc.errors:
-                return render_template("auth/link_problem.html", detail=exc.detail), 400
-            errors = exc.errors
-    return render_template("auth/reset_password.html", errors=errors, token=token), (
-        422 if errors else 200)
+            return _link_problem(exc)
+        return form({})
+
+    def changed(user):
+        # The owner has proved who they are: failed guesses by anyone else no longer stand
+        # between them and their account.
+        throttling.forget_failed_sign_ins(user.email)
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
+        return redirect(url_for("auth.sign_in"), code=303)
+
+    return run_action(lambda: accounts.reset_password(token, request.form.get("password", "")),
+                      done=changed, catch=ValidationFailed,
+                      failed=lambda exc: _link_problem(exc) if "token" in exc.errors
+                      else form(exc.errors))
 
 
 @bp.route("/me/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     """Change password while signed in; other sessions are signed out."""
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            accounts.change_password(current_user, request.form.get("current_password", ""),
-                                     request.form.get("new_password", ""))
-            db.session.commit()
-            # Sign this session in again with the new session version (every other session
-            # and every API token has ended).
-            kept = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            start_session(current_user._get_current_object(),
-                          remember=kept in request.cookies)
-            flash(_("Your password has been changed."), "success")
-            return _go_after_sign_in(url_for("me.profile"))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("auth/change_password.html", errors=errors), (422 if errors else 200)
+
+    def form(errors: dict):
+        return render_template("auth/change_password.html", errors=errors), (
+            422 if errors else 200)
+
+    if request.method == "GET":
+        return form({})
+
+    def changed(_result):
+        # Sign this session in again with the new session version (every other session and
+        # every API token has ended).
+        kept = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        start_session(current_user._get_current_object(), remember=kept in request.cookies)
+        flash(_("Your password has been changed."), "success")
+        return _go_after_sign_in(url_for("me.profile"))
+
+    return run_action(lambda: accounts.change_password(
+        current_user, request.form.get("current_password", ""),
+        request.form.get("new_password", "")),
+        done=changed, catch=ValidationFailed, failed=lambda exc: form(exc.errors))

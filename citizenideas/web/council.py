@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..errors import AuthRequired, DomainError, NotAllowed, NotFound
+from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..input import whole_number
 from ..models import (
@@ -46,6 +46,7 @@ from ..services.admin import response_templates
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
+from .actions import form_status, run_action
 from .auth import safe_next
 from .forms import int_field, text_field
 
@@ -128,20 +129,21 @@ def bulk_status():
     values = {"idea_ids": ids, "bulk_status": text_field("bulk_status"),
               "bulk_message": text_field("bulk_message")}
     ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids)))) if ids else []
-    try:
-        changes = moderation.bulk_change_status(current_user, ideas, values["bulk_status"],
-                                                values["bulk_message"])
-        db.session.commit()
-    except (NotAllowed, AuthRequired):
-        raise
-    except DomainError as exc:
-        db.session.rollback()
+
+    def failed(exc: DomainError):
         errors = {{"status": "bulk_status", "message": "bulk_message"}.get(k, k): v
                   for k, v in exc.errors.items()} or {"bulk_status": [exc.detail]}
         # A boosted (htmx) form post only swaps 2xx and 422 responses: refusals come as 422.
         return _dashboard(errors, values, 422 if request.htmx else exc.status)
-    flash(_("%(n)s ideas changed.", n=len(changes)), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("council.dashboard")), code=303)
+
+    def changed(changes):
+        flash(_("%(n)s ideas changed.", n=len(changes)), "success")
+        return redirect(safe_next(request.form.get("next"), url_for("council.dashboard")),
+                        code=303)
+
+    return run_action(lambda: moderation.bulk_change_status(
+        current_user, ideas, values["bulk_status"], values["bulk_message"]),
+        done=changed, failed=failed)
 
 
 @bp.get("/council/flags")
@@ -226,28 +228,30 @@ def idea(idea_id: int):
 
 def _act(idea_id: int, panel: str, action, success: str, values: dict | None = None,
          field_names: dict | None = None):
-    """Run ``action(idea)``, commit, and answer with the panel (HTMX) or a redirect."""
+    """Run ``action(idea)`` (``run_action``: one commit) and answer with the panel (HTMX) or
+    a redirect; a refusal shows the panel again with the idea as it is now."""
     idea_obj = _load_idea(idea_id)
     values = values or {}
-    try:
-        result = action(idea_obj)
-        db.session.commit()
-    except (NotAllowed, AuthRequired, NotFound):
-        raise
-    except DomainError as exc:
-        db.session.rollback()
-        idea_obj = _load_idea(idea_id)
+
+    def failed(exc: DomainError):
+        current = _load_idea(idea_id)
         errors = {(field_names or {}).get(k, k): v for k, v in exc.errors.items()}
         state = {"errors": errors, "detail": exc.detail, "values": values}
         if is_fragment():
-            # htmx swaps 422 responses, not 409: the refusal is shown in the panel either way.
-            return _panel(idea_obj, panel, state, 422)
-        return _page(idea_obj, panel, state, exc.status)
-    message = success(result) if callable(success) else success
-    if is_fragment():
-        return _panel(_load_idea(idea_id), panel, {"announce": message, "changed": True})
-    flash(message, "success")
-    return redirect(url_for("council.idea", idea_id=idea_id, _anchor=f"panel-{panel}"), code=303)
+            # The panels keep 422 for every refusal, as htmx's default configuration swaps
+            # 422 and not 409 (the site's own htmx-config swaps both).
+            return _panel(current, panel, state, 422)
+        return _page(current, panel, state, form_status(exc))
+
+    def done(result):
+        message = success(result) if callable(success) else success
+        if is_fragment():
+            return _panel(_load_idea(idea_id), panel, {"announce": message, "changed": True})
+        flash(message, "success")
+        return redirect(url_for("council.idea", idea_id=idea_id, _anchor=f"panel-{panel}"),
+                        code=303)
+
+    return run_action(lambda: action(idea_obj), done=done, failed=failed)
 
 
 @bp.post("/council/ideas/<int:idea_id>/status")
@@ -390,16 +394,13 @@ def resolve_flag(flag_id: int):
         raise NotFound(_("There is no such report."))
     resolution, note = text_field("resolution"), text_field("note")
     if request.form.get("next") == "flags":
-        try:
-            moderation.resolve_flag(current_user, flag, resolution, note)
-            db.session.commit()
-            flash(_("Report resolved."), "success")
-        except (NotAllowed, AuthRequired):
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.detail, "error")
-        return redirect(url_for("council.flags"), code=303)
+        def back(message: str, category: str):
+            flash(message, category)
+            return redirect(url_for("council.flags"), code=303)
+
+        return run_action(lambda: moderation.resolve_flag(current_user, flag, resolution, note),
+                          done=lambda _r: back(_("Report resolved."), "success"),
+                          failed=lambda exc: back(exc.detail, "error"))
     return _act(flag.idea_id, "comments",
                 lambda i: moderation.resolve_flag(current_user, flag, resolution, note),
                 _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),

@@ -28,7 +28,7 @@ from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, 
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import engagement, ideas
-from ..services.engagement import run_with_retry
+from .actions import run_action
 from .forms import int_field, text_field
 
 bp = Blueprint("ideas", __name__)
@@ -132,23 +132,23 @@ def new():
     # ideas were shown live while the title was typed.
     confirmed = "1" in (request.form.get("confirmed"), request.form.get("similar_seen"))
     found = [] if confirmed else ideas.similar_ideas(values["title"])
-    try:
-        idea = ideas.propose_idea(current_user, title=values["title"],
-                                  description=values["description"],
-                                  category_id=values["category_id"], ward_id=values["ward_id"],
-                                  location_text=values["location_text"],
-                                  asset_ids=[values["asset_id"]] if values["asset_id"] else ())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _form_page("ideas/new.html", values, exc.errors, 422)
-    if found:
-        # Valid, but similar ideas exist: show them before creating anything.
-        db.session.rollback()
-        return _form_page("ideas/confirm.html", values, {}, similar=found)
-    db.session.commit()
-    flash(_("Your idea has been sent. Its reference is %(ref)s. The council will answer it "
-            "publicly.", ref=idea.reference), "success")
-    return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
+
+    def sent(idea):
+        if found:
+            # Valid, but similar ideas exist: show them before creating anything.
+            return _form_page("ideas/confirm.html", values, {}, similar=found)
+        flash(_("Your idea has been sent. Its reference is %(ref)s. The council will answer it "
+                "publicly.", ref=idea.reference), "success")
+        return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
+
+    return run_action(
+        lambda: ideas.propose_idea(current_user, title=values["title"],
+                                   description=values["description"],
+                                   category_id=values["category_id"], ward_id=values["ward_id"],
+                                   location_text=values["location_text"],
+                                   asset_ids=[values["asset_id"]] if values["asset_id"] else ()),
+        done=sent, commit=not found, catch=ValidationFailed,
+        failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422))
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
@@ -165,16 +165,18 @@ def edit(idea_id: int):
         values = {name: getattr(idea, name, None) for name in IDEA_FIELDS}
         return _form_page("ideas/edit.html", values, {}, idea=idea)
     values = _idea_values()
-    try:
-        ideas.edit_idea(current_user, idea, title=values["title"],
-                        description=values["description"], category_id=values["category_id"],
-                        ward_id=values["ward_id"], location_text=values["location_text"])
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _form_page("ideas/edit.html", values, exc.errors, 422, idea=idea)
-    db.session.commit()
-    flash(_("Your changes have been saved."), "success")
-    return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
+
+    def saved(_result):
+        flash(_("Your changes have been saved."), "success")
+        return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
+
+    return run_action(
+        lambda: ideas.edit_idea(current_user, idea, title=values["title"],
+                                description=values["description"],
+                                category_id=values["category_id"], ward_id=values["ward_id"],
+                                location_text=values["location_text"]),
+        done=saved, catch=ValidationFailed,
+        failed=lambda exc: _form_page("ideas/edit.html", values, exc.errors, 422, idea=idea))
 
 
 @bp.route("/ideas/<int:idea_id>/withdraw", methods=["GET", "POST"])
@@ -183,18 +185,21 @@ def withdraw(idea_id: int):
     """The author withdraws their idea, with a reason."""
     idea = ideas.get_visible_idea(current_user, idea_id)
     values = {"message": text_field("message")}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            ideas.withdraw_idea(current_user, idea, values["message"])
-            db.session.commit()
-            flash(_("You have withdrawn your idea."), "success")
-            return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("ideas/withdraw.html", idea=idea, values=values, errors=errors), (
-        422 if errors else 200)
+
+    def form(errors: dict):
+        return render_template("ideas/withdraw.html", idea=idea, values=values,
+                               errors=errors), (422 if errors else 200)
+
+    if request.method == "GET":
+        return form({})
+
+    def withdrawn(_result):
+        flash(_("You have withdrawn your idea."), "success")
+        return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
+
+    return run_action(lambda: ideas.withdraw_idea(current_user, idea, values["message"]),
+                      done=withdrawn, catch=ValidationFailed,
+                      failed=lambda exc: form(exc.errors))
 
 
 # ---------------------------------------------------------------- the idea page
@@ -241,15 +246,23 @@ def _region(idea, fragment: str, *, message: str | None = None, status: int = 20
     return redirect(url_for("ideas.show", idea_id=idea.id, _anchor=anchor), code=303)
 
 
-def _failed(idea, fragment: str, exc: DomainError, values: dict,
-            comment: Comment | None = None):
-    """A refused action: the form again with the error, keeping what was typed."""
-    db.session.rollback()
-    if not isinstance(exc, ValidationFailed) and not _is_htmx():
-        raise exc
-    errors = exc.errors or {"_": [exc.detail]}
-    return _region(idea, fragment, status=422, comment=comment,
-                   form={"values": values, "errors": errors})
+def _act(idea, fragment: str, work, message: str, values: dict | None = None,
+         comment: Comment | None = None, done=None):
+    """Run an action on the idea page and answer with its region (``_region``), or with
+    ``done(result)`` if given.
+
+    A refused action shows the form again with the error, keeping what was typed: any refusal
+    for HTMX (its region says why), a validation error for a plain browser (other refusals get
+    the error page).
+    """
+    def failed(exc: DomainError):
+        errors = exc.errors or {"_": [exc.detail]}
+        return _region(idea, fragment, status=422, comment=comment,
+                       form={"values": values or {}, "errors": errors})
+
+    return run_action(work, done=done or (lambda _result: _region(
+                          idea, fragment, message=message, comment=comment)),
+                      failed=failed, catch=DomainError if _is_htmx() else ValidationFailed)
 
 
 @bp.post("/ideas/<int:idea_id>/support")
@@ -258,17 +271,11 @@ def _failed(idea, fragment: str, exc: DomainError, values: dict,
 def support(idea_id: int):
     """Support an idea, or withdraw a support (``action=withdraw``)."""
     idea = ideas.get_visible_idea(current_user, idea_id)
-    withdrawing = request.form.get("action") == "withdraw"
-    try:
-        if withdrawing:
-            run_with_retry(lambda: engagement.withdraw_support(current_user, idea))
-            message = _("You no longer support this idea.")
-        else:
-            run_with_retry(lambda: engagement.support_idea(current_user, idea))
-            message = _("You support this idea.")
-    except DomainError as exc:
-        return _failed(idea, "support", exc, {})
-    return _region(idea, "support", message=message)
+    if request.form.get("action") == "withdraw":
+        return _act(idea, "support", lambda: engagement.withdraw_support(current_user, idea),
+                    _("You no longer support this idea."))
+    return _act(idea, "support", lambda: engagement.support_idea(current_user, idea),
+                _("You support this idea."))
 
 
 @bp.post("/ideas/<int:idea_id>/follow")
@@ -276,17 +283,11 @@ def support(idea_id: int):
 def follow(idea_id: int):
     """Follow an idea, or stop (``action=unfollow``)."""
     idea = ideas.get_visible_idea(current_user, idea_id)
-    try:
-        if request.form.get("action") == "unfollow":
-            engagement.unfollow_idea(current_user, idea)
-            message = _("You are no longer following this idea.")
-        else:
-            engagement.follow_idea(current_user, idea)
-            message = _("You are following this idea. We will tell you when it changes.")
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(idea, "follow", exc, {})
-    return _region(idea, "follow", message=message)
+    if request.form.get("action") == "unfollow":
+        return _act(idea, "follow", lambda: engagement.unfollow_idea(current_user, idea),
+                    _("You are no longer following this idea."))
+    return _act(idea, "follow", lambda: engagement.follow_idea(current_user, idea),
+                _("You are following this idea. We will tell you when it changes."))
 
 
 @bp.post("/ideas/<int:idea_id>/comments")
@@ -296,12 +297,9 @@ def comment(idea_id: int):
     """Post a comment."""
     idea = ideas.get_visible_idea(current_user, idea_id)
     values = {"body": text_field("body")}
-    try:
-        engagement.post_comment(current_user, idea, values["body"])
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(idea, "comments", exc, values)
-    return _region(idea, "comments", message=_("Your comment has been published."))
+    return _act(idea, "comments", lambda: engagement.post_comment(current_user, idea,
+                                                                  values["body"]),
+                _("Your comment has been published."), values)
 
 
 @bp.post("/ideas/<int:idea_id>/pledges")
@@ -311,14 +309,12 @@ def pledge(idea_id: int):
     idea = ideas.get_visible_idea(current_user, idea_id)
     values = {"kind": text_field("kind"), "message": text_field("message"),
               "hours": text_field("hours")}
-    try:
-        engagement.pledge_help(current_user, idea, kind=values["kind"],
-                               message=values["message"], hours=values["hours"] or None)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(idea, "pledge", exc, values)
-    return _region(idea, "pledge", message=_("Thank you. Your offer of help has been sent. "
-                                             "The people delivering this idea can contact you."))
+    return _act(idea, "pledge",
+                lambda: engagement.pledge_help(current_user, idea, kind=values["kind"],
+                                               message=values["message"],
+                                               hours=values["hours"] or None),
+                _("Thank you. Your offer of help has been sent. The people delivering this "
+                  "idea can contact you."), values)
 
 
 @bp.post("/ideas/<int:idea_id>/flag")
@@ -334,14 +330,17 @@ def flag(idea_id: int):
         if target is None or target.idea_id != idea.id:
             abort(404)
     values = {"reason": text_field("reason")}
-    try:
-        engagement.flag_content(current_user, idea, values["reason"], comment=target)
-        db.session.commit()
-    except DomainError as exc:
-        return _failed(idea, "report", exc, values, comment=target)
     message = _("Thank you for your report. A moderator will look at it.")
-    # The report may have hidden the idea from the reporter: then there is no page to go back to.
-    if target is None and not _is_htmx() and not can(current_user, "view_idea", idea):
-        flash(message, "success")
-        return redirect(url_for("ideas.index"), code=303)
-    return _region(idea, "report", message=message, comment=target)
+
+    def reported(_flag):
+        # The report may have hidden the idea from the reporter: then there is no page to go
+        # back to.
+        if target is None and not _is_htmx() and not can(current_user, "view_idea", idea):
+            flash(message, "success")
+            return redirect(url_for("ideas.index"), code=303)
+        return _region(idea, "report", message=message, comment=target)
+
+    return _act(idea, "report", lambda: engagement.flag_content(current_user, idea,
+                                                                values["reason"],
+                                                                comment=target),
+                message, values, comment=target, done=reported)

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import Follow, Idea, Pledge, Support, Ward
 from ..pagination import requested_page
 from ..services import accounts, inbox, privacy
+from .actions import run_action
 from .auth import safe_next
 from .forms import int_field, text_field
 
@@ -55,23 +56,27 @@ def profile():
     """My ideas, supports, pledges and follows; display name, home ward and email preference."""
     wards = list(db.session.scalars(select(Ward).where(Ward.retired_at.is_(None))
                                     .order_by(Ward.name)))
-    values = {"display_name": current_user.display_name, "ward_id": current_user.ward_id,
-              "notify_pref": current_user.notify_pref}
-    errors: dict = {}
-    if request.method == "POST":
-        values = {"display_name": text_field("display_name"), "ward_id": int_field("ward_id"),
-                  "notify_pref": text_field("notify_pref")}
-        try:
-            accounts.update_profile(current_user, values["display_name"], values["ward_id"],
-                                    values["notify_pref"])
-            db.session.commit()
-            flash(_("Your details have been saved."), "success")
-            return redirect(url_for("me.profile"), code=303)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("me/profile.html", values=values, errors=errors, wards=wards,
-                           **_my_activity()), (422 if errors else 200)
+
+    def page(values: dict, errors: dict):
+        return render_template("me/profile.html", values=values, errors=errors, wards=wards,
+                               **_my_activity()), (422 if errors else 200)
+
+    if request.method == "GET":
+        return page({"display_name": current_user.display_name,
+                     "ward_id": current_user.ward_id, "notify_pref": current_user.notify_pref},
+                    {})
+    values = {"display_name": text_field("display_name"), "ward_id": int_field("ward_id"),
+              "notify_pref": text_field("notify_pref")}
+
+    def saved(_result):
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("me.profile"), code=303)
+
+    return run_action(lambda: accounts.update_profile(current_user, values["display_name"],
+                                                      values["ward_id"],
+                                                      values["notify_pref"]),
+                      done=saved, catch=ValidationFailed,
+                      failed=lambda exc: page(values, exc.errors))
 
 
 @bp.get("/me/notifications")
@@ -101,11 +106,14 @@ def mark_read():
     ids = request.form.getlist("id") or None
     if ids is not None:
         ids = [i for i in ids if i.isdigit()]
-    count = inbox.mark_notifications_read(current_user, ids)
-    db.session.commit()
-    flash(_("Marked %(n)s notifications as read.", n=count) if count != 1
-          else _("Marked 1 notification as read."), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("me.notifications")), code=303)
+
+    def marked(count: int):
+        flash(_("Marked %(n)s notifications as read.", n=count) if count != 1
+              else _("Marked 1 notification as read."), "success")
+        return redirect(safe_next(request.form.get("next"), url_for("me.notifications")),
+                        code=303)
+
+    return run_action(lambda: inbox.mark_notifications_read(current_user, ids), done=marked)
 
 
 @bp.get("/me/data.json")
@@ -130,10 +138,12 @@ def delete_account():
         if request.form.get("confirm") != "yes":
             errors = {"confirm": [_("Select yes to confirm you want to delete your account")]}
         else:
-            privacy.erase_account(current_user)
-            db.session.commit()
-            logout_user()
-            flash(_("Your account has been deleted. Your ideas and comments stay on the site "
-                    "as \u201cFormer resident\u201d."), "success")
-            return redirect(url_for("pages.home"), code=303)
+            return run_action(lambda: privacy.erase_account(current_user), done=_erased)
     return render_template("me/delete.html", errors=errors), (422 if errors else 200)
+
+
+def _erased(_result):
+    logout_user()
+    flash(_("Your account has been deleted. Your ideas and comments stay on the site "
+            "as \u201cFormer resident\u201d."), "success")
+    return redirect(url_for("pages.home"), code=303)

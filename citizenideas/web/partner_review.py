@@ -10,12 +10,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import CLAIM_STATUSES, OUTCOME_STATES, Claim, OutcomeReport
 from ..pagination import requested_page
 from ..permissions import require
 from ..services import delivery, delivery_lists, organisations
+from .actions import form_status, run_action
 from .forms import text_field
 
 bp = Blueprint("review", __name__)
@@ -57,25 +58,27 @@ def claim(claim_id: int):
     require(current_user, "decide_claim")
     claim_obj = _get(Claim, claim_id)
     values = {"decision": text_field("decision"), "message": text_field("message")}
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            delivery.decide_claim(current_user, claim_obj, values["decision"], values["message"])
-            db.session.commit()
-        except (ValidationFailed, Conflict) as exc:
-            # The page again, with the claim as it is now (another moderator may have
-            # decided it a moment ago) and what went wrong.
-            db.session.rollback()
-            errors = exc.errors or {"decision": [exc.detail]}
-            status = exc.status
-        else:
-            flash(_("Claim approved.") if claim_obj.status == "approved"
-                  else _("Claim rejected."), "success")
-            return redirect(url_for("partners.review.claims"), code=303)
-    pledges = delivery_lists.pledge_summaries([claim_obj.idea_id])[claim_obj.idea_id]
-    return render_template("council_delivery/claim.html", claim=claim_obj, values=values,
-                           errors=errors, pledges=pledges), status
+
+    def page(errors: dict, status: int = 200):
+        pledges = delivery_lists.pledge_summaries([claim_obj.idea_id])[claim_obj.idea_id]
+        return render_template("council_delivery/claim.html", claim=claim_obj, values=values,
+                               errors=errors, pledges=pledges), status
+
+    if request.method == "GET":
+        return page({})
+
+    def decided(_result):
+        flash(_("Claim approved.") if claim_obj.status == "approved"
+              else _("Claim rejected."), "success")
+        return redirect(url_for("partners.review.claims"), code=303)
+
+    # A refusal shows the page again, with the claim as it is now (another moderator may
+    # have decided it a moment ago) and what went wrong.
+    return run_action(lambda: delivery.decide_claim(current_user, claim_obj, values["decision"],
+                                                    values["message"]),
+                      done=decided,
+                      failed=lambda exc: page(exc.errors or {"decision": [exc.detail]},
+                                              form_status(exc)))
 
 
 # --------------------------------------------------------------------------------- outcomes
@@ -113,14 +116,15 @@ def publish(report_id: int):
     """Publish a submitted report: the idea becomes delivered or not delivered."""
     require(current_user, "publish_outcome")
     report = _get(OutcomeReport, report_id)
-    try:
-        delivery.publish_outcome(current_user, report)
-        db.session.commit()
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        return _outcome_page(report, {"publish": [exc.detail]}, status=exc.status)
-    flash(_("The outcome is published and the idea's followers have been told."), "success")
-    return redirect(url_for("partners.review.outcomes"), code=303)
+
+    def published(_result):
+        flash(_("The outcome is published and the idea's followers have been told."),
+              "success")
+        return redirect(url_for("partners.review.outcomes"), code=303)
+
+    return run_action(lambda: delivery.publish_outcome(current_user, report), done=published,
+                      failed=lambda exc: _outcome_page(report, {"publish": [exc.detail]},
+                                                       status=form_status(exc)))
 
 
 @bp.post("/council/outcomes/<int:report_id>/return")
@@ -130,14 +134,16 @@ def send_back(report_id: int):
     require(current_user, "publish_outcome")
     report = _get(OutcomeReport, report_id)
     values = {"note": text_field("note")}
-    try:
-        delivery.return_outcome_report(current_user, report, values["note"])
-        db.session.commit()
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        return _outcome_page(report, exc.errors or {"note": [exc.detail]}, values, 422)
-    flash(_("The report has been sent back with your note."), "success")
-    return redirect(url_for("partners.review.outcomes"), code=303)
+
+    def returned(_result):
+        flash(_("The report has been sent back with your note."), "success")
+        return redirect(url_for("partners.review.outcomes"), code=303)
+
+    return run_action(lambda: delivery.return_outcome_report(current_user, report,
+                                                             values["note"]),
+                      done=returned,
+                      failed=lambda exc: _outcome_page(report, exc.errors or {
+                          "note": [exc.detail]}, values, form_status(exc)))
 
 
 # ---------------------------------------------------------------------------- organisations
@@ -160,16 +166,17 @@ def organisation_list():
 def verify(org_id: int):
     """An admin verifies an organisation, or withdraws its verification."""
     org = organisations.get_organisation(org_id)
-    try:
-        if request.form.get("action") == "unverify":
-            organisations.unverify_organisation(current_user, org)
-            message = _("%(name)s is no longer verified.", name=org.name)
-        else:
-            organisations.verify_organisation(current_user, org)
-            message = _("%(name)s is verified.", name=org.name)
-        db.session.commit()
-        flash(message, "success")
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
-    return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+    back = url_for("partners.organisation", org_id=org.id)
+    if request.form.get("action") == "unverify":
+        work, message = (lambda: organisations.unverify_organisation(current_user, org),
+                         _("%(name)s is no longer verified.", name=org.name))
+    else:
+        work, message = (lambda: organisations.verify_organisation(current_user, org),
+                         _("%(name)s is verified.", name=org.name))
+
+    def told(text: str, category: str):
+        flash(text, category)
+        return redirect(back, code=303)
+
+    return run_action(work, done=lambda _r: told(message, "success"), catch=Conflict,
+                      failed=lambda exc: told(exc.detail, "error"))

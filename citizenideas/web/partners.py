@@ -15,6 +15,7 @@ from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge,
 from ..pagination import requested_page
 from ..permissions import can, require
 from ..services import delivery, delivery_lists, organisations
+from .actions import form_status, run_action
 from .forms import int_field, text_field
 from .partner_review import bp as review_bp
 
@@ -74,21 +75,23 @@ def register_organisation():
     require(current_user, "create_organisation")
     fields = ("name", "registered_number", "description", "website", "contact_email")
     values = {f: text_field(f) for f in fields}
+
+    def form(errors: dict):
+        return render_template("partners/organisation_new.html", values=values,
+                               errors=errors), (422 if errors else 200)
+
     if request.method == "GET":
         values["contact_email"] = current_user.email
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            org = organisations.register_organisation(current_user, **values)
-            db.session.commit()
-            flash(_("%(name)s is registered. The council will check it and verify it before "
-                    "you can offer to deliver ideas.", name=org.name), "success")
-            return redirect(url_for("partners.organisation", org_id=org.id), code=303)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.errors
-    return render_template("partners/organisation_new.html", values=values, errors=errors), (
-        422 if errors else 200)
+        return form({})
+
+    def registered(org):
+        flash(_("%(name)s is registered. The council will check it and verify it before "
+                "you can offer to deliver ideas.", name=org.name), "success")
+        return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    return run_action(lambda: organisations.register_organisation(current_user, **values),
+                      done=registered, failed=lambda exc: form(exc.errors),
+                      catch=ValidationFailed)
 
 
 def _organisation_page(org, values=None, errors=None, status=200):
@@ -111,14 +114,15 @@ def invite(org_id: int):
     """A manager invites someone to join by email."""
     org = organisations.get_organisation(org_id)
     values = {"email": text_field("email")}
-    try:
-        organisations.invite_member(current_user, org, values["email"])
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _organisation_page(org, values, exc.errors, 422)
-    flash(_("We have emailed an invitation to %(email)s.", email=values["email"]), "success")
-    return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    def invited(_invitation):
+        flash(_("We have emailed an invitation to %(email)s.", email=values["email"]),
+              "success")
+        return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    return run_action(lambda: organisations.invite_member(current_user, org, values["email"]),
+                      done=invited, catch=ValidationFailed,
+                      failed=lambda exc: _organisation_page(org, values, exc.errors, 422))
 
 
 @bp.post("/organisations/<int:org_id>/members/<int:user_id>/remove")
@@ -127,32 +131,34 @@ def remove_member(org_id: int, user_id: int):
     """A manager (or an admin) removes a member; never the last manager."""
     org = organisations.get_organisation(org_id)
     user = _get(User, user_id)
-    try:
-        organisations.remove_member(current_user, org, user)
-        db.session.commit()
-    except Conflict as exc:
-        db.session.rollback()
-        return _organisation_page(org, {}, {"members": [exc.detail]}, 422)
-    flash(_("%(name)s has been removed.", name=user.display_name), "success")
-    if user.id == current_user.id:
-        return redirect(url_for("partners.dashboard"), code=303)
-    return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    def removed(_result):
+        flash(_("%(name)s has been removed.", name=user.display_name), "success")
+        if user.id == current_user.id:
+            return redirect(url_for("partners.dashboard"), code=303)
+        return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    return run_action(lambda: organisations.remove_member(current_user, org, user),
+                      done=removed, catch=Conflict,
+                      failed=lambda exc: _organisation_page(org, {}, {"members": [exc.detail]},
+                                                            422))
 
 
 @bp.route("/organisations/invitations/<token>", methods=["GET", "POST"])
 @login_required
 def invitation(token: str):
     """Accept an invitation with the account that is signed in."""
-    if request.method == "POST":
-        try:
-            member = organisations.accept_invitation(current_user, token)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return render_template("auth/link_problem.html", detail=exc.detail), 400
+    if request.method == "GET":
+        return render_template("partners/invitation.html", token=token)
+
+    def joined(member):
         flash(_("You are now a member of %(name)s.", name=member.organisation.name), "success")
         return redirect(url_for("partners.dashboard"), code=303)
-    return render_template("partners/invitation.html", token=token)
+
+    return run_action(lambda: organisations.accept_invitation(current_user, token),
+                      done=joined, catch=ValidationFailed,
+                      failed=lambda exc: (render_template("auth/link_problem.html",
+                                                          detail=exc.detail), 400))
 
 
 # ---------------------------------------------------------------------- open for delivery
@@ -189,21 +195,24 @@ def claim(idea_id: int):
                   orgs[0].id if len(orgs) == 1 else None),
               "expected_start": _date_values("expected_start", None),
               "expected_end": _date_values("expected_end", None)}
-    errors: dict = {}
-    if request.method == "POST":
-        org = _organisation(values["organisation_id"])
-        try:
-            delivery.claim_idea(current_user, idea, org, plan=values["plan"],
-                                expected_start=date_value("expected_start"),
-                                expected_end=date_value("expected_end"))
-            db.session.commit()
-            flash(_("Your offer to deliver this idea has been sent to the council."), "success")
-            return redirect(url_for("partners.dashboard"), code=303)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = exc.errors or {"idea": [exc.detail]}
-    return render_template("partners/claim.html", idea=idea, orgs=orgs, values=values,
-                           errors=errors), (422 if errors else 200)
+
+    def form(errors: dict, status: int = 200):
+        return render_template("partners/claim.html", idea=idea, orgs=orgs, values=values,
+                               errors=errors), status
+
+    if request.method == "GET":
+        return form({})
+
+    def sent(_claim):
+        flash(_("Your offer to deliver this idea has been sent to the council."), "success")
+        return redirect(url_for("partners.dashboard"), code=303)
+
+    org = _organisation(values["organisation_id"])
+    return run_action(lambda: delivery.claim_idea(current_user, idea, org, plan=values["plan"],
+                                                  expected_start=date_value("expected_start"),
+                                                  expected_end=date_value("expected_end")),
+                      done=sent, failed=lambda exc: form(exc.errors or {"idea": [exc.detail]},
+                                                         form_status(exc)))
 
 
 @bp.route("/partners/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
@@ -213,20 +222,22 @@ def withdraw_claim(claim_id: int):
     claim_obj = _get(Claim, claim_id)
     require(current_user, "withdraw_claim", claim_obj)
     values = {"reason": text_field("reason")}
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            delivery.withdraw_claim(current_user, claim_obj, values["reason"])
-            db.session.commit()
-            flash(_("Your claim has been withdrawn."), "success")
-            return redirect(url_for("partners.dashboard"), code=303)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = exc.errors or {"reason": [exc.detail]}
-            status = 409 if isinstance(exc, Conflict) else 422
-    return render_template("partners/withdraw.html", claim=claim_obj, values=values,
-                           errors=errors), status
+
+    def form(errors: dict, status: int = 200):
+        return render_template("partners/withdraw.html", claim=claim_obj, values=values,
+                               errors=errors), status
+
+    if request.method == "GET":
+        return form({})
+
+    def withdrawn(_result):
+        flash(_("Your claim has been withdrawn."), "success")
+        return redirect(url_for("partners.dashboard"), code=303)
+
+    return run_action(lambda: delivery.withdraw_claim(current_user, claim_obj, values["reason"]),
+                      done=withdrawn,
+                      failed=lambda exc: form(exc.errors or {"reason": [exc.detail]},
+                                              form_status(exc)))
 
 
 # ------------------------------------------------------------------------------- volunteers
@@ -248,20 +259,23 @@ def message_volunteer(pledge_id: int):
     idea = pledge.idea
     orgs = delivery.acting_organisations(current_user, idea, "message_volunteer")
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            delivery.message_pledger(current_user, pledge,
-                                     _organisation(values["organisation_id"]), values["body"])
-            db.session.commit()
-            flash(_("Your message has been sent to %(name)s.", name=pledge.user.public_name),
-                  "success")
-            return redirect(url_for("partners.volunteers", idea_id=idea.id), code=303)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = exc.errors or {"body": [exc.detail]}
-    return render_template("partners/message.html", pledge=pledge, idea=idea, orgs=orgs,
-                           values=values, errors=errors), (422 if errors else 200)
+
+    def form(errors: dict, status: int = 200):
+        return render_template("partners/message.html", pledge=pledge, idea=idea, orgs=orgs,
+                               values=values, errors=errors), status
+
+    if request.method == "GET":
+        return form({})
+
+    def sent(_message):
+        flash(_("Your message has been sent to %(name)s.", name=pledge.user.public_name),
+              "success")
+        return redirect(url_for("partners.volunteers", idea_id=idea.id), code=303)
+
+    return run_action(lambda: delivery.message_pledger(
+        current_user, pledge, _organisation(values["organisation_id"]), values["body"]),
+        done=sent, failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
+                                           form_status(exc)))
 
 
 # ------------------------------------------------------------------------ progress, outcome
@@ -279,22 +293,24 @@ def progress(idea_id: int):
     idea = _idea(idea_id)
     orgs = delivery.acting_organisations(current_user, idea)
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            delivery.post_progress_update(current_user, idea, values["body"],
-                                          _organisation(values["organisation_id"]))
-            db.session.commit()
-            flash(_("Your update is published on the idea's page."), "success")
-            return redirect(url_for("partners.dashboard") if orgs
-                            else url_for("partners.progress", idea_id=idea.id), code=303)
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = exc.errors or {"body": [exc.detail]}
-    delivery_info = delivery_lists.idea_delivery(idea)
-    return render_template("partners/progress.html", idea=idea, orgs=orgs, values=values,
-                           errors=errors, updates=delivery_info["updates"]), (
-        422 if errors else 200)
+
+    def form(errors: dict, status: int = 200):
+        delivery_info = delivery_lists.idea_delivery(idea)
+        return render_template("partners/progress.html", idea=idea, orgs=orgs, values=values,
+                               errors=errors, updates=delivery_info["updates"]), status
+
+    if request.method == "GET":
+        return form({})
+
+    def published(_update):
+        flash(_("Your update is published on the idea's page."), "success")
+        return redirect(url_for("partners.dashboard") if orgs
+                        else url_for("partners.progress", idea_id=idea.id), code=303)
+
+    return run_action(lambda: delivery.post_progress_update(
+        current_user, idea, values["body"], _organisation(values["organisation_id"])),
+        done=published, failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
+                                                form_status(exc)))
 
 
 OUTCOME_FIELDS = ("result", "summary", "people_reached", "volunteer_hours", "spend_pounds",
@@ -323,35 +339,40 @@ def outcome_form(idea_id: int):
     idea = _idea(idea_id)
     orgs = delivery.acting_organisations(current_user, idea)
     report = delivery.outcome_report_for(current_user, idea, showing=request.method == "GET")
-    values = _report_values(report)
-    errors: dict = {}
-    if request.method == "POST":
-        values = {f: text_field(f) for f in OUTCOME_FIELDS}
-        values["organisation_id"] = int_field("organisation_id")
-        action = request.form.get("action", "draft")
-        try:
-            saved = delivery.save_outcome_report(
-                current_user, idea, submit=action in ("submit", "publish"),
-                organisation=_organisation(values["organisation_id"]),
-                **{f: values[f] for f in OUTCOME_FIELDS})
-            if action == "publish":
-                delivery.publish_outcome(current_user, saved)
-            db.session.commit()
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = exc.errors or {"result": [exc.detail]}
-        else:
-            if action == "publish":
-                flash(_("The outcome is published."), "success")
-                return redirect(url_for("partners.review.outcomes"), code=303)
-            if action == "submit":
-                flash(_("Your report has been sent to the council to publish."), "success")
-                return redirect(url_for("partners.dashboard") if orgs
-                                else url_for("partners.review.outcomes"), code=303)
-            flash(_("Your draft is saved."), "success")
-            return redirect(url_for("partners.outcome_form", idea_id=idea.id), code=303)
-    return render_template("partners/outcome_form.html", idea=idea, orgs=orgs, report=report,
-                           values=values, errors=errors,
-                           locked=bool(report and not can(current_user, "edit_outcome_report",
-                                                          report))), (
-        422 if errors else 200)
+
+    def form(values: dict, errors: dict, status: int = 200):
+        return render_template("partners/outcome_form.html", idea=idea, orgs=orgs,
+                               report=report, values=values, errors=errors,
+                               locked=bool(report and not can(current_user,
+                                                              "edit_outcome_report", report))
+                               ), status
+
+    if request.method == "GET":
+        return form(_report_values(report), {})
+    values = {f: text_field(f) for f in OUTCOME_FIELDS}
+    values["organisation_id"] = int_field("organisation_id")
+    action = request.form.get("action", "draft")
+
+    def save():
+        saved = delivery.save_outcome_report(
+            current_user, idea, submit=action in ("submit", "publish"),
+            organisation=_organisation(values["organisation_id"]),
+            **{f: values[f] for f in OUTCOME_FIELDS})
+        if action == "publish":
+            delivery.publish_outcome(current_user, saved)
+        return saved
+
+    def saved(_report):
+        if action == "publish":
+            flash(_("The outcome is published."), "success")
+            return redirect(url_for("partners.review.outcomes"), code=303)
+        if action == "submit":
+            flash(_("Your report has been sent to the council to publish."), "success")
+            return redirect(url_for("partners.dashboard") if orgs
+                            else url_for("partners.review.outcomes"), code=303)
+        flash(_("Your draft is saved."), "success")
+        return redirect(url_for("partners.outcome_form", idea_id=idea.id), code=303)
+
+    return run_action(save, done=saved,
+                      failed=lambda exc: form(values, exc.errors or {"result": [exc.detail]},
+                                              form_status(exc)))
