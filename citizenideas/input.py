@@ -8,17 +8,13 @@ removed from form fields and query strings here, once, for every view.
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def without_control_characters(value: str) -> str:
-    return _CONTROL.sub("", value)
+# One definition of what is removed, shared with the services (which clean JSON bodies too).
+from .services.text_rules import CONTROL_CHARACTERS as _CONTROL
+from .services.text_rules import without_control_characters
 
 
 def _clean(multidict):
