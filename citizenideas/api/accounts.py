@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import current_app
 
 from ..extensions import db, limiter
 from ..services import accounts
+from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
-from .schemas import Body, Out, Text
+from .schemas import Body, Out, documented, text_limits
 
 
 class MembershipOut(Out):
@@ -28,9 +31,12 @@ class MeOut(Out):
 
 
 class RegisterIn(Body):
-    email: Text
-    password: Text
-    display_name: Text
+    email: Annotated[str, text_limits(254, required=True, format="email")]
+    password: Annotated[str, documented(
+        minLength=MIN_PASSWORD, maxLength=MAX_PASSWORD,
+        description=f"{MIN_PASSWORD} to {MAX_PASSWORD} characters, at least 4 of them "
+                    "different, and not one of the most common passwords.")]
+    display_name: Annotated[str, text_limits(80, required=True)]
 
 
 class AcceptedOut(Out):

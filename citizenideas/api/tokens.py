@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from flask import current_app, request
 
 from ..errors import AuthRequired
 from ..extensions import db, limiter
 from ..services import accounts
-from ..services.tokens import create_api_token, list_api_tokens, revoke_api_token
+from ..services.tokens import NAME_MAX, create_api_token, list_api_tokens, revoke_api_token
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
-from .schemas import Body, Out, Text
+from .schemas import Body, Out, Text, text_limits
 
 
 class TokenIn(Body):
     email: Text
     password: Text
-    name: Text
+    name: Annotated[str, text_limits(NAME_MAX, required=True)]
 
 
 class NewTokenOut(Out):
