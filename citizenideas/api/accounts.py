@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..services import accounts
 from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
 from .base import AUTH_REQUIRED, bp, caller, responses, signed_in, spec
-from .schemas import Body, Out, documented, text_limits
+from .schemas import EMAIL_PATTERN, Body, Out, documented, text_limits
 
 
 class MembershipOut(Out):
@@ -31,7 +31,9 @@ class MeOut(Out):
 
 
 class RegisterIn(Body):
-    email: Annotated[str, text_limits(254, required=True, format="email")]
+    email: Annotated[str, documented(
+        format="email", minLength=3, maxLength=254, pattern=EMAIL_PATTERN,
+        description="An email address, like name@example.com.")]
     password: Annotated[str, documented(
         minLength=MIN_PASSWORD, maxLength=MAX_PASSWORD,
         description=f"{MIN_PASSWORD} to {MAX_PASSWORD} characters, at least 4 of them "

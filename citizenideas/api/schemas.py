@@ -32,40 +32,69 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID), WholeNumber]
 # Text in a query string may not contain NUL: PostgreSQL cannot store it in a text column.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
-# What the services' text cleaning (services/text_rules.py) removes or trims: whitespace, C0
-# control characters, DEL and the non-characters U+FFFE/U+FFFF. A "visible" character is any
-# other; the two classes are disjoint, so the patterns below match in one way (no backtracking
-# blow-up) and mean the same in Python, Rust (pydantic) and ECMAScript regular expressions.
-_SKIPPED = r"[\s\x00-\x1f\x7f\ufffe\uffff]"
-_VISIBLE = r"[^\s\x00-\x1f\x7f\ufffe\uffff]"
+# Free text is checked by the services with ``clean_text`` (services/text_rules.py): control
+# characters are removed, "\r\n" and "\r" become "\n", spaces at both ends are trimmed, and the
+# length of what is left is checked. The patterns below state exactly that rule, so the document
+# neither refuses text the service accepts nor allows text it refuses (raw maxLength would do
+# both: trailing spaces or control characters make a too-long text short enough). They use only
+# what ECMAScript, Python and JSON Schema tools share, and the classes they combine are disjoint,
+# so each text is read in one way (no backtracking blow-up).
+_REMOVED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff"
+_SKIPPED = rf"[\s{_REMOVED}]"  # trimmed at the ends, or removed
+_VISIBLE = rf"[^\s{_REMOVED}]"  # kept, and not a space
+# One character of the cleaned text: "\r\n" (with removed characters between) counts once.
+_COUNTED = rf"(?:\r[{_REMOVED}]*\n|\r(?![{_REMOVED}]*\n)|[^{_REMOVED}\r])"
+
+
+def _trimmed_length(low: int, high: int | None) -> str:
+    """A pattern for text whose cleaned, trimmed length is from ``low`` (at least 1) to
+    ``high`` (None: no upper bound), with anything trimmed before and after."""
+    between = rf"(?:[{_REMOVED}]*{_COUNTED})"
+    top = "" if high is None else str(high - 2)
+    if high == 1:
+        core = _VISIBLE
+    elif low <= 1:
+        core = rf"{_VISIBLE}(?:{between}{{0,{top}}}[{_REMOVED}]*{_VISIBLE})?"
+    else:
+        core = rf"{_VISIBLE}{between}{{{low - 2},{top}}}[{_REMOVED}]*{_VISIBLE}"
+    return rf"{_SKIPPED}*{core}{_SKIPPED}*$"
 
 
 def text_limits(maximum: int, *, minimum: int = 0, required: bool = False,
                 **extra: Any) -> Any:
     """The documented limits of free text that a service checks with ``clean_text``.
 
-    At most ``maximum`` characters as sent; when ``required`` (or when there is a ``minimum``
-    and the text is not blank), at least ``minimum`` (at least 1) characters left after
-    trimming and removing control characters. Only the document states them: the service
-    enforces them, so a request with several mistakes gets every field's message at once,
-    and a caller who may not act at all gets 403 before any 422, as on the pages.
+    Once cleaned and trimmed, at most ``maximum`` characters and, when ``required`` (or when
+    there is a ``minimum`` and the text is not blank), at least ``minimum`` (at least 1).
+    Only the document states them: the service enforces them, so a request with several
+    mistakes gets every field's message at once, and a caller who may not act at all gets 403
+    before any 422, as on the pages.
     """
     least = max(minimum, 1 if required else 0)
-    schema: dict[str, Any] = {"maxLength": maximum, **extra}
-    if least == 0:
-        schema.setdefault("description", f"At most {maximum:,} characters.")
-        return Field(json_schema_extra=schema)
-    visible = visible_text(least)["pattern"][1:]
+    pattern = _trimmed_length(max(least, 1), maximum)
+    trimmed = ("Counted once spaces at both ends and control characters are removed and line "
+               "endings are made \\n.")
     if required:
-        schema |= {"minLength": least, "pattern": f"^{visible}", "description": (
-            f"Required: at least {least:,} character{'s' if least > 1 else ''} once spaces "
-            f"and control characters are trimmed (minLength {least} after trimming); at most "
-            f"{maximum:,} characters.")}
+        schema = {"pattern": f"^{pattern}", "description": (
+            f"Required, not blank: {least:,} to {maximum:,} characters (minLength {least} "
+            f"after trimming). {trimmed}")} | _raw_minimum(least)
     else:
-        schema |= {"pattern": f"^(?:{_SKIPPED}*$|{visible})", "description": (
-            f"Blank, or at least {least:,} characters once spaces and control characters are "
-            f"trimmed; at most {maximum:,} characters.")}
-    return Field(json_schema_extra=schema)
+        schema = {"pattern": f"^(?:{_SKIPPED}*$|{pattern})", "description": (
+            f"Blank, or {max(least, 1):,} to {maximum:,} characters. {trimmed}")}
+    return Field(json_schema_extra=schema | extra)
+
+
+# An email address the services accept (email-validator, as services/accounts.py calls it): a
+# dot-atom before the @, a domain with a dot and a letters-only top-level domain, and none of
+# the special-use domains it refuses (.test, .local, .invalid, .localhost, .onion, .arpa). A
+# little stricter than JSON Schema's "email" format, which also allows quoted names and IP
+# addresses.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,62}"
+_SPECIAL_USE = (r"(?:[Aa][Rr][Pp][Aa]|[Ii][Nn][Vv][Aa][Ll][Ii][Dd]|[Ll][Oo][Cc][Aa][Ll]"
+                r"(?:[Hh][Oo][Ss][Tt])?|[Oo][Nn][Ii][Oo][Nn]|[Tt][Ee][Ss][Tt])")
+EMAIL_PATTERN = (rf"^(?=[^@]{{1,64}}@)(?!.*\.{_SPECIAL_USE}$){_ATEXT}+(?:\.{_ATEXT}+)*@"
+                 rf"(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$")
 
 
 def documented(**schema: Any) -> Any:
@@ -98,10 +127,18 @@ def document_rules(*, required: tuple[str, ...] = (), not_null: tuple[str, ...] 
 
 
 def visible_text(minimum: int = 1) -> dict[str, Any]:
-    """The schema of text with at least ``minimum`` characters left after trimming."""
-    visible = f"(?:{_SKIPPED}*{_VISIBLE}){{{minimum}}}" if minimum > 1 else \
-        f"{_SKIPPED}*{_VISIBLE}"
-    return {"type": "string", "minLength": minimum, "pattern": f"^{visible}"}
+    """The schema of text with at least ``minimum`` characters left once cleaned and
+    trimmed (for ``then`` rules: the property's own schema still gives its maximum)."""
+    return {"type": "string", "pattern": f"^{_trimmed_length(minimum, None)}",
+            **_raw_minimum(minimum)}
+
+
+def _raw_minimum(least: int) -> dict[str, int]:
+    """``minLength`` for a required text: 1 (what a blank-refusing client checks first). A
+    larger minimum is in the pattern only: as a plain minLength it would also be true, but
+    schemathesis then spends minutes drawing texts of exactly that length that fit the
+    pattern."""
+    return {"minLength": 1} if least >= 1 else {}
 
 
 class Body(BaseModel):
