@@ -8,14 +8,13 @@ removed from form fields and query strings here, once, for every view.
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
+# One definition of what is removed, shared with the services (which clean JSON bodies too).
+from .services.text_rules import CONTROL_CHARACTERS as _CONTROL
+from .services.text_rules import without_control_characters
 
 # Ids and counts are 32-bit integers in the database.
 ID_MAX = 2**31 - 1
@@ -32,10 +31,6 @@ def whole_number(raw, maximum: int = ID_MAX) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
-
-
-def without_control_characters(value: str) -> str:
-    return _CONTROL.sub("", value)
 
 
 def _clean(multidict):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from .. import throttling
 from ..services import accounts
+from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
 from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
-from .schemas import Body, Out, Text
+from .schemas import EMAIL_PATTERN, Body, Out, documented, text_limits
 
 
 class MembershipOut(Out):
@@ -26,9 +29,14 @@ class MeOut(Out):
 
 
 class RegisterIn(Body):
-    email: Text
-    password: Text
-    display_name: Text
+    email: Annotated[str, documented(
+        format="email", minLength=3, maxLength=254, pattern=EMAIL_PATTERN,
+        description="An email address, like name@example.com.")]
+    password: Annotated[str, documented(
+        minLength=MIN_PASSWORD, maxLength=MAX_PASSWORD,
+        description=f"{MIN_PASSWORD} to {MAX_PASSWORD} characters, at least 4 of them "
+                    "different, and not one of the most common passwords.")]
+    display_name: Annotated[str, text_limits(80, required=True)]
 
 
 class AcceptedOut(Out):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES
 from ..services import assets
@@ -19,7 +19,18 @@ from .base import (
     signed_in,
     spec,
 )
-from .schemas import MAX_ID, Body, Id, Named, Out, PageOut, PageQuery, Text
+from .schemas import (
+    MAX_ID,
+    Body,
+    Id,
+    Named,
+    Out,
+    PageOut,
+    PageQuery,
+    document_rules,
+    documented,
+    text_limits,
+)
 
 TAG = ["Assets"]
 Kind = Literal[ASSET_KINDS]  # type: ignore[valid-type]
@@ -29,7 +40,7 @@ CommunityStatus = Literal[COMMUNITY_STATUSES]  # type: ignore[valid-type]
 class AssetOut(Out):
     id: int
     name: str
-    kind: str
+    kind: Kind
     address: str
     postcode: str | None
     uprn: str | None
@@ -38,7 +49,7 @@ class AssetOut(Out):
     lon: float | None
     tenure: str | None
     operator_organisation_id: int | None
-    community_status: str
+    community_status: CommunityStatus
     description: str
     retired: bool
     created_at: datetime
@@ -55,36 +66,54 @@ class AssetQuery(PageQuery):
     community_status: CommunityStatus | None = None
 
 
+# The limits of services/assets.py: a UK postcode (any case, spaces anywhere) and a UPRN of
+# 1 to 12 digits, either of them blank.
+Name = Annotated[str, text_limits(200, required=True)]
+Address = Annotated[str, text_limits(300)]
+Postcode = Annotated[str, documented(
+    pattern=r"^\s*(?:[A-Za-z]\s*[A-Za-z]?\s*[0-9]\s*[A-Za-z0-9]?\s*[0-9]\s*[A-Za-z]\s*[A-Za-z]\s*)?$",
+    description="A UK postcode, like SW1A 1AA, or blank.")]
+Uprn = Annotated[str, documented(pattern=r"^\s*(?:[0-9]{1,12}\s*)?$",
+                                 description="A UPRN: 1 to 12 digits, or blank.")]
+Tenure = Annotated[str, text_limits(40)]
+AssetDescription = Annotated[str, text_limits(5000)]
+Latitude = Annotated[float, documented(minimum=-90, maximum=90)]
+Longitude = Annotated[float, documented(minimum=-180, maximum=180)]
+
+
 class AssetIn(Body):
-    name: Text
+    name: Name
     kind: Kind
     community_status: CommunityStatus = "council_run"
-    address: Text = ""
-    postcode: Text | None = None
-    uprn: Text | None = None
+    address: Address = ""
+    postcode: Postcode | None = None
+    uprn: Uprn | None = None
     ward_id: Id | None = None
-    lat: float | None = None
-    lon: float | None = None
-    tenure: Text | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    tenure: Tenure | None = None
     operator_organisation_id: Id | None = None
-    description: Text = ""
+    description: AssetDescription = ""
 
 
 class AssetPatchIn(Body):
-    """Fields to change; those left out keep their values."""
+    """Fields to change; those left out keep their values (`name` and `kind` may not be
+    null)."""
 
-    name: Text | None = None
-    kind: Kind | None = None
+    model_config = {"json_schema_extra": document_rules(not_null=("name", "kind"))}
+
+    name: Name = None  # type: ignore[assignment]
+    kind: Kind = None  # type: ignore[assignment]
     community_status: CommunityStatus | None = None
-    address: Text | None = None
-    postcode: Text | None = None
-    uprn: Text | None = None
+    address: Address | None = None
+    postcode: Postcode | None = None
+    uprn: Uprn | None = None
     ward_id: Id | None = None
-    lat: float | None = None
-    lon: float | None = None
-    tenure: Text | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    tenure: Tenure | None = None
     operator_organisation_id: Id | None = None
-    description: Text | None = None
+    description: AssetDescription | None = None
 
 
 def asset_out(asset) -> AssetOut:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Claim, CommunityAsset, Idea, OutcomeReport
 from ..services import delivery, moderation
-from ..services.lifecycle import change_status
+from ..services.lifecycle import MESSAGE_REQUIRED, change_status
 from .base import (
     AUTH_REQUIRED,
     bp,
@@ -32,31 +32,52 @@ from .idea_schemas import (
     present_idea,
 )
 from .ideas import load_idea
-from .schemas import MAX_ID, Body, Id, Text
+from .schemas import MAX_ID, Body, Id, document_rules, text_limits, visible_text
 
 TAG = ["Council"]
 ERRORS = (401, 403, 409, 422)
 
 
+Message = Annotated[str, text_limits(5000, description=(
+    "The public message on the timeline; at most 5,000 characters."))]
+
+
 class StatusIn(Body):
+    """A public message is required for the statuses in the `if`/`then` rule below, and when
+    reopening a declined idea (`under_review`)."""
+
+    model_config = {"json_schema_extra": document_rules(when=[
+        ({"status": {"enum": sorted(MESSAGE_REQUIRED)}},
+         {"required": ["message"], "properties": {"message": visible_text()}})])}
+
     status: Status
-    message: Text = ""
+    message: Message = ""
     # The status the client last saw: if the idea has moved on since, 409 and nothing changes.
     expected_status: Status | None = None
 
 
 class MergeIn(Body):
+    """Merging marks the idea a duplicate, which needs a public message."""
+
+    model_config = {"json_schema_extra": document_rules(required=("message",))}
+
     into_id: Id
-    message: Text = ""
+    message: Annotated[str, text_limits(5000, required=True)] = ""
 
 
 class HideIn(Body):
-    reason: Text
+    reason: Annotated[str, text_limits(moderation.MAX_REASON, required=True)]
 
 
 class DecisionIn(Body):
+    """A reason (`message`) is required to reject."""
+
+    model_config = {"json_schema_extra": document_rules(when=[
+        ({"decision": {"const": "reject"}},
+         {"required": ["message"], "properties": {"message": visible_text()}})])}
+
     decision: Literal["approve", "reject"]
-    message: Text = ""
+    message: Message = ""
 
 
 @bp.post("/ideas/<int:idea_id>/status")
@@ -135,7 +156,7 @@ def unhide(idea_id: int):
 
 
 class ReplyIn(Body):
-    body: Text
+    body: Annotated[str, text_limits(moderation.MAX_NOTE, required=True)]
 
 
 @bp.post("/ideas/<int:idea_id>/replies")
@@ -163,7 +184,7 @@ def decide_claim(claim_id: int, json: DecisionIn):
 
 
 class ReturnIn(Body):
-    note: Text
+    note: Annotated[str, text_limits(5000, required=True)]
 
 
 @bp.post("/outcomes/<int:report_id>/return")

@@ -13,6 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
+    ASSET_KINDS,
+    CLAIM_STATUSES,
+    OUTCOME_RESULTS,
+    OUTCOME_STATES,
     STATUSES,
     Claim,
     Comment,
@@ -27,13 +31,18 @@ from ..permissions import visible_claims, visible_outcome_reports
 from ..services.notifications import idea_link
 from .schemas import Id, Named, Out, PageOut, PageQuery, Text
 
+# The same enums as the requests use, so a client generator gives both one type.
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+ClaimStatus = Literal[CLAIM_STATUSES]  # type: ignore[valid-type]
+OutcomeResult = Literal[OUTCOME_RESULTS]  # type: ignore[valid-type]
+OutcomeState = Literal[OUTCOME_STATES]  # type: ignore[valid-type]
+AssetKind = Literal[ASSET_KINDS]  # type: ignore[valid-type]
 
 
 class TimelineEntryOut(Out):
     event: str
-    from_status: str | None
-    to_status: str
+    from_status: Status | None
+    to_status: Status
     message: str
     related_idea_id: int | None
     at: datetime
@@ -42,14 +51,14 @@ class TimelineEntryOut(Out):
 class AssetRefOut(Out):
     id: int
     name: str
-    kind: str
+    kind: AssetKind
 
 
 class ClaimOut(Out):
     id: int
     idea_id: int
     organisation: Named
-    status: str
+    status: ClaimStatus
     plan: str
     expected_start: date | None
     expected_end: date | None
@@ -69,8 +78,8 @@ class UpdateOut(Out):
 class OutcomeOut(Out):
     id: int
     idea_id: int
-    state: str
-    result: str | None
+    state: OutcomeState
+    result: OutcomeResult | None
     summary: str
     people_reached: int | None
     volunteer_hours: float | None
@@ -88,7 +97,7 @@ class IdeaOut(Out):
     reference: str | None
     title: str
     description: str
-    status: str
+    status: Status
     category: Named
     ward: Named
     location_text: str | None

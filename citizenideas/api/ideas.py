@@ -4,7 +4,7 @@ comment, offer help, follow, report."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -36,30 +36,54 @@ from .idea_schemas import (
     present_idea,
     present_ideas,
 )
-from .schemas import MAX_ID, Body, Id, Out, PageQuery, Query, Text
+from .schemas import (
+    MAX_ID,
+    Body,
+    Id,
+    Out,
+    PageQuery,
+    Query,
+    Text,
+    document_rules,
+    documented,
+    text_limits,
+)
 
 TAG = ["Ideas"]
 
 
+# The limits are the services' own numbers (services/ideas.py and engagement.py).
+Title = Annotated[str, text_limits(ideas.TITLE_MAX, minimum=ideas.TITLE_MIN, required=True)]
+Description = Annotated[str, text_limits(ideas.DESCRIPTION_MAX, minimum=ideas.DESCRIPTION_MIN,
+                                         required=True)]
+LocationText = Annotated[str, text_limits(ideas.LOCATION_MAX)]
+Latitude = Annotated[float, documented(minimum=-90, maximum=90)]
+Longitude = Annotated[float, documented(minimum=-180, maximum=180)]
+
+
 class IdeaIn(Body):
-    title: Text
-    description: Text
+    title: Title
+    description: Description
     category_id: Id
     ward_id: Id
-    location_text: Text | None = None
-    lat: float | None = None
-    lon: float | None = None
+    location_text: LocationText | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     asset_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class IdeaPatchIn(Body):
-    """Fields to change; those left out keep their values."""
+    """Fields to change; those left out keep their values (none of them may be null but
+    `location_text`)."""
 
-    title: Text | None = None
-    description: Text | None = None
-    category_id: Id | None = None
-    ward_id: Id | None = None
-    location_text: Text | None = None
+    model_config = {"json_schema_extra": document_rules(
+        not_null=("title", "description", "category_id", "ward_id"))}
+
+    title: Title = None  # type: ignore[assignment]
+    description: Description = None  # type: ignore[assignment]
+    category_id: Id = None  # type: ignore[assignment]
+    ward_id: Id = None  # type: ignore[assignment]
+    location_text: LocationText | None = None
 
 
 class SimilarQuery(Query):
@@ -80,19 +104,19 @@ class FollowOut(Out):
 
 
 class CommentIn(Body):
-    body: Text
+    body: Annotated[str, text_limits(engagement.COMMENT_MAX, required=True)]
 
 
 class PledgeIn(Body):
     kind: Literal[PLEDGE_KINDS]  # type: ignore[valid-type]
-    message: Text
-    hours: float | None = None
+    message: Annotated[str, text_limits(engagement.PLEDGE_MESSAGE_MAX, required=True)]
+    hours: Annotated[float, documented(minimum=0.1, maximum=10_000)] | None = None
 
 
 class PledgeOut(Out):
     id: int
     idea_id: int
-    kind: str
+    kind: Literal[PLEDGE_KINDS]  # type: ignore[valid-type]
     message: str
     hours: float | None
     volunteer: str
@@ -100,7 +124,7 @@ class PledgeOut(Out):
 
 
 class FlagIn(Body):
-    reason: Text
+    reason: Annotated[str, text_limits(engagement.FLAG_REASON_MAX, required=True)]
     comment_id: Id | None = None
 
 
@@ -172,7 +196,9 @@ def edit(idea_id: int, json: IdeaPatchIn):
 
 
 class WithdrawIdeaIn(Body):
-    message: Text = ""
+    model_config = {"json_schema_extra": document_rules(required=("message",))}
+
+    message: Annotated[str, text_limits(5000, required=True)] = ""
 
 
 @bp.post("/ideas/<int:idea_id>/withdraw")

@@ -15,7 +15,18 @@ from ..services.delivery_lists import offers_of_help
 from .base import AUTH_REQUIRED, bp, caller, committed, get_or_404, responses, signed_in, spec
 from .idea_schemas import ClaimOut, OutcomeOut, UpdateOut, claim_out, outcome_out
 from .ideas import PledgeOut, load_idea, pledge_out
-from .schemas import MAX_ID, Body, Id, Named, Out, Text
+from .schemas import (
+    MAX_ID,
+    Body,
+    Id,
+    Named,
+    Out,
+    WholeNumber,
+    document_rules,
+    documented,
+    text_limits,
+    visible_text,
+)
 
 TAG = ["Partners"]
 ERRORS = (401, 403, 409, 422)
@@ -24,15 +35,24 @@ IsoDate = Annotated[date, Field(strict=False)]
 Amount = float
 
 
+# The services' own limits (services/delivery.py).
+DateInRange = Annotated[IsoDate, documented(
+    pattern=r"^(?:20[0-9]{2}|2100)-", description="A date in a year from 2000 to 2100.")]
+
+
 class ClaimIn(Body):
     organisation_id: Id
-    plan: Text
-    expected_start: IsoDate | None = None
-    expected_end: IsoDate | None = None
+    plan: Annotated[str, text_limits(delivery.PLAN_MAX, minimum=delivery.PLAN_MIN,
+                                     required=True)]
+    expected_start: DateInRange | None = None
+    expected_end: Annotated[IsoDate, documented(
+        pattern=r"^(?:20[0-9]{2}|2100)-",
+        description="A date in a year from 2000 to 2100, not before `expected_start`.")] | None \
+        = None
 
 
 class WithdrawIn(Body):
-    reason: Text = ""
+    reason: Annotated[str, text_limits(2000)] = ""
 
 
 class PledgeListOut(Out):
@@ -40,19 +60,31 @@ class PledgeListOut(Out):
 
 
 class UpdateIn(Body):
-    body: Text
+    body: Annotated[str, text_limits(5000, minimum=10, required=True)]
     organisation_id: Id | None = None
 
 
 class OutcomeIn(Body):
+    """A draft may leave anything out; submitting (`submit: true`) needs `result` and
+    `summary`."""
+
+    model_config = {"json_schema_extra": document_rules(when=[
+        ({"submit": {"const": True}},
+         {"required": ["result", "summary"],
+          "properties": {"result": {"enum": list(OUTCOME_RESULTS)},
+                         "summary": visible_text(10)}})])}
+
     result: Literal[OUTCOME_RESULTS] | None = None  # type: ignore[valid-type]
-    summary: Text = ""
-    people_reached: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
-    volunteer_hours: Amount | None = None
-    spend_pounds: Amount | None = None
-    funding_source: Text | None = None
-    story: Text = ""
-    lessons: Text = ""
+    summary: Annotated[str, text_limits(2000, minimum=10)] = ""
+    people_reached: Annotated[int, Field(ge=0, le=MAX_ID),
+                              documented(maximum=delivery.MAX_PEOPLE), WholeNumber] | None = None
+    volunteer_hours: Annotated[Amount, documented(
+        minimum=0, maximum=delivery.MAX_HOURS, multipleOf=0.1)] | None = None
+    spend_pounds: Annotated[Amount, documented(
+        minimum=0, maximum=delivery.MAX_SPEND_POUNDS, multipleOf=0.01)] | None = None
+    funding_source: Annotated[str, text_limits(200)] | None = None
+    story: Annotated[str, text_limits(5000)] = ""
+    lessons: Annotated[str, text_limits(5000)] = ""
     submit: bool = False
     organisation_id: Id | None = None
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from .. import throttling
 from ..errors import AuthRequired
 from ..services import accounts
-from ..services.tokens import create_api_token, list_api_tokens, revoke_api_token
+from ..services.tokens import NAME_MAX, create_api_token, list_api_tokens, revoke_api_token
 from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
-from .schemas import Body, Out, Text
+from .schemas import Body, Out, Text, text_limits
 
 
 class TokenIn(Body):
     email: Text
     password: Text
-    name: Text
+    name: Annotated[str, text_limits(NAME_MAX, required=True)]
 
 
 class NewTokenOut(Out):

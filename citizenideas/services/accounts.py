@@ -17,6 +17,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import User, UserToken, utcnow
 from .notifications import absolute_url, notify_user
+from .text_rules import clean_text
 from .tokens import revoke_all_api_tokens
 
 # Argon2id with argon2-cffi's recommended parameters (RFC 9106 low-memory profile).
@@ -107,7 +108,6 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     """
     errors: dict[str, list[str]] = {}
     email = normalise_email(email)
-    display_name = (display_name or "").strip()
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
@@ -115,11 +115,10 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
                                    "name@example.com")]
     if len(email) > 254:
         errors["email"] = [gettext("Email address must be 254 characters or fewer.")]
-    if not display_name:
-        errors["display_name"] = [
-            gettext("Enter the name to show next to your ideas and comments.")]
-    elif len(display_name) > 80:
-        errors["display_name"] = [gettext("Display name must be 80 characters or fewer.")]
+    display_name = clean_text(
+        display_name, "display_name", errors,
+        required=gettext("Enter the name to show next to your ideas and comments."),
+        maximum=80, too_long=gettext("Display name must be 80 characters or fewer."))
     problems = password_problems(password or "", email, display_name)
     if problems:
         errors["password"] = problems
@@ -316,11 +315,9 @@ def update_profile(user: User, display_name: str, ward_id: int | None,
     from ..models import NOTIFY_PREFS, Ward
 
     errors: dict[str, list[str]] = {}
-    display_name = (display_name or "").strip()
-    if not display_name:
-        errors["display_name"] = [gettext("Enter a display name.")]
-    elif len(display_name) > 80:
-        errors["display_name"] = [gettext("Display name must be 80 characters or fewer.")]
+    display_name = clean_text(display_name, "display_name", errors,
+                              required=gettext("Enter a display name."), maximum=80,
+                              too_long=gettext("Display name must be 80 characters or fewer."))
     if notify_pref not in NOTIFY_PREFS:
         errors["notify_pref"] = [gettext("Choose how often you want to hear from us.")]
     ward = db.session.get(Ward, ward_id) if ward_id is not None else None

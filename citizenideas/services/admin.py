@@ -32,6 +32,7 @@ from ..permissions import require
 from .accounts import revoke_access
 from .audit import record_audit
 from .site import EDITABLE, site_settings
+from .text_rules import clean_text
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 ONS_CODE = re.compile(r"^[EWSN][0-9]{8}$")
@@ -97,12 +98,11 @@ def reactivate_user(actor: User, user: User) -> User:
 
 
 def _name(raw: str, model, current_id: int | None = None, field: str = "name") -> str:
-    name = (raw or "").strip()
-    if not name:
-        raise ValidationFailed(_("Enter a name."), {field: [_("Enter a name.")]})
-    if len(name) > 120:
-        raise ValidationFailed(_("The name is too long."),
-                               {field: [_("The name must be 120 characters or fewer.")]})
+    errors: dict[str, list[str]] = {}
+    name = clean_text(raw, field, errors, required=_("Enter a name."), maximum=120,
+                      too_long=_("The name must be 120 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("The name is too long.") if name else _("Enter a name."), errors)
     clash = db.session.scalar(select(model.id).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash != current_id:
         raise ValidationFailed(_("That name is already used."),
@@ -271,17 +271,12 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
 
 def _template_values(status: str, title: str, body: str) -> dict:
     errors: dict[str, list[str]] = {}
-    title, body = (title or "").strip(), (body or "").strip()
     if status not in STATUSES:
         errors["status"] = [_("Choose the status this message is for.")]
-    if not title:
-        errors["title"] = [_("Enter a short name for the template.")]
-    elif len(title) > 120:
-        errors["title"] = [_("The name must be 120 characters or fewer.")]
-    if not body:
-        errors["body"] = [_("Enter the message.")]
-    elif len(body) > 5000:
-        errors["body"] = [_("The message must be 5,000 characters or fewer.")]
+    title = clean_text(title, "title", errors, required=_("Enter a short name for the template."),
+                       maximum=120, too_long=_("The name must be 120 characters or fewer."))
+    body = clean_text(body, "body", errors, required=_("Enter the message."), maximum=5000,
+                      too_long=_("The message must be 5,000 characters or fewer."))
     if errors:
         raise ValidationFailed(_("There is a problem with the template."), errors)
     return {"status": status, "title": title, "body": body}

@@ -29,6 +29,7 @@ from ..models import (
 from ..pagination import Page, paginate
 from ..permissions import require
 from .audit import record_audit
+from .text_rules import clean_text
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 UPRN = re.compile(r"^[0-9]{1,12}$")
@@ -79,12 +80,9 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
     """Validate asset fields; return (clean values, errors by field name)."""
     errors: dict[str, list[str]] = {}
     values: dict = {}
-    name = (fields.get("name") or "").strip()
-    if not name:
-        errors["name"] = [_("Enter the name of the place.")]
-    elif len(name) > 200:
-        errors["name"] = [_("The name must be 200 characters or fewer.")]
-    values["name"] = name
+    values["name"] = clean_text(fields.get("name"), "name", errors,
+                                required=_("Enter the name of the place."), maximum=200,
+                                too_long=_("The name must be 200 characters or fewer."))
     kind = _choice(fields.get("kind"), ASSET_KINDS)
     if kind is None:
         errors["kind"] = [_("Choose what kind of place it is.")]
@@ -93,7 +91,8 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
     if status is None:
         errors["community_status"] = [_("Choose who runs the place.")]
     values["community_status"] = status
-    values["address"] = (fields.get("address") or "").strip()[:300]
+    values["address"] = clean_text(fields.get("address"), "address", errors, maximum=300,
+                                   too_long=_("The address must be 300 characters or fewer."))
     postcode = normalise_postcode(fields.get("postcode"))
     if postcode is not None and not POSTCODE.match(postcode):
         errors["postcode"] = [_("Enter a real postcode, like SW1A 1AA.")]
@@ -102,11 +101,11 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
     if uprn is not None and not UPRN.match(uprn):
         errors["uprn"] = [_("A UPRN is 1 to 12 digits.")]
     values["uprn"] = uprn
-    tenure = (fields.get("tenure") or "").strip() or None
-    if tenure is not None and len(tenure) > 40:
-        errors["tenure"] = [_("Tenure must be 40 characters or fewer.")]
-    values["tenure"] = tenure
-    values["description"] = (fields.get("description") or "").strip()[:5000]
+    values["tenure"] = clean_text(fields.get("tenure"), "tenure", errors, maximum=40,
+                                  too_long=_("Tenure must be 40 characters or fewer.")) or None
+    values["description"] = clean_text(
+        fields.get("description"), "description", errors, maximum=5000,
+        too_long=_("The description must be 5,000 characters or fewer."))
     for key, low, high, message in (("lat", -90, 90, _("Enter a latitude between -90 and 90.")),
                                     ("lon", -180, 180,
                                      _("Enter a longitude between -180 and 180."))):

@@ -35,6 +35,7 @@ from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status, lock_idea
 from .notifications import idea_link, notify_idea_audience, notify_user
+from .text_rules import clean_text
 
 PLAN_MIN, PLAN_MAX = 20, 5000
 MAX_PEOPLE = 1_000_000
@@ -106,18 +107,12 @@ def _acting_organisation(actor: User, idea: Idea,
 
 def _text(value: str | None, field: str, errors: dict, *, name: str,
           required: str | None = None, minimum: int = 1, maximum: int = 5000) -> str:
-    """Stripped text; ``required`` is the message when it is missing (None: optional);
-    ``name`` starts the length messages ("Your plan must be ...")."""
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[field] = [required]
-    elif len(value) < minimum:
-        errors[field] = [_("%(name)s must be at least %(n)s characters.", name=name, n=minimum)]
-    elif len(value) > maximum:
-        errors[field] = [_("%(name)s must be %(n)s characters or fewer.", name=name,
-                           n=f"{maximum:,}")]
-    return value
+    """Cleaned text (see ``text_rules.clean_text``); ``required`` is the message when it is
+    missing (None: optional); ``name`` starts the length messages ("Your plan must be ...")."""
+    return clean_text(
+        value, field, errors, required=required, minimum=minimum, maximum=maximum,
+        too_short=_("%(name)s must be at least %(n)s characters.", name=name, n=minimum),
+        too_long=_("%(name)s must be %(n)s characters or fewer.", name=name, n=f"{maximum:,}"))
 
 
 def parse_date(value: date | str | None, field: str, errors: dict, name: str) -> date | None:

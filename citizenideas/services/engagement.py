@@ -33,6 +33,7 @@ from ..pagination import Page, paginate
 from ..permissions import can, require
 from .lifecycle import add_timeline_event
 from .notifications import notify_user
+from .text_rules import clean_text
 
 COMMENT_MAX = 5000
 PLEDGE_MESSAGE_MAX = 2000
@@ -98,12 +99,12 @@ def post_comment(actor: User, idea: Idea, body: str) -> Comment:
     about every comment would drown the notifications that matter (council answers).
     """
     require(actor, "comment", idea)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("Enter a comment."), {"body": [_("Enter a comment")]})
-    if len(body) > COMMENT_MAX:
-        raise ValidationFailed(_("The comment is too long."),
-                               {"body": [_("Comment must be 5,000 characters or fewer")]})
+    errors: dict[str, list[str]] = {}
+    body = clean_text(body, "body", errors, required=_("Enter a comment"), maximum=COMMENT_MAX,
+                      too_long=_("Comment must be 5,000 characters or fewer"))
+    if errors:
+        raise ValidationFailed(_("The comment is too long.") if body else _("Enter a comment."),
+                               errors)
     comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(comment)
     db.session.flush()
@@ -125,14 +126,12 @@ def pledge_help(actor: User, idea: Idea, *, kind: str, message: str,
                 hours=None) -> Pledge:
     """Offer help with an idea (time, skills, space, equipment or other), and follow it."""
     require(actor, "pledge", idea, detail=_("Offers of help are closed for this idea."))
-    message = (message or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in PLEDGE_KINDS:
         errors["kind"] = [_("Select how you can help")]
-    if not message:
-        errors["message"] = [_("Say how you can help")]
-    elif len(message) > PLEDGE_MESSAGE_MAX:
-        errors["message"] = [_("Message must be 2,000 characters or fewer")]
+    message = clean_text(message, "message", errors, required=_("Say how you can help"),
+                         maximum=PLEDGE_MESSAGE_MAX,
+                         too_long=_("Message must be 2,000 characters or fewer"))
     hours_value = None
     if hours not in (None, ""):
         try:
@@ -175,13 +174,13 @@ def flag_content(actor: User, idea: Idea, reason: str, comment: Comment | None =
     When FLAG_HIDE_THRESHOLD open reports are reached, the item is hidden pending review.
     """
     require(actor, "flag", idea)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say what is wrong."),
-                               {"reason": [_("Enter why you are reporting this")]})
-    if len(reason) > FLAG_REASON_MAX:
-        raise ValidationFailed(_("The reason is too long."),
-                               {"reason": [_("Reason must be 1,000 characters or fewer")]})
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, "reason", errors, required=_("Enter why you are reporting this"),
+                        maximum=FLAG_REASON_MAX,
+                        too_long=_("Reason must be 1,000 characters or fewer"))
+    if errors:
+        raise ValidationFailed(_("The reason is too long.") if reason
+                               else _("Say what is wrong."), errors)
     if comment is not None and comment.idea_id != idea.id:
         raise ValidationFailed(_("That comment is not on this idea."),
                                {"reason": [_("That comment is not on this idea")]})

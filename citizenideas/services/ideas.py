@@ -34,6 +34,7 @@ from ..models import (
 from ..pagination import Page, paginate
 from ..permissions import can, require
 from .lifecycle import add_timeline_event, change_status
+from .text_rules import clean_text
 
 TITLE_MIN, TITLE_MAX = 8, 120
 DESCRIPTION_MIN, DESCRIPTION_MAX = 30, 5000
@@ -71,31 +72,28 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _validate(*, title: str, description: str, category_id, ward_id,
-              location_text: str | None) -> dict[str, list[str]]:
+def _validate(*, title, description, category_id, ward_id,
+              location_text) -> tuple[tuple[str, str, str | None], dict[str, list[str]]]:
+    """The cleaned (title, description, location text) and the field errors."""
     errors: dict[str, list[str]] = {}
-    if not title:
-        errors["title"] = [_("Enter a title for your idea")]
-    elif len(title) < TITLE_MIN:
-        errors["title"] = [_("Title must be %(n)s characters or more", n=TITLE_MIN)]
-    elif len(title) > TITLE_MAX:
-        errors["title"] = [_("Title must be %(n)s characters or fewer", n=TITLE_MAX)]
-    if not description:
-        errors["description"] = [_("Describe your idea")]
-    elif len(description) < DESCRIPTION_MIN:
-        errors["description"] = [_("Description must be %(n)s characters or more",
-                                   n=DESCRIPTION_MIN)]
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [_("Description must be 5,000 characters or fewer")]
+    title = clean_text(
+        title, "title", errors, required=_("Enter a title for your idea"),
+        minimum=TITLE_MIN, too_short=_("Title must be %(n)s characters or more", n=TITLE_MIN),
+        maximum=TITLE_MAX, too_long=_("Title must be %(n)s characters or fewer", n=TITLE_MAX))
+    description = clean_text(
+        description, "description", errors, required=_("Describe your idea"),
+        minimum=DESCRIPTION_MIN,
+        too_short=_("Description must be %(n)s characters or more", n=DESCRIPTION_MIN),
+        maximum=DESCRIPTION_MAX, too_long=_("Description must be 5,000 characters or fewer"))
     category = db.session.get(Category, category_id) if category_id else None
     if category is None or category.retired_at is not None:
         errors["category_id"] = [_("Select a category")]
     ward = db.session.get(Ward, ward_id) if ward_id else None
     if ward is None or ward.retired_at is not None:
         errors["ward_id"] = [_("Select the ward your idea is for")]
-    if location_text and len(location_text) > LOCATION_MAX:
-        errors["location_text"] = [_("Place must be 200 characters or fewer")]
-    return errors
+    location_text = clean_text(location_text, "location_text", errors, maximum=LOCATION_MAX,
+                               too_long=_("Place must be 200 characters or fewer")) or None
+    return (title, description, location_text), errors
 
 
 def _clean(value: str | None) -> str:
@@ -108,10 +106,9 @@ def propose_idea(actor: User, *, title: str, description: str, category_id: int 
                  asset_ids=()) -> Idea:
     """A resident proposes an idea. They follow it automatically."""
     require(actor, "propose_idea")
-    title, description = _clean(title), _clean(description)
-    location_text = _clean(location_text) or None
-    errors = _validate(title=title, description=description, category_id=category_id,
-                       ward_id=ward_id, location_text=location_text)
+    (title, description, location_text), errors = _validate(
+        title=title, description=description, category_id=category_id, ward_id=ward_id,
+        location_text=location_text)
     assets = []
     asset_ids = [a for a in (asset_ids or ()) if a]
     if asset_ids:
@@ -142,10 +139,9 @@ def edit_idea(actor: User, idea: Idea, *, title: str, description: str, category
     """The author edits their idea while it is still submitted. Goes on the timeline."""
     require(actor, "edit_idea", idea,
             detail=_("You can only change an idea you proposed, before the council reviews it."))
-    title, description = _clean(title), _clean(description)
-    location_text = _clean(location_text) or None
-    errors = _validate(title=title, description=description, category_id=category_id,
-                       ward_id=ward_id, location_text=location_text)
+    (title, description, location_text), errors = _validate(
+        title=title, description=description, category_id=category_id, ward_id=ward_id,
+        location_text=location_text)
     if errors:
         raise ValidationFailed(_("Check the details of your idea."), errors)
     idea.title, idea.description = title, description
@@ -158,10 +154,13 @@ def edit_idea(actor: User, idea: Idea, *, title: str, description: str, category
 
 def withdraw_idea(actor: User, idea: Idea, reason: str) -> StatusChange:
     """The author withdraws their idea, with a reason, while submitted or under review."""
-    reason = _clean(reason)
+    errors: dict[str, list[str]] = {}
+    # Only a missing reason is refused here; change_status refuses one that is too long.
+    reason = clean_text(reason, "message", errors,
+                        required=_("Enter a reason for withdrawing your idea"), maximum=5000,
+                        too_long=_("The message must be 5,000 characters or fewer."))
     if can(actor, "withdraw_idea", idea) and not reason:
-        raise ValidationFailed(_("Say why you are withdrawing your idea."),
-                               {"message": [_("Enter a reason for withdrawing your idea")]})
+        raise ValidationFailed(_("Say why you are withdrawing your idea."), errors)
     return change_status(actor, idea, "withdrawn", reason)
 
 

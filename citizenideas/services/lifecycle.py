@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import Idea, StatusChange, User, utcnow
 from ..permissions import require
 from .notifications import notify_idea_audience
+from .text_rules import clean_text
 
 TRANSITIONS: dict[str, set[str]] = {
     "submitted": {"under_review", "accepted", "declined", "duplicate", "withdrawn"},
@@ -140,7 +141,9 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     no longer ``expected_status`` (by default: the status the caller loaded) because someone
     else changed it meanwhile.
     """
-    message = (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    message = clean_text(message, "message", errors, maximum=5000,
+                         too_long="The message must be 5,000 characters or fewer.")
     if to_status in AUTHOR_ONLY:
         require(actor, "withdraw_idea", idea,
                 detail="Only the person who proposed an idea can withdraw it.")
@@ -161,9 +164,8 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     if message_required(idea.status, to_status) and not message:
         raise ValidationFailed("Give a public reason for this change.",
                                {"message": ["Enter a public message explaining the change."]})
-    if len(message) > 5000:
-        raise ValidationFailed("The message is too long.",
-                               {"message": ["The message must be 5,000 characters or fewer."]})
+    if errors:
+        raise ValidationFailed("The message is too long.", errors)
 
     now = utcnow()
     from_status = idea.status

@@ -47,6 +47,7 @@ from .lifecycle import (
 )
 from .notifications import notify_idea_audience, notify_user
 from .site import response_target_days
+from .text_rules import clean_text
 
 MAX_NOTE = 5000
 MAX_REASON = 300
@@ -211,12 +212,11 @@ def assign_idea(actor: User, idea: Idea, assignee: User | None) -> Idea:
 def add_internal_note(actor: User, idea: Idea, body: str) -> InternalNote:
     """A staff-only note. Never public, never in the API for anyone else."""
     require(actor, "moderate", idea)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("Enter a note."), {"body": [_("Enter a note.")]})
-    if len(body) > MAX_NOTE:
-        raise ValidationFailed(_("The note is too long."),
-                               {"body": [_("The note must be 5,000 characters or fewer.")]})
+    errors: dict[str, list[str]] = {}
+    body = clean_text(body, "body", errors, required=_("Enter a note."), maximum=MAX_NOTE,
+                      too_long=_("The note must be 5,000 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("The note is too long.") if body else _("Enter a note."), errors)
     note = InternalNote(idea_id=idea.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(note)
     db.session.flush()
@@ -296,12 +296,13 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
 
 
 def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give a reason."), {"reason": [_("Enter the reason for hiding.")]})
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed(_("The reason is too long."),
-                               {"reason": [_("The reason must be 300 characters or fewer.")]})
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, "reason", errors, required=_("Enter the reason for hiding."),
+                        maximum=MAX_REASON,
+                        too_long=_("The reason must be 300 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("The reason is too long.") if reason else _("Give a reason."),
+                               errors)
     return reason
 
 
@@ -415,12 +416,12 @@ def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "") -> Fl
 def post_official_reply(actor: User, idea: Idea, body: str) -> Comment:
     """A comment marked as from the council; the first one counts as the public response."""
     require(actor, "official_reply", idea)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("Enter your reply."), {"body": [_("Enter your reply.")]})
-    if len(body) > MAX_NOTE:
-        raise ValidationFailed(_("The reply is too long."),
-                               {"body": [_("The reply must be 5,000 characters or fewer.")]})
+    errors: dict[str, list[str]] = {}
+    body = clean_text(body, "body", errors, required=_("Enter your reply."), maximum=MAX_NOTE,
+                      too_long=_("The reply must be 5,000 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("The reply is too long.") if body else _("Enter your reply."),
+                               errors)
     now = utcnow()
     comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, official=True,
                       created_at=now)

@@ -29,6 +29,7 @@ from .accounts import (
 )
 from .audit import record_audit
 from .notifications import email_address, notify_user
+from .text_rules import clean_text, without_control_characters
 
 INVITE_TOKEN_HOURS = 7 * 24
 NAME_MAX = 160
@@ -72,24 +73,21 @@ def register_organisation(actor: User, *, name: str, registered_number: str | No
     """Create an unverified organisation with ``actor`` as its manager."""
     require(actor, "create_organisation")
     errors: dict[str, list[str]] = {}
-    name = " ".join((name or "").split())
-    registered_number = (registered_number or "").strip() or None
-    description = (description or "").strip()
-    if not name:
-        errors["name"] = [_("Enter the name of your organisation.")]
-    elif len(name) > NAME_MAX:
-        errors["name"] = [_("Name must be %(n)s characters or fewer.", n=NAME_MAX)]
-    elif db.session.scalar(select(Organisation.id).where(
+    name = clean_text(" ".join(without_control_characters(name or "").split()), "name", errors,
+                      required=_("Enter the name of your organisation."), maximum=NAME_MAX,
+                      too_long=_("Name must be %(n)s characters or fewer.", n=NAME_MAX))
+    if "name" not in errors and db.session.scalar(select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower())) is not None:
         errors["name"] = [_("An organisation with this name is already registered.")]
-    if registered_number and len(registered_number) > 40:
-        errors["registered_number"] = [_("Registered number must be 40 characters or fewer.")]
-    if len(description) < DESCRIPTION_MIN:
-        errors["description"] = [
-            _("Describe your organisation in at least %(n)s characters.", n=DESCRIPTION_MIN)]
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [_("Description must be %(n)s characters or fewer.",
-                                   n=f"{DESCRIPTION_MAX:,}")]
+    registered_number = clean_text(
+        registered_number, "registered_number", errors, maximum=40,
+        too_long=_("Registered number must be 40 characters or fewer.")) or None
+    too_short = _("Describe your organisation in at least %(n)s characters.", n=DESCRIPTION_MIN)
+    description = clean_text(description, "description", errors, required=too_short,
+                             minimum=DESCRIPTION_MIN, too_short=too_short,
+                             maximum=DESCRIPTION_MAX,
+                             too_long=_("Description must be %(n)s characters or fewer.",
+                                        n=f"{DESCRIPTION_MAX:,}"))
     website = _clean_website(website, errors)
     contact_email = _clean_email(contact_email, "contact_email", errors)
     if errors:

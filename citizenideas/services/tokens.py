@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
+from .text_rules import clean_text
 
 NAME_MAX = 80
 TOKEN_PREFIX = "ci_"
@@ -31,13 +32,13 @@ def create_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``actor`` called ``name``. Returns the row and the raw token (shown once)."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise AuthRequired(_("Sign in to create an API token."))
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("Give the token a name."),
-                               {"name": [_("Enter a name for the token, like 'Ward dashboard'")]})
-    if len(name) > NAME_MAX:
-        raise ValidationFailed(_("The name is too long."),
-                               {"name": [_("The name must be 80 characters or fewer")]})
+    errors: dict[str, list[str]] = {}
+    name = clean_text(name, "name", errors,
+                      required=_("Enter a name for the token, like 'Ward dashboard'"),
+                      maximum=NAME_MAX, too_long=_("The name must be 80 characters or fewer"))
+    if errors:
+        raise ValidationFailed(_("The name is too long.") if name
+                               else _("Give the token a name."), errors)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=actor.id, name=name, token_hash=hash_api_token(raw),
                      prefix=raw[:10], created_at=utcnow())
