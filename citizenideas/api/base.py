@@ -205,6 +205,9 @@ def _authenticate(raw: str) -> tuple[User, ApiToken] | None:
     outlasts every retry the note is left out for this request (it is bookkeeping, written on
     a later use): a busy database never turns an authenticated read into an error.
     """
+    found = user_for_api_token(raw)
+    if found is None or not db.session.dirty:
+        return found  # the use was noted less than a minute ago: nothing to write
     try:
         return run_with_retry(lambda: user_for_api_token(raw))
     except OperationalError as exc:
