@@ -7,7 +7,7 @@ from typing import Annotated
 from .. import throttling
 from ..services import accounts
 from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
-from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
+from .base import AUTH_OPTIONAL, AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
 from .schemas import EMAIL_PATTERN, Body, Out, documented, text_limits
 
 
@@ -60,11 +60,12 @@ def me():
 @bp.post("/users")
 @throttling.registration_per_ip
 @throttling.registration_per_address
-@spec.validate(resp=responses(202, AcceptedOut, 422), tags=["Accounts"], security=[{}])
+@spec.validate(resp=responses(202, AcceptedOut, 422), tags=["Accounts"], security=AUTH_OPTIONAL)
 def register(json: RegisterIn):
     """Register a resident account; a confirmation link is emailed.
 
     The answer is the same whether or not the address already has an account.
+    A token is optional and changes nothing here.
     """
     committed(lambda: accounts.register_user(json.email, json.display_name, json.password))
     return AcceptedOut(detail="Check your email: we have sent a link to confirm your address."), 202

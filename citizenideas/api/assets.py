@@ -139,7 +139,10 @@ def _load(asset_id: int):
 @bp.get("/assets")
 @spec.validate(resp=responses(200, AssetPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def list_assets(query: AssetQuery):
-    """Places in the register (libraries, parks, halls...), by name."""
+    """Places in the register (libraries, parks, halls...), by name.
+
+    A token is optional and changes nothing here.
+    """
     found = assets.search_assets(kind=query.kind, ward_id=query.ward_id,
                                  community_status=query.community_status,
                                  page=query.page, per_page=query.per_page)
@@ -149,7 +152,10 @@ def list_assets(query: AssetQuery):
 @bp.get("/assets/<int:asset_id>")
 @spec.validate(resp=responses(200, AssetOut), tags=TAG, security=AUTH_OPTIONAL)
 def get_asset(asset_id: int):
-    """One place (retired places only for moderators)."""
+    """One place.
+
+    A token is optional: with one, moderators also see retired places.
+    """
     return asset_out(_load(asset_id))
 
 

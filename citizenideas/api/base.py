@@ -23,12 +23,13 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import ValidationError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..database import run_with_retry
+from ..database import is_locked, run_with_retry
 from ..errors import AuthRequired, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import User
+from ..models import ApiToken, User
 from ..pagination import Page
 from ..services.tokens import user_for_api_token
 from .schemas import MAX_ID, PageOut, Problem
@@ -37,9 +38,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 BEARER = "bearerAuth"
 # Operations that need a caller, and operations where a caller is optional (public data,
-# with extra fields or visibility for someone signed in).
+# with extra fields or visibility for someone signed in). Optional is `security: []`, not
+# `[{}, {bearerAuth: []}]`: client generators read any non-empty security as "token required"
+# (openapi-python-client: `requires_security = bool(operation.security)`). document.py adds
+# `x-auth: optional`; the view's docstring says "A token is optional: ..." and what it adds.
 AUTH_REQUIRED = [{BEARER: []}]
-AUTH_OPTIONAL = [{}, {BEARER: []}]
+AUTH_OPTIONAL: list[dict[str, list[str]]] = []
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -178,13 +182,11 @@ def load_caller() -> None:
         scheme, _sep, raw = header.partition(" ")
         found = None
         if scheme.lower() == "bearer":
-            found = user_for_api_token(raw.strip())
+            found = _authenticate(raw.strip())
         if found is None:
             g.api_bad_token = True
             raise AuthRequired("The API token is missing, revoked or not valid.")
         user, token = found
-        if db.session.dirty:
-            db.session.commit()  # last_used_at
         g._login_user = user  # Flask-Login's per-request user: no session involved
         g.api_token_id = token.id
         return
@@ -194,6 +196,27 @@ def load_caller() -> None:
         except (CSRFError, Exception) as exc:  # noqa: BLE001 - any failure is a refusal
             raise BadRequest("Cookie-authenticated writes need a valid X-CSRFToken header "
                              "(or use a Bearer token).") from exc
+
+
+def _authenticate(raw: str) -> tuple[User, ApiToken] | None:
+    """The user and token for a raw bearer token, with the token's use noted and committed.
+
+    The note (``last_used_at``) is a write, so it gets SQLite's lock retry; if the lock
+    outlasts every retry the note is left out for this request (it is bookkeeping, written on
+    a later use): a busy database never turns an authenticated read into an error.
+    """
+    found = user_for_api_token(raw)
+    if found is None or not db.session.dirty:
+        return found  # the use was noted less than a minute ago: nothing to write
+    try:
+        return run_with_retry(lambda: user_for_api_token(raw))
+    except OperationalError as exc:
+        if not is_locked(exc):
+            raise
+    found = user_for_api_token(raw)
+    if found is not None:
+        db.session.expire(found[1], ["last_used_at"])  # drop the note that cannot be written
+    return found
 
 
 @bp.teardown_request

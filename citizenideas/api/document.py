@@ -1,9 +1,11 @@
 """The OpenAPI 3.1 document (GET /api/v1/openapi.json) and the docs page (GET /api/docs).
 
 The document is spectree's, generated from the same pydantic models that validate requests.
-It is adjusted in three ways spectree cannot express: problem responses are served as
-application/problem+json, paginated responses carry a Link header, and a request body whose
-fields are all optional is itself optional (no body means {}).
+It is adjusted in four ways spectree cannot express: problem responses are served as
+application/problem+json, paginated responses carry a Link header, a request body whose
+fields are all optional is itself optional (no body means {}), and every operation says in
+``x-auth`` whether a token is ``required`` (security: bearerAuth) or ``optional`` (security:
+[], so client generators let an unauthenticated client call it).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def _adjust(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             operation["tags"] = operation.get("tags") or ["Meta"]
+            operation["x-auth"] = "required" if operation.get("security") else "optional"
             body = operation.get("requestBody")
             if body:
                 # A body whose fields are all optional may be left out: it means {}.
@@ -72,7 +75,10 @@ def _adjust(document: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/openapi.json")
 @spec.validate(resp=responses(200, OpenApiDocument), tags=["Meta"], security=AUTH_OPTIONAL)
 def openapi_json():
-    """This document."""
+    """This document.
+
+    A token is optional and changes nothing here.
+    """
     return current_app.json.response(openapi_document())
 
 
@@ -87,8 +93,7 @@ def docs_page():
                                if not path.startswith("/api/") else path,
                                "summary": operation.get("summary", ""),
                                "tag": (operation.get("tags") or ["Meta"])[0],
-                               "auth": {"bearerAuth": []} in operation.get("security", [])
-                               and {} not in operation.get("security", [])})
+                               "auth": operation["x-auth"] == "required"})
     operations.sort(key=lambda o: (o["tag"], o["path"], o["method"]))
     return render_template("api/docs.html", operations=operations,
                            spec_url=url_for("api.openapi_json"))

@@ -150,6 +150,10 @@ def list_ideas(query: IdeaListQuery):
     """Ideas, filtered and sorted, one page at a time.
 
     Duplicates and withdrawn ideas are listed only when `status` asks for them.
+
+    A token is optional: with one, each idea says whether you support and follow it
+    (`supported_by_me`, `following`), moderators also see hidden ideas, and staff and the
+    claiming organisations' members see pending claims and draft outcome reports.
     """
     found = ideas.search_ideas(actor(), q=query.q, status=query.status,
                                category_id=query.category_id, ward_id=query.ward_id,
@@ -177,7 +181,13 @@ def propose(json: IdeaIn):
 @bp.get("/ideas/<int:idea_id>")
 @spec.validate(resp=responses(200, IdeaOut), tags=TAG, security=AUTH_OPTIONAL)
 def get_idea(idea_id: int):
-    """One idea with its timeline, linked places, delivery partners, updates and outcome."""
+    """One idea with its timeline, linked places, delivery partners, updates and outcome.
+
+    A token is optional: with one, the idea says whether you support and follow it
+    (`supported_by_me`, `following`), its author and moderators may see it while it is hidden,
+    and staff and the claiming organisations' members see pending claims and draft outcome
+    reports.
+    """
     return present_idea(actor(), load_idea(idea_id))
 
 
@@ -215,7 +225,11 @@ def withdraw_idea(idea_id: int, json: WithdrawIdeaIn):
 @bp.get("/ideas/<int:idea_id>/similar")
 @spec.validate(resp=responses(200, SimilarOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def similar(idea_id: int, query: SimilarQuery):
-    """Ideas with similar titles (the suggestions shown when proposing), best first."""
+    """Ideas with similar titles (the suggestions shown when proposing), best first.
+
+    A token is optional: with one, each idea says whether you support and follow it, and the
+    given idea may be one you can see while it is hidden (yours, or any for moderators).
+    """
     idea = load_idea(idea_id)
     found = ideas.similar_ideas(query.title, exclude_id=idea.id)
     return SimilarOut(items=present_ideas(actor(), found))
@@ -251,7 +265,10 @@ def unsupport(idea_id: int):
 @bp.get("/ideas/<int:idea_id>/comments")
 @spec.validate(resp=responses(200, CommentPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def comments(idea_id: int, query: PageQuery):
-    """Comments on an idea, oldest first (hidden ones only for staff)."""
+    """Comments on an idea, oldest first.
+
+    A token is optional: with one, staff also see hidden comments.
+    """
     idea = load_idea(idea_id)
     found = engagement.list_comments(actor(), idea, page=query.page, per_page=query.per_page)
     return paginated(CommentPageOut, found, [comment_out(c) for c in found.items])

@@ -68,7 +68,10 @@ class StatsOut(Out):
 @bp.get("/wards")
 @spec.validate(resp=responses(200, WardListOut), tags=["Reference"], security=AUTH_OPTIONAL)
 def wards():
-    """Wards in use, by name."""
+    """Wards in use, by name.
+
+    A token is optional and changes nothing here.
+    """
     rows = db.session.scalars(select(Ward).where(Ward.retired_at.is_(None)).order_by(Ward.name))
     return WardListOut(items=[WardOut.model_validate(w) for w in rows])
 
@@ -77,7 +80,10 @@ def wards():
 @spec.validate(resp=responses(200, CategoryListOut), tags=["Reference"],
                security=AUTH_OPTIONAL)
 def categories():
-    """Categories in use, by name."""
+    """Categories in use, by name.
+
+    A token is optional and changes nothing here.
+    """
     rows = db.session.scalars(select(Category).where(Category.retired_at.is_(None))
                               .order_by(Category.name))
     return CategoryListOut(items=[CategoryOut.model_validate(c) for c in rows])
@@ -87,7 +93,10 @@ def categories():
 @spec.validate(resp=responses(200, OrganisationPageOut, 422), tags=["Reference"],
                security=AUTH_OPTIONAL)
 def organisations(query: PageQuery):
-    """Verified partner organisations, by name."""
+    """Verified partner organisations, by name.
+
+    A token is optional and changes nothing here.
+    """
     found = list_organisations(verified=True, page=query.page, per_page=query.per_page)
     return paginated(OrganisationPageOut, found,
                      [OrganisationOut(id=o.id, name=o.name, description=o.description or "",
@@ -98,6 +107,9 @@ def organisations(query: PageQuery):
 @bp.get("/stats")
 @spec.validate(resp=responses(200, StatsOut, 422), tags=["Reference"], security=AUTH_OPTIONAL)
 def stats(query: StatsQuery):
-    """The accountability figures: responses, response times, delivery, outcomes."""
+    """The accountability figures: responses, response times, delivery, outcomes.
+
+    A token is optional and changes nothing here.
+    """
     return StatsOut.model_validate(accountability_figures(ward_id=query.ward_id,
                                                           category_id=query.category_id))

@@ -9,7 +9,7 @@ from .. import throttling
 from ..errors import AuthRequired
 from ..services import accounts
 from ..services.tokens import NAME_MAX, create_api_token, list_api_tokens, revoke_api_token
-from .base import AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
+from .base import AUTH_OPTIONAL, AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
 from .schemas import Body, Out, Text, text_limits
 
 
@@ -40,13 +40,15 @@ class TokenListOut(Out):
 
 
 @bp.post("/tokens")
-@spec.validate(resp=responses(201, NewTokenOut, 401, 422), tags=["Tokens"], security=[{}])
+@spec.validate(resp=responses(201, NewTokenOut, 401, 422), tags=["Tokens"], security=AUTH_OPTIONAL)
 def create_token(json: TokenIn):
     """Create an API token from an email address and password.
 
     The token is returned once, in `token`; only its hash is stored. Failed attempts are
     limited per IP address and per account, together with the sign-in page: past the limit
     the answer is 429 whatever the password, until the wait ends or the password is reset.
+
+    A token is optional and changes nothing here: the email address and password decide.
     """
     throttling.refuse_if_too_many_failed_sign_ins(json.email)
     user = accounts.authenticate(json.email, json.password)

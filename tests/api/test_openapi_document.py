@@ -43,7 +43,15 @@ def test_operations_say_who_may_call_them_and_problems_are_problem_json(client):
     document = _document(client)
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            assert operation["security"], (method, path)
+            # A token is required ([{"bearerAuth": []}]) or optional ([], as client generators
+            # read it), and the operation says which in x-auth and, if optional, in words.
+            if operation["security"]:
+                assert operation["security"] == [{"bearerAuth": []}], (method, path)
+                assert operation["x-auth"] == "required", (method, path)
+            else:
+                assert operation["security"] == [], (method, path)
+                assert operation["x-auth"] == "optional", (method, path)
+                assert "A token is optional" in operation["description"], (method, path)
             for code, response in operation["responses"].items():
                 if code.startswith(("4", "5")):
                     assert list(response["content"]) == ["application/problem+json"]
@@ -73,3 +81,47 @@ def test_docs_page_works_without_fetching_anything_from_elsewhere(client):
     assert "POST /api/v1/ideas" in html  # the plain list for people without JavaScript
     assert not re.search(r'src="https?://|<link[^>]+href="https?://', html)
     assert client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
+
+
+def _requires_a_token(operation: dict) -> bool:
+    """openapi-python-client's rule (``requires_security = bool(operation.security)``): an
+    operation with non-empty security is generated for an authenticated client only."""
+    return bool(operation.get("security"))
+
+
+def test_client_generators_demand_a_token_exactly_where_the_api_answers_401_without_one(
+        client, make):
+    from tests.factories import PASSWORD
+
+    person = make.user(email="generator@example.org")
+    idea = make.idea(status="accepted", title="Community fridge at the library")
+    asset = make.asset()
+    ids = {"idea_id": idea.id, "asset_id": asset.id, "claim_id": 1, "report_id": 1,
+           "token_id": 1}
+    # The bodies a client sends to the operations that need no token (the others are refused
+    # before their body is read).
+    bodies = {
+        ("post", "/api/v1/tokens"): {"email": person.email, "password": PASSWORD,
+                                     "name": "Generated client"},
+        ("post", "/api/v1/users"): {"email": "new.resident@example.org",
+                                    "display_name": "New Resident",
+                                    "password": "a long enough password 42"},
+    }
+    document = _document(client)
+    answered = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            query = {p["name"]: "Community fridge" for p in operation.get("parameters", [])
+                     if p["in"] == "query" and p.get("required")}
+            response = client.open(path.format(**ids), method=method.upper(), query_string=query,
+                                   json=bodies.get((method, path)))
+            answered[(method, path)] = response.status_code
+            if _requires_a_token(operation):
+                assert response.status_code == 401, (method, path, response.status_code)
+            else:
+                assert response.status_code < 400, (method, path, response.get_json())
+    assert answered[("get", "/api/v1/ideas")] == 200
+    assert answered[("get", "/api/v1/categories")] == 200
+    assert answered[("post", "/api/v1/tokens")] == 201
+    assert answered[("post", "/api/v1/users")] == 202
+    assert answered[("post", "/api/v1/ideas")] == 401
