@@ -10,6 +10,7 @@ import uuid
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,12 @@ from citizenideas.extensions import db, limiter
 from .factories import Factory
 
 PASSWORD = "correct-horse-battery"
+
+# Property tests check behaviour, never speed: this machine is shared and noisy, so a
+# per-example deadline only produces flaky failures (speed is measured in bench/). No example
+# database either: nothing is written into the work tree.
+settings.register_profile("citizenideas", deadline=None, database=None)
+settings.load_profile("citizenideas")
 
 
 def _pg_admin_url(url: str) -> str:
