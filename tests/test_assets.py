@@ -12,7 +12,7 @@ from citizenideas.errors import NotAllowed, NotFound, ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, CommunityAsset, OutcomeReport, utcnow
 from citizenideas.services import assets as register
-from citizenideas.services import moderation
+from citizenideas.services import triage
 
 from .conftest import csrf_token
 
@@ -87,7 +87,7 @@ def test_public_list_filters_and_hides_retired_assets(client, make):
 def test_asset_page_shows_linked_ideas_and_published_outcomes(client, make, moderator):
     asset = make.asset(name="Riverside Park")
     idea = make.idea(title="Bandstand concerts", status="delivered")
-    moderation.link_asset(moderator, idea, asset)
+    triage.link_asset(moderator, idea, asset)
     db.session.add(OutcomeReport(idea_id=idea.id, author_id=moderator.id, state="published",
                                  result="delivered", summary="Twelve concerts this summer.",
                                  published_at=utcnow()))

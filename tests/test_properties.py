@@ -49,7 +49,16 @@ from citizenideas.models import (
     utcnow,
 )
 from citizenideas.services import assets as register
-from citizenideas.services import delivery, engagement, ideas, lifecycle, moderation, privacy
+from citizenideas.services import (
+    delivery,
+    engagement,
+    ideas,
+    lifecycle,
+    merging,
+    privacy,
+    reports,
+    triage,
+)
 from citizenideas.services.lifecycle import DECISIONS, OUTCOME_ONLY, TRANSITIONS
 from citizenideas.services.opendata import FORMULA_START
 
@@ -199,7 +208,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule(who=st.sampled_from(["resident", "moderator"]))
         def comment(self, who):
             if who == "moderator":
-                self.act(moderation.post_official_reply, self.person(who), self.idea,
+                self.act(triage.post_official_reply, self.person(who), self.idea,
                          "The council's answer.")
             else:
                 self.act(engagement.post_comment, self.person(who), self.idea, "Yes!")
@@ -208,11 +217,11 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         def moderator_hides_or_merges(self, action):
             moderator = self.person("moderator")
             if action == "hide":
-                self.act(moderation.hide_idea, moderator, self.idea, "Abuse")
+                self.act(reports.hide_idea, moderator, self.idea, "Abuse")
             elif action == "unhide":
-                self.act(moderation.unhide_idea, moderator, self.idea)
+                self.act(reports.unhide_idea, moderator, self.idea)
             elif self.idea.merged_into_id is None:
-                self.act(moderation.merge_idea, moderator, self.idea,
+                self.act(merging.merge_idea, moderator, self.idea,
                          db.session.get(Idea, self.other_id), "Same idea as this one.")
 
         @invariant()
@@ -252,15 +261,15 @@ def test_support_and_comment_counters_equal_their_rows_under_any_interleaving(ma
         elif verb == "comment":
             _attempt(engagement.post_comment, person, idea, "Count me in.")
         elif verb == "reply":
-            _attempt(moderation.post_official_reply, moderator, idea, "Noted.")
+            _attempt(triage.post_official_reply, moderator, idea, "Noted.")
         elif verb in ("hide_comment", "unhide_comment") and comments:
             comment = comments[who % len(comments)]
             if verb == "hide_comment":
-                _attempt(moderation.hide_comment, moderator, comment, "Rude")
+                _attempt(reports.hide_comment, moderator, comment, "Rude")
             else:
-                _attempt(moderation.unhide_comment, moderator, comment)
+                _attempt(reports.unhide_comment, moderator, comment)
         elif verb == "merge":
-            _attempt(moderation.merge_idea, moderator, idea, other, "The same idea.")
+            _attempt(merging.merge_idea, moderator, idea, other, "The same idea.")
         elif verb == "erase" and person.deleted_at is None:
             _attempt(privacy.erase_account, person)
         for each in pair:

@@ -25,9 +25,10 @@ from citizenideas.services import (
     engagement,
     ideas,
     lifecycle,
-    moderation,
     notifications,
+    reports,
     tokens,
+    triage,
 )
 
 from .conftest import csrf_token
@@ -208,11 +209,11 @@ def test_a_signed_out_caller_cannot_revoke_or_list_tokens(make):
 def hidden(make):
     moderator = make.user(role="moderator", email="mod@example.org")
     idea = make.idea(title="Secret hidden idea title", status="submitted")
-    moderation.add_internal_note(moderator, idea, "INTERNAL-NOTE-TEXT about the author")
+    triage.add_internal_note(moderator, idea, "INTERNAL-NOTE-TEXT about the author")
     lifecycle.change_status(moderator, idea, "under_review", "")
-    moderation.hide_idea(moderator, idea, "Abusive")
+    reports.hide_idea(moderator, idea, "Abusive")
     public = make.idea(title="Public idea title", status="submitted")
-    moderation.add_internal_note(moderator, public, "INTERNAL-NOTE-ON-PUBLIC")
+    triage.add_internal_note(moderator, public, "INTERNAL-NOTE-ON-PUBLIC")
     db.session.commit()
     return {"idea": idea, "public": public}
 

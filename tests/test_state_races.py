@@ -29,7 +29,8 @@ from citizenideas.models import (
     User,
     utcnow,
 )
-from citizenideas.services import delivery, engagement, moderation
+from citizenideas.services import delivery, engagement, triage
+from citizenideas.services import merging as merges
 from citizenideas.services.lifecycle import STATUS_LABELS, change_status
 
 TRIALS = 3
@@ -195,7 +196,7 @@ def test_bulk_change_racing_a_single_change_changes_each_idea_once(app, make, pe
             ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids))))
             for i in ideas:
                 i.status  # noqa: B018 - loaded, as the dashboard had it
-            return lambda: len(moderation.bulk_change_status(user, ideas, "accepted", ""))
+            return lambda: len(triage.bulk_change_status(user, ideas, "accepted", ""))
 
         wins, refusals, errors = race(app, [bulk, changing(m2, ids[0], "declined", "No.")])
 
@@ -222,7 +223,7 @@ def test_two_moderators_merging_two_ideas_into_each_other_merge_only_one(app, ma
             def load():
                 user = db.session.get(User, user_id)
                 idea, into = db.session.get(Idea, idea_id), db.session.get(Idea, into_id)
-                return lambda: moderation.merge_idea(user, idea, into, "Same idea.").idea_id
+                return lambda: merges.merge_idea(user, idea, into, "Same idea.").idea_id
             return load
 
         wins, refusals, errors = race(app, [merging(m1, a, b), merging(m2, b, a)])
