@@ -50,11 +50,12 @@ from citizenideas.models import (
 )
 from citizenideas.services import assets as register
 from citizenideas.services import (
-    delivery,
+    claims,
     engagement,
     ideas,
     lifecycle,
     merging,
+    outcomes,
     privacy,
     reports,
     triage,
@@ -169,7 +170,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule()
         def partner_claims(self):
             organisation = db.session.get(Organisation, people["organisation"])
-            self.act(delivery.claim_idea, self.person("partner"), self.idea, organisation,
+            self.act(claims.claim_idea, self.person("partner"), self.idea, organisation,
                      plan=PLAN)
 
         def claims(self, status: str) -> list[Claim]:
@@ -179,18 +180,18 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule(decision=st.sampled_from(["approve", "reject"]))
         def moderator_decides_claim(self, decision):
             for claim in self.claims("pending")[:1]:
-                self.act(delivery.decide_claim, self.person("moderator"), claim, decision,
+                self.act(claims.decide_claim, self.person("moderator"), claim, decision,
                          "Thank you.")
 
         @rule()
         def partner_withdraws_claim(self):
             for claim in (self.claims("approved") + self.claims("pending"))[:1]:
-                self.act(delivery.withdraw_claim, self.person("partner"), claim)
+                self.act(claims.withdraw_claim, self.person("partner"), claim)
 
         @rule(who=st.sampled_from(["moderator", "partner"]),
               result=st.sampled_from(["delivered", "partly_delivered", "not_delivered"]))
         def outcome_is_submitted(self, who, result):
-            self.act(delivery.save_outcome_report, self.person(who), self.idea, result=result,
+            self.act(outcomes.save_outcome_report, self.person(who), self.idea, result=result,
                      summary="What was done, briefly.", submit=True)
 
         @rule(who=st.sampled_from(["moderator", "partner"]))
@@ -198,7 +199,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
             report = db.session.scalar(select(OutcomeReport).where(
                 OutcomeReport.idea_id == self.idea_id))
             if report is not None:
-                self.act(delivery.publish_outcome, self.person(who), report)
+                self.act(outcomes.publish_outcome, self.person(who), report)
 
         @rule(who=st.sampled_from(["resident", "author"]), add=st.booleans())
         def support(self, who, add):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Claim, CommunityAsset, Idea, OutcomeReport
-from ..services import delivery, merging, reports, triage
+from ..services import claims, merging, outcomes, reports, triage
 from ..services.lifecycle import MESSAGE_REQUIRED, change_status
 from .base import (
     AUTH_REQUIRED,
@@ -179,7 +179,7 @@ def official_reply(idea_id: int, json: ReplyIn):
 def decide_claim(claim_id: int, json: DecisionIn):
     """Approve or reject a partner's claim (`decision`: approve | reject; a reason to reject)."""
     claim = get_or_404(Claim, claim_id, "There is no such claim.")
-    committed(lambda: delivery.decide_claim(caller(), claim, json.decision, json.message))
+    committed(lambda: claims.decide_claim(caller(), claim, json.decision, json.message))
     return claim_out(claim)
 
 
@@ -193,7 +193,7 @@ class ReturnIn(Body):
 def return_outcome(report_id: int, json: ReturnIn):
     """Send a submitted outcome report back to its authors with a note of what to change."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    committed(lambda: delivery.return_outcome_report(caller(), report, json.note))
+    committed(lambda: outcomes.return_outcome_report(caller(), report, json.note))
     return outcome_out(report)
 
 
@@ -203,5 +203,5 @@ def return_outcome(report_id: int, json: ReturnIn):
 def publish_outcome(report_id: int):
     """Publish a submitted outcome report: the idea becomes delivered or not delivered."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    committed(lambda: delivery.publish_outcome(caller(), report))
+    committed(lambda: outcomes.publish_outcome(caller(), report))
     return outcome_out(report)
