@@ -48,8 +48,8 @@ from citizenideas.models import (
     User,
     utcnow,
 )
-from citizenideas.services import assets as register
 from citizenideas.services import (
+    asset_import,
     claims,
     engagement,
     ideas,
@@ -60,6 +60,7 @@ from citizenideas.services import (
     reports,
     triage,
 )
+from citizenideas.services import assets as register
 from citizenideas.services.lifecycle import DECISIONS, OUTCOME_ONLY, TRANSITIONS
 from citizenideas.services.opendata import FORMULA_START
 
@@ -303,7 +304,7 @@ def test_every_imported_row_is_imported_whole_or_reported(make, rows, valid_only
     csv.writer(buffer, lineterminator=ending, quoting=csv.QUOTE_ALL if ending != "\r\n"
                else csv.QUOTE_MINIMAL).writerows([HEADER, *rows])
     before = {a.uprn: (a.name, a.kind) for a in db.session.scalars(select(CommunityAsset))}
-    report = register.import_assets_csv(moderator, buffer.getvalue(),
+    report = asset_import.import_assets_csv(moderator, buffer.getvalue(),
                                         import_valid_only=valid_only)
     if report.imported:
         db.session.commit()
