@@ -42,10 +42,10 @@ from ..models import (
 from ..pagination import requested_page
 from ..permissions import require
 from ..services import merging, reports, triage
-from ..services.admin import response_templates
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
+from ..services.site import response_templates
 from .actions import form_status, run_action
 from .auth import safe_next
 from .forms import int_field, text_field
