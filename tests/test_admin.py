@@ -89,8 +89,8 @@ def test_categories_and_wards_are_added_renamed_and_retired(boss):
 
 def test_settings_are_stored_and_read_back(boss):
     site.save_settings(boss, {"COUNCIL_NAME": "Demo Borough Council", "COUNCIL_SHORT_NAME": "Demo",
-                               "COUNCIL_COLOUR": "#123456", "RESPONSE_TARGET_DAYS": "10",
-                               "COUNCIL_LOGO_URL": ""})
+                              "COUNCIL_COLOUR": "#123456", "RESPONSE_TARGET_DAYS": "10",
+                              "COUNCIL_LOGO_URL": ""})
     db.session.commit()
     g.pop("_site_settings", None)
     assert site_settings()["COUNCIL_NAME"] == "Demo Borough Council"
@@ -98,16 +98,16 @@ def test_settings_are_stored_and_read_back(boss):
     assert last_audit().action == "settings.update"
     with pytest.raises(ValidationFailed) as caught:
         site.save_settings(boss, {"COUNCIL_COLOUR": "red", "RESPONSE_TARGET_DAYS": "0",
-                                   "COUNCIL_LOGO_URL": "javascript:alert(1)"})
+                                  "COUNCIL_LOGO_URL": "javascript:alert(1)"})
     assert set(caught.value.errors) == {"COUNCIL_COLOUR", "RESPONSE_TARGET_DAYS",
                                         "COUNCIL_LOGO_URL"}
 
 
 def test_response_templates_crud(boss):
     template = site.create_response_template(boss, status="declined", title="No budget",
-                                              body="There is no budget this year.")
+                                             body="There is no budget this year.")
     site.update_response_template(boss, template, status="declined", title="No money",
-                                   body="There is no budget this year.")
+                                  body="There is no budget this year.")
     assert [t.title for t in site.response_templates("declined")] == ["No money"]
     site.delete_response_template(boss, template)
     assert site.response_templates() == []

@@ -215,7 +215,7 @@ def test_large_files_are_processed_in_batches(moderator):
                    for n in range(1, 1201))
     seen = []
     report = asset_import.import_assets_csv(moderator, HEADER + rows,
-                                        progress=lambda done, total: seen.append(done))
+                                            progress=lambda done, total: seen.append(done))
     assert report.created == 1200 and report.batches == 3
     assert seen == [500, 1000, 1200]
 

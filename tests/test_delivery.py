@@ -55,7 +55,7 @@ def _approved(world, make=None, org=None, user=None):
 
 def test_a_member_claims_an_accepted_idea_with_a_plan_and_dates(world):
     claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN,
-                                expected_start="2027-3-1", expected_end=date(2027, 9, 30))
+                              expected_start="2027-3-1", expected_end=date(2027, 9, 30))
     db.session.commit()
     assert claim.status == "pending"
     assert (claim.expected_start, claim.expected_end) == (date(2027, 3, 1), date(2027, 9, 30))
@@ -74,7 +74,7 @@ def test_a_member_claims_an_accepted_idea_with_a_plan_and_dates(world):
 def test_bad_claims_get_field_errors_and_nothing_is_written(world, plan, start, end, field):
     with pytest.raises(ValidationFailed) as exc:
         claims.claim_idea(world.partner, world.idea, world.org, plan=plan,
-                            expected_start=start, expected_end=end)
+                          expected_start=start, expected_end=end)
     db.session.rollback()
     assert field in exc.value.errors
     assert _count(Claim) == 0

@@ -305,7 +305,7 @@ def test_every_imported_row_is_imported_whole_or_reported(make, rows, valid_only
                else csv.QUOTE_MINIMAL).writerows([HEADER, *rows])
     before = {a.uprn: (a.name, a.kind) for a in db.session.scalars(select(CommunityAsset))}
     report = asset_import.import_assets_csv(moderator, buffer.getvalue(),
-                                        import_valid_only=valid_only)
+                                            import_valid_only=valid_only)
     if report.imported:
         db.session.commit()
     else:

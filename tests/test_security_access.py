@@ -61,7 +61,7 @@ def count(model) -> int:
 def test_a_member_of_a_cannot_claim_for_b(two_orgs):
     with pytest.raises(NotAllowed):
         claims.claim_idea(two_orgs["alice"], two_orgs["idea"], two_orgs["b"],
-                            plan="A plan that is long enough to count as a plan.")
+                          plan="A plan that is long enough to count as a plan.")
 
 
 def test_a_member_of_a_cannot_claim_for_b_through_the_page(client, auth, two_orgs):

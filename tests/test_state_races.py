@@ -243,7 +243,7 @@ def test_two_moderators_merging_two_ideas_into_each_other_merge_only_one(app, ma
 def _claim(people, make) -> tuple[int, int]:
     idea = make.idea(author=user(people.author), status="accepted")
     claim = claims.claim_idea(user(people.partner), idea,
-                                db.session.get(Organisation, people.org), plan=PLAN)
+                              db.session.get(Organisation, people.org), plan=PLAN)
     db.session.commit()
     ids = idea.id, claim.id
     db.session.remove()
@@ -339,7 +339,7 @@ def test_the_last_two_delivering_partners_withdrawing_at_once_reopen_the_idea_on
     for _trial in range(TRIALS):
         idea_id, first = _claim(people, make)
         second = claims.claim_idea(user(other_id), db.session.get(Idea, idea_id),
-                                     db.session.get(Organisation, other_org_id), plan=PLAN)
+                                   db.session.get(Organisation, other_org_id), plan=PLAN)
         for claim in (db.session.get(Claim, first), second):
             claims.decide_claim(user(people.moderators[0]), claim, "approve", "")
         db.session.commit()
@@ -444,7 +444,7 @@ def test_a_second_offer_while_one_is_open_is_a_clear_conflict(app, make, people)
 
     with pytest.raises(Conflict) as refused:
         claims.claim_idea(user(people.second_partner), idea, org,
-                            plan=PLAN)
+                          plan=PLAN)
     db.session.rollback()
 
     assert refused.value.detail == f"{org.name} has already offered to deliver this idea."
@@ -458,7 +458,7 @@ def test_three_moderators_publishing_one_outcome_at_once_publish_it_once(app, ma
     for _trial in range(TRIALS):
         idea_id, claim_id = _claim(people, make)
         claims.decide_claim(db.session.get(User, moderator), db.session.get(Claim, claim_id),
-                              "approve", "")
+                            "approve", "")
         report = outcomes.save_outcome_report(
             user(people.partner), db.session.get(Idea, idea_id),
             result="delivered", summary="Weekly sessions ran all summer.", submit=True)

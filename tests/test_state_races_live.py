@@ -152,7 +152,7 @@ def test_five_moderators_approving_one_claim_on_its_page_at_once_approve_it_once
     for _trial in range(TRIALS):
         idea = make.idea(author=author, status="accepted")
         claim = claims.claim_idea(db.session.get(User, partner.id), idea,
-                                    db.session.get(Organisation, org.id), plan=PLAN)
+                                  db.session.get(Organisation, org.id), plan=PLAN)
         db.session.commit()
         page = f"{live_server}/council/claims/{claim.id}"
         posts = []

@@ -121,7 +121,7 @@ def link_asset(idea_id: int, asset_id: int):
     """Link a place from the asset register to an idea (linking twice changes nothing)."""
     idea = load_idea(idea_id)
     committed(lambda: triage.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
-                                                                       "There is no such place.")))
+                                                                   "There is no such place.")))
     return present_idea(caller(), idea)
 
 

@@ -103,8 +103,8 @@ def claim(idea_id: int, json: ClaimIn):
     idea = load_idea(idea_id)
     org = db.session.get(Organisation, json.organisation_id)
     made = committed(lambda: claims.claim_idea(caller(), idea, org, plan=json.plan,
-                                                 expected_start=json.expected_start,
-                                                 expected_end=json.expected_end))
+                                               expected_start=json.expected_start,
+                                               expected_end=json.expected_end))
     return claim_out(made), 201
 
 

@@ -136,7 +136,7 @@ def place_add(kind: str):
     def add():
         if kind == "categories":
             return place_admin.add_category(current_user, values["name"],
-                                              values["description"])
+                                            values["description"])
         return place_admin.add_ward(current_user, values["name"], values["ons_code"])
 
     def added(_place):
@@ -237,9 +237,9 @@ def template_delete(template_id: int):
 
 def _audit_filters() -> audit_log.AuditFilters:
     return audit_log.AuditFilters(actor=(request.args.get("actor") or "").strip()[:254],
-                                      action=(request.args.get("action") or "").strip()[:60],
-                                      target_type=(request.args.get("target_type") or "")
-                                      .strip()[:40])
+                                  action=(request.args.get("action") or "").strip()[:60],
+                                  target_type=(request.args.get("target_type") or "")
+                                  .strip()[:40])
 
 
 @bp.get("/admin/audit")

@@ -330,7 +330,7 @@ def merge(idea_id: int):
     into_ref, message = text_field("into"), text_field("merge_message")
     return _act(idea_id, "merge",
                 lambda i: merging.merge_idea(current_user, i, merging.find_idea(into_ref),
-                                                message),
+                                             message),
                 lambda c: _("Merged into %(ref)s.", ref=c.related_idea.reference
                             or f"#{c.related_idea_id}"),
                 {"into": into_ref, "merge_message": message}, {"message": "merge_message"})
@@ -420,6 +420,6 @@ def link_asset(idea_id: int):
 def unlink_asset(idea_id: int, asset_id: int):
     return _act(idea_id, "assets",
                 lambda i: triage.unlink_asset(current_user, i,
-                                                  db.session.get(CommunityAsset, asset_id)),
+                                              db.session.get(CommunityAsset, asset_id)),
                 _("Place unlinked."))
 

@@ -142,7 +142,7 @@ def send_back(report_id: int):
         return redirect(url_for("partners.review.outcomes"), code=303)
 
     return run_action(lambda: outcome_service.return_outcome_report(current_user, report,
-                                                             values["note"]),
+                                                                    values["note"]),
                       done=returned,
                       failed=lambda exc: _outcome_page(report, exc.errors or {
                           "note": [exc.detail]}, values, form_status(exc)))

@@ -209,8 +209,8 @@ def claim(idea_id: int):
 
     org = _organisation(values["organisation_id"])
     return run_action(lambda: claims.claim_idea(current_user, idea, org, plan=values["plan"],
-                                                  expected_start=date_value("expected_start"),
-                                                  expected_end=date_value("expected_end")),
+                                                expected_start=date_value("expected_start"),
+                                                expected_end=date_value("expected_end")),
                       done=sent, failed=lambda exc: form(exc.errors or {"idea": [exc.detail]},
                                                          form_status(exc)))
 
