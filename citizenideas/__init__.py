@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     configure_login(app)
 
-    from .errors import register_error_handlers
+    from .error_handlers import register_error_handlers
 
     register_error_handlers(app)
 

@@ -78,8 +78,6 @@ def register_cli(app: Flask) -> None:
                   help="Staff account to record in the audit log (default: the first admin).")
     def import_assets(file: str, valid_only: bool, actor_email: str | None) -> None:
         """Import a land-and-buildings register CSV into the community asset register."""
-        from .services.assets import import_assets_file
-
         code = import_assets_file(file, valid_only=valid_only, actor_email=actor_email,
                                   echo=click.echo)
         if code:
@@ -126,3 +124,48 @@ def register_cli(app: Flask) -> None:
         from .notify.outbox import send_digests
 
         click.echo(f"digests sent: {send_digests()}")
+
+
+def import_assets_file(path: str, *, valid_only: bool = False, actor_email: str | None = None,
+                       echo=print) -> int:
+    """``flask import-assets FILE``: import, commit, print a report; returns the exit code.
+
+    The service (services.asset_import) checks and writes the rows and never commits; reading
+    the file, printing, the one commit and the exit code belong to the command.
+    """
+    from sqlalchemy import func, select
+
+    from .models import User
+    from .services.asset_import import import_assets_csv
+
+    query = select(User).where(User.deactivated_at.is_(None), User.deleted_at.is_(None))
+    if actor_email:
+        query = query.where(func.lower(User.email) == actor_email.strip().lower())
+    else:
+        query = query.where(User.role == "admin").order_by(User.id)
+    actor = db.session.scalars(query.limit(1)).first()
+    if actor is None or not actor.is_staff:
+        echo("No staff account to import as: create an admin first (flask create-admin), "
+             "or pass --as with a moderator's email.")
+        return 2
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+
+    def progress(done: int, total: int) -> None:
+        echo(f"  {done} of {total} rows processed")
+
+    report = import_assets_csv(actor, text, import_valid_only=valid_only, progress=progress)
+    if report.problem:
+        echo(report.problem)
+        return 1
+    for row, reasons in report.errors:
+        echo(f"Row {row}: {'; '.join(reasons)}")
+    if not report.imported:
+        db.session.rollback()
+        echo(f"{len(report.errors)} of {report.rows} rows have problems: nothing imported. "
+             "Correct the file, or run again with --valid-only to import the valid rows.")
+        return 1
+    db.session.commit()
+    echo(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+         f"{report.unchanged} unchanged, {len(report.errors)} rejected.")
+    return 0

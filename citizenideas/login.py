@@ -31,7 +31,8 @@ def configure_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from .errors import AuthRequired, wants_problem_json
+        from .error_handlers import wants_problem_json
+        from .errors import AuthRequired
 
         if wants_problem_json():
             raise AuthRequired("Sign in to do that.")

@@ -202,7 +202,7 @@ PLAN = "We will run weekly sessions in the community hall with our volunteers."
 
 @pytest.fixture
 def delivery_world(make):
-    from citizenideas.services import delivery
+    from citizenideas.services import claims
 
     class World:
         pass
@@ -212,20 +212,20 @@ def delivery_world(make):
     w.partner = make.user(email="partner@example.org")
     w.org = make.organisation(name="Elm Park Friends", members=[(w.partner, "manager")])
     w.idea = make.idea(status="accepted", title="Plant trees on Elm Road")
-    w.claim = delivery.claim_idea(w.partner, w.idea, w.org, plan=PLAN)
+    w.claim = claims.claim_idea(w.partner, w.idea, w.org, plan=PLAN)
     db.session.commit()
     return w
 
 
 def test_withdrawing_a_claim_rejected_meanwhile_shows_the_form_with_409(delivery_world, client,
                                                                         auth):
-    from citizenideas.services import delivery
+    from citizenideas.services import claims
 
     w = delivery_world
     auth.sign_in(w.partner.email)
     page = f"/partners/claims/{w.claim.id}/withdraw"
     token = csrf_token(client, page)
-    delivery.decide_claim(w.moderator, w.claim, "reject", "Another group is doing this.")
+    claims.decide_claim(w.moderator, w.claim, "reject", "Another group is doing this.")
     db.session.commit()
     response = client.post(page, data={"reason": "We are too busy.", "csrf_token": token})
     assert response.status_code == 409
@@ -236,11 +236,11 @@ def test_withdrawing_a_claim_rejected_meanwhile_shows_the_form_with_409(delivery
 
 def test_saving_an_outcome_report_waiting_for_review_shows_the_form_with_409(delivery_world,
                                                                             client, auth):
-    from citizenideas.services import delivery
+    from citizenideas.services import claims, outcomes
 
     w = delivery_world
-    delivery.decide_claim(w.moderator, w.claim, "approve", "")
-    delivery.save_outcome_report(w.partner, w.idea, result="delivered", submit=True,
+    claims.decide_claim(w.moderator, w.claim, "approve", "")
+    outcomes.save_outcome_report(w.partner, w.idea, result="delivered", submit=True,
                                  summary="Twenty trees planted along Elm Road.")
     db.session.commit()
     auth.sign_in(w.partner.email)

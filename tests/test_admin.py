@@ -13,7 +13,8 @@ from sqlalchemy import select
 from citizenideas.errors import Conflict, NotAllowed, ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, Category, ResponseTemplate, User, Ward
-from citizenideas.services import admin
+from citizenideas.services import audit, places, site
+from citizenideas.services import users as user_admin
 from citizenideas.services.site import response_target_days, site_settings
 
 from .conftest import csrf_token
@@ -30,56 +31,56 @@ def last_audit() -> AuditLog:
 
 def test_admin_changes_roles_and_deactivates_users(make, boss):
     user = make.user(display_name="Rita Resident")
-    admin.change_role(boss, user, "moderator")
+    user_admin.change_role(boss, user, "moderator")
     assert user.role == "moderator"
     assert (last_audit().action, last_audit().before, last_audit().after) == (
         "user.role", {"role": "resident"}, {"role": "moderator"})
     with pytest.raises(ValidationFailed):
-        admin.change_role(boss, user, "emperor")
-    admin.deactivate_user(boss, user)
+        user_admin.change_role(boss, user, "emperor")
+    user_admin.deactivate_user(boss, user)
     assert not user.is_active and last_audit().action == "user.deactivate"
-    admin.reactivate_user(boss, user)
+    user_admin.reactivate_user(boss, user)
     assert user.is_active and last_audit().action == "user.reactivate"
 
 
 def test_admin_cannot_lock_themselves_out(boss):
     with pytest.raises(Conflict):
-        admin.change_role(boss, boss, "resident")
+        user_admin.change_role(boss, boss, "resident")
     with pytest.raises(Conflict):
-        admin.deactivate_user(boss, boss)
+        user_admin.deactivate_user(boss, boss)
 
 
 def test_moderators_cannot_administer(make):
     moderator = make.user(role="moderator")
     with pytest.raises(NotAllowed):
-        admin.change_role(moderator, moderator, "admin")
+        user_admin.change_role(moderator, moderator, "admin")
     with pytest.raises(NotAllowed):
-        admin.search_audit_log(moderator, admin.AuditFilters())
+        audit.search_audit_log(moderator, audit.AuditFilters())
 
 
 def test_user_search_by_name_or_email(make, boss):
     make.user(display_name="Zara Quinn", email="zq@example.org")
     make.user(display_name="Other Person")
-    users, total = admin.search_users(boss, "quinn")
+    users, total = user_admin.search_users(boss, "quinn")
     assert total == 1 and users[0].email == "zq@example.org"
-    users, total = admin.search_users(boss, "ZQ@")
+    users, total = user_admin.search_users(boss, "ZQ@")
     assert total == 1
 
 
 def test_categories_and_wards_are_added_renamed_and_retired(boss):
-    category = admin.add_category(boss, "Parks and green spaces")
+    category = places.add_category(boss, "Parks and green spaces")
     assert category.slug == "parks-and-green-spaces"
     with pytest.raises(ValidationFailed):
-        admin.add_category(boss, "parks and green spaces")
-    admin.rename_category(boss, category, "Green spaces")
-    admin.retire_category(boss, category)
+        places.add_category(boss, "parks and green spaces")
+    places.rename_category(boss, category, "Green spaces")
+    places.retire_category(boss, category)
     assert category.name == "Green spaces" and category.retired_at is not None
-    ward = admin.add_ward(boss, "Elm Park", "E05000001")
+    ward = places.add_ward(boss, "Elm Park", "E05000001")
     with pytest.raises(ValidationFailed):
-        admin.add_ward(boss, "Other", "nonsense")
-    admin.rename_ward(boss, ward, "Elm Park East")
-    admin.retire_ward(boss, ward)
-    admin.retire_ward(boss, ward, retire=False)
+        places.add_ward(boss, "Other", "nonsense")
+    places.rename_ward(boss, ward, "Elm Park East")
+    places.retire_ward(boss, ward)
+    places.retire_ward(boss, ward, retire=False)
     assert ward.retired_at is None
     actions = list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions == ["category.add", "category.rename", "category.retire", "ward.add",
@@ -87,31 +88,31 @@ def test_categories_and_wards_are_added_renamed_and_retired(boss):
 
 
 def test_settings_are_stored_and_read_back(boss):
-    admin.save_settings(boss, {"COUNCIL_NAME": "Demo Borough Council", "COUNCIL_SHORT_NAME": "Demo",
-                               "COUNCIL_COLOUR": "#123456", "RESPONSE_TARGET_DAYS": "10",
-                               "COUNCIL_LOGO_URL": ""})
+    site.save_settings(boss, {"COUNCIL_NAME": "Demo Borough Council", "COUNCIL_SHORT_NAME": "Demo",
+                              "COUNCIL_COLOUR": "#123456", "RESPONSE_TARGET_DAYS": "10",
+                              "COUNCIL_LOGO_URL": ""})
     db.session.commit()
     g.pop("_site_settings", None)
     assert site_settings()["COUNCIL_NAME"] == "Demo Borough Council"
     assert response_target_days() == 10
     assert last_audit().action == "settings.update"
     with pytest.raises(ValidationFailed) as caught:
-        admin.save_settings(boss, {"COUNCIL_COLOUR": "red", "RESPONSE_TARGET_DAYS": "0",
-                                   "COUNCIL_LOGO_URL": "javascript:alert(1)"})
+        site.save_settings(boss, {"COUNCIL_COLOUR": "red", "RESPONSE_TARGET_DAYS": "0",
+                                  "COUNCIL_LOGO_URL": "javascript:alert(1)"})
     assert set(caught.value.errors) == {"COUNCIL_COLOUR", "RESPONSE_TARGET_DAYS",
                                         "COUNCIL_LOGO_URL"}
 
 
 def test_response_templates_crud(boss):
-    template = admin.create_response_template(boss, status="declined", title="No budget",
-                                              body="There is no budget this year.")
-    admin.update_response_template(boss, template, status="declined", title="No money",
-                                   body="There is no budget this year.")
-    assert [t.title for t in admin.response_templates("declined")] == ["No money"]
-    admin.delete_response_template(boss, template)
-    assert admin.response_templates() == []
+    template = site.create_response_template(boss, status="declined", title="No budget",
+                                             body="There is no budget this year.")
+    site.update_response_template(boss, template, status="declined", title="No money",
+                                  body="There is no budget this year.")
+    assert [t.title for t in site.response_templates("declined")] == ["No money"]
+    site.delete_response_template(boss, template)
+    assert site.response_templates() == []
     with pytest.raises(ValidationFailed):
-        admin.create_response_template(boss, status="nope", title="", body="")
+        site.create_response_template(boss, status="nope", title="", body="")
     actions = list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions == ["template.create", "template.update", "template.delete"]
 
@@ -119,13 +120,13 @@ def test_response_templates_crud(boss):
 def test_audit_log_filters(make, boss):
     other = make.user(role="admin", email="other-admin@example.org")
     user = make.user()
-    admin.change_role(boss, user, "moderator")
-    admin.add_ward(other, "Northfield")
-    entries, total = admin.search_audit_log(boss, admin.AuditFilters(actor="other-admin"))
+    user_admin.change_role(boss, user, "moderator")
+    places.add_ward(other, "Northfield")
+    entries, total = audit.search_audit_log(boss, audit.AuditFilters(actor="other-admin"))
     assert total == 1 and entries[0].action == "ward.add"
-    entries, total = admin.search_audit_log(boss, admin.AuditFilters(action="user.role"))
+    entries, total = audit.search_audit_log(boss, audit.AuditFilters(action="user.role"))
     assert total == 1 and entries[0].target_id == user.id
-    entries, total = admin.search_audit_log(boss, admin.AuditFilters(target_type="Ward"))
+    entries, total = audit.search_audit_log(boss, audit.AuditFilters(target_type="Ward"))
     assert total == 1
 
 
@@ -209,8 +210,8 @@ def test_template_pages(signed_in):
 
 
 def test_audit_log_page_and_csv_export(signed_in, boss, make):
-    admin.add_ward(boss, "=cmd|' /C calc'!A0")
-    admin.add_category(boss, "Sport")
+    places.add_ward(boss, "=cmd|' /C calc'!A0")
+    places.add_category(boss, "Sport")
     db.session.commit()
     html = signed_in.get("/admin/audit?action=ward.add").get_data(as_text=True)
     assert "ward.add" in html and "category.add</strong>" not in html
@@ -222,9 +223,9 @@ def test_audit_log_page_and_csv_export(signed_in, boss, make):
 
 
 def test_csv_export_neutralises_spreadsheet_formulas():
-    assert admin._csv_cell("=1+1") == "'=1+1"
-    assert admin._csv_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert admin._csv_cell("ward.add") == "ward.add"
+    assert audit._csv_cell("=1+1") == "'=1+1"
+    assert audit._csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert audit._csv_cell("ward.add") == "ward.add"
 
 
 def test_a_brand_colour_too_light_for_white_text_is_refused(signed_in):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from citizenideas.errors import ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import CommunityAsset
+from citizenideas.services import asset_import
 from citizenideas.services import assets as register
 
 from .conftest import csrf_token
@@ -74,7 +75,7 @@ def test_edit_place_form_with_a_word_for_an_id_rerenders_and_changes_nothing(
 
 @pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
 def test_a_register_imports_whatever_its_line_endings(moderator, ending):
-    report = register.import_assets_csv(moderator, ending.join([HEADER, *ROWS]) + ending)
+    report = asset_import.import_assets_csv(moderator, ending.join([HEADER, *ROWS]) + ending)
     assert report.problem is None and not report.errors
     assert report.imported and report.created == 2 and asset_count() == 2
 
@@ -93,7 +94,7 @@ def test_a_register_csv_cannot_read_is_reported_not_a_server_error(client, auth,
                                                                     no_propagation):
     # A quoted field longer than the csv module's field limit makes the reader give up.
     huge = HEADER + "\n" + '1,"' + "x" * 200_000 + '",Road,Town,,,hall,council_run\n'
-    report = register.import_assets_csv(moderator, huge)
+    report = asset_import.import_assets_csv(moderator, huge)
     assert report.problem and not report.imported and asset_count() == 0
     auth.sign_in(moderator.email)
     response = client.post("/council/assets/import", data={
@@ -105,7 +106,7 @@ def test_a_register_csv_cannot_read_is_reported_not_a_server_error(client, auth,
 def test_control_characters_in_an_uploaded_register_are_removed_not_stored(moderator):
     # A file upload is not cleaned like form fields are, and PostgreSQL refuses NUL in text.
     text = HEADER + "\n111,Elm\x00 Hall\x1b,1 Road,Town,DB1 1AA,Free\x07hold,hall,council_run\n"
-    report = register.import_assets_csv(moderator, text)
+    report = asset_import.import_assets_csv(moderator, text)
     db.session.commit()
     assert report.imported and not report.errors
     asset = db.session.scalar(select(CommunityAsset))

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from citizenideas.errors import NotAllowed, NotFound, ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, CommunityAsset, OutcomeReport, utcnow
+from citizenideas.services import asset_import, triage
 from citizenideas.services import assets as register
-from citizenideas.services import moderation
 
 from .conftest import csrf_token
 
@@ -66,7 +66,7 @@ def test_residents_cannot_manage_assets(make):
     with pytest.raises(NotAllowed):
         register.create_asset(resident, name="Park", kind="park")
     with pytest.raises(NotAllowed):
-        register.import_assets_csv(resident, HEADER)
+        asset_import.import_assets_csv(resident, HEADER)
 
 
 def test_public_list_filters_and_hides_retired_assets(client, make):
@@ -87,7 +87,7 @@ def test_public_list_filters_and_hides_retired_assets(client, make):
 def test_asset_page_shows_linked_ideas_and_published_outcomes(client, make, moderator):
     asset = make.asset(name="Riverside Park")
     idea = make.idea(title="Bandstand concerts", status="delivered")
-    moderation.link_asset(moderator, idea, asset)
+    triage.link_asset(moderator, idea, asset)
     db.session.add(OutcomeReport(idea_id=idea.id, author_id=moderator.id, state="published",
                                  result="delivered", summary="Twelve concerts this summer.",
                                  published_at=utcnow()))
@@ -141,7 +141,7 @@ def test_residents_get_403_on_asset_management(client, make, auth):
 
 
 def test_importing_a_valid_register(moderator):
-    report = register.import_assets_csv(moderator, SAMPLE.read_text())
+    report = asset_import.import_assets_csv(moderator, SAMPLE.read_text())
     assert report.imported and not report.errors
     assert (report.rows, report.created, report.updated) == (6, 6, 0)
     centre = db.session.scalar(select(CommunityAsset).where(
@@ -152,19 +152,19 @@ def test_importing_a_valid_register(moderator):
 
 
 def test_importing_the_same_file_twice_changes_nothing(moderator):
-    register.import_assets_csv(moderator, SAMPLE.read_text())
+    asset_import.import_assets_csv(moderator, SAMPLE.read_text())
     db.session.commit()
-    again = register.import_assets_csv(moderator, SAMPLE.read_text())
+    again = asset_import.import_assets_csv(moderator, SAMPLE.read_text())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
     assert asset_count() == 6
 
 
 def test_reimport_updates_assets_matched_by_uprn(moderator):
-    register.import_assets_csv(moderator, SAMPLE.read_text())
+    asset_import.import_assets_csv(moderator, SAMPLE.read_text())
     db.session.commit()
     changed = SAMPLE.read_text().replace("Northfield Leisure Pool,Pool Lane",
                                          "Northfield Pool,Pool Lane")
-    report = register.import_assets_csv(moderator, changed)
+    report = asset_import.import_assets_csv(moderator, changed)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 5)
     assert db.session.scalar(select(CommunityAsset.name).where(
         CommunityAsset.uprn == "100023336958")) == "Northfield Pool"
@@ -180,7 +180,7 @@ BAD = HEADER + (
 
 
 def test_a_file_with_bad_rows_imports_nothing_and_reports_each_row(moderator):
-    report = register.import_assets_csv(moderator, BAD)
+    report = asset_import.import_assets_csv(moderator, BAD)
     assert not report.imported and asset_count() == 0
     rows = dict(report.errors)
     assert sorted(rows) == [3, 4, 5]
@@ -192,7 +192,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_each_row(moderator):
 
 
 def test_importing_only_the_valid_rows_when_asked(moderator):
-    report = register.import_assets_csv(moderator, BAD, import_valid_only=True)
+    report = asset_import.import_assets_csv(moderator, BAD, import_valid_only=True)
     assert report.imported and report.created == 2 and len(report.errors) == 3
     park = db.session.scalar(select(CommunityAsset).where(CommunityAsset.uprn == "222"))
     assert (park.kind, park.community_status) == ("park", "community_run")
@@ -201,12 +201,12 @@ def test_importing_only_the_valid_rows_when_asked(moderator):
 def test_headers_are_matched_whatever_their_case_and_spacing(moderator):
     text = (" uprn ,ASSET  NAME,street,TOWN,Post code,tenure,KIND,community_status\n"
             "333,Tiny Park,Lane,Town,DB1 1AA,Freehold,park,council_run\n")
-    report = register.import_assets_csv(moderator, text)
+    report = asset_import.import_assets_csv(moderator, text)
     assert report.created == 1 and not report.errors
 
 
 def test_a_file_without_the_required_columns_is_refused(moderator):
-    report = register.import_assets_csv(moderator, "Name,Town\nPark,Town\n")
+    report = asset_import.import_assets_csv(moderator, "Name,Town\nPark,Town\n")
     assert report.problem and "UPRN" in report.problem and not report.imported
 
 
@@ -214,8 +214,8 @@ def test_large_files_are_processed_in_batches(moderator):
     rows = "".join(f"{n},Place {n},Road,Town,DB1 1AA,Freehold,other,council_run\n"
                    for n in range(1, 1201))
     seen = []
-    report = register.import_assets_csv(moderator, HEADER + rows,
-                                        progress=lambda done, total: seen.append(done))
+    report = asset_import.import_assets_csv(moderator, HEADER + rows,
+                                            progress=lambda done, total: seen.append(done))
     assert report.created == 1200 and report.batches == 3
     assert seen == [500, 1000, 1200]
 

@@ -304,10 +304,10 @@ def test_a_status_change_with_htmx_also_refreshes_the_merge_panel(client, make, 
 
 
 def test_internal_notes_never_reach_the_public_idea_page_or_the_api(client, make, moderator):
-    from citizenideas.services import moderation
+    from citizenideas.services import triage
 
     idea = make.idea(title="Lights in the underpass")
-    moderation.add_internal_note(moderator, idea, "Secret: ring Councillor Smith first")
+    triage.add_internal_note(moderator, idea, "Secret: ring Councillor Smith first")
     db.session.commit()
     assert "Secret: ring" in client.get(f"/council/ideas/{idea.id}").get_data(as_text=True)
     public = client.get(f"/ideas/{idea.id}").get_data(as_text=True)

@@ -20,7 +20,7 @@ from citizenideas.models import (
     StatusChange,
     utcnow,
 )
-from citizenideas.services import delivery, delivery_lists
+from citizenideas.services import claims, delivery_lists, outcomes
 
 PLAN = "We will run weekly sessions in the community hall with our volunteers."
 
@@ -45,8 +45,8 @@ def _count(model) -> int:
 
 
 def _approved(world, make=None, org=None, user=None):
-    claim = delivery.claim_idea(user or world.partner, world.idea, org or world.org, plan=PLAN)
-    delivery.decide_claim(world.moderator, claim, "approve", "")
+    claim = claims.claim_idea(user or world.partner, world.idea, org or world.org, plan=PLAN)
+    claims.decide_claim(world.moderator, claim, "approve", "")
     db.session.commit()
     return claim
 
@@ -54,8 +54,8 @@ def _approved(world, make=None, org=None, user=None):
 # ----------------------------------------------------------------------------------- claims
 
 def test_a_member_claims_an_accepted_idea_with_a_plan_and_dates(world):
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN,
-                                expected_start="2027-3-1", expected_end=date(2027, 9, 30))
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN,
+                              expected_start="2027-3-1", expected_end=date(2027, 9, 30))
     db.session.commit()
     assert claim.status == "pending"
     assert (claim.expected_start, claim.expected_end) == (date(2027, 3, 1), date(2027, 9, 30))
@@ -73,8 +73,8 @@ def test_a_member_claims_an_accepted_idea_with_a_plan_and_dates(world):
 ])
 def test_bad_claims_get_field_errors_and_nothing_is_written(world, plan, start, end, field):
     with pytest.raises(ValidationFailed) as exc:
-        delivery.claim_idea(world.partner, world.idea, world.org, plan=plan,
-                            expected_start=start, expected_end=end)
+        claims.claim_idea(world.partner, world.idea, world.org, plan=plan,
+                          expected_start=start, expected_end=end)
     db.session.rollback()
     assert field in exc.value.errors
     assert _count(Claim) == 0
@@ -84,31 +84,31 @@ def test_bad_claims_get_field_errors_and_nothing_is_written(world, plan, start, 
 def test_only_accepted_or_in_delivery_ideas_can_be_claimed(world, make, status):
     idea = make.idea(status=status)
     with pytest.raises(Conflict):
-        delivery.claim_idea(world.partner, idea, world.org, plan=PLAN)
+        claims.claim_idea(world.partner, idea, world.org, plan=PLAN)
     assert _count(Claim) == 0
 
 
 def test_an_unverified_organisation_cannot_claim(world, make):
     org = make.organisation(verified=False, members=[(world.partner, "manager")])
     with pytest.raises(NotAllowed) as exc:
-        delivery.claim_idea(world.partner, world.idea, org, plan=PLAN)
+        claims.claim_idea(world.partner, world.idea, org, plan=PLAN)
     assert "verified" in exc.value.detail
     assert _count(Claim) == 0
 
 
 def test_a_non_member_cannot_claim_for_an_organisation(world, make):
     with pytest.raises(NotAllowed):
-        delivery.claim_idea(make.user(), world.idea, world.org, plan=PLAN)
+        claims.claim_idea(make.user(), world.idea, world.org, plan=PLAN)
     with pytest.raises(NotAllowed):
-        delivery.claim_idea(world.moderator, world.idea, world.org, plan=PLAN)
+        claims.claim_idea(world.moderator, world.idea, world.org, plan=PLAN)
     assert _count(Claim) == 0
 
 
 def test_an_organisation_cannot_claim_the_same_idea_twice(world):
-    delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     db.session.commit()
     with pytest.raises(Conflict):
-        delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+        claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     db.session.rollback()
     assert _count(Claim) == 1
 
@@ -117,8 +117,8 @@ def test_approving_a_claim_moves_the_idea_into_delivery_and_tells_everyone(world
     follower = make.user()
     db.session.add(Follow(user_id=follower.id, idea_id=world.idea.id))
     db.session.commit()
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
-    delivery.decide_claim(world.moderator, claim, "approve", "Thank you for offering.")
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claims.decide_claim(world.moderator, claim, "approve", "Thank you for offering.")
     db.session.commit()
     assert claim.status == "approved" and claim.decided_by_id == world.moderator.id
     assert world.idea.status == "in_delivery"
@@ -136,8 +136,8 @@ def test_a_second_organisation_co_delivers_with_a_timeline_event(world, make):
     _approved(world)
     other_member = make.user()
     other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
-    claim = delivery.claim_idea(other_member, world.idea, other, plan=PLAN)
-    delivery.decide_claim(world.moderator, claim, "approve", "")
+    claim = claims.claim_idea(other_member, world.idea, other, plan=PLAN)
+    claims.decide_claim(world.moderator, claim, "approve", "")
     db.session.commit()
     assert world.idea.status == "in_delivery"
     events = [e.event for e in world.idea.timeline]
@@ -148,52 +148,52 @@ def test_a_second_organisation_co_delivers_with_a_timeline_event(world, make):
 
 
 def test_rejecting_needs_a_reason_and_leaves_the_idea_alone(world):
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     db.session.commit()
     with pytest.raises(ValidationFailed) as exc:
-        delivery.decide_claim(world.moderator, claim, "reject", "  ")
+        claims.decide_claim(world.moderator, claim, "reject", "  ")
     assert "message" in exc.value.errors
     db.session.rollback()
-    delivery.decide_claim(world.moderator, claim, "reject", "Another group is better placed.")
+    claims.decide_claim(world.moderator, claim, "reject", "Another group is better placed.")
     db.session.commit()
     assert claim.status == "rejected" and world.idea.status == "accepted"
     note = db.session.scalar(select(Notification).where(Notification.kind == "claim_decision"))
     assert "Another group is better placed." in note.body
     with pytest.raises(Conflict):
-        delivery.decide_claim(world.moderator, claim, "approve", "")
+        claims.decide_claim(world.moderator, claim, "approve", "")
 
 
 def test_a_claim_from_an_organisation_unverified_since_cannot_be_approved(world):
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     world.org.verified_at = None
     db.session.commit()
     with pytest.raises(Conflict):
-        delivery.decide_claim(world.moderator, claim, "approve", "")
+        claims.decide_claim(world.moderator, claim, "approve", "")
     db.session.rollback()
     assert claim.status == "pending" and world.idea.status == "accepted"
 
 
 def test_only_moderators_decide_claims(world):
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        delivery.decide_claim(world.partner, claim, "approve", "")
+        claims.decide_claim(world.partner, claim, "approve", "")
     with pytest.raises(ValidationFailed):
-        delivery.decide_claim(world.moderator, claim, "maybe", "")
+        claims.decide_claim(world.moderator, claim, "maybe", "")
     assert claim.status == "pending"
 
 
 def test_an_organisation_withdraws_its_claim_on_the_timeline(world, make):
     claim = _approved(world)
     with pytest.raises(NotAllowed):
-        delivery.withdraw_claim(make.user(), claim)
-    delivery.withdraw_claim(world.partner, claim, "Our funding fell through.")
+        claims.withdraw_claim(make.user(), claim)
+    claims.withdraw_claim(world.partner, claim, "Our funding fell through.")
     db.session.commit()
     assert claim.status == "withdrawn"
     withdrawn = [e for e in world.idea.timeline if e.event == "claim_withdrawn"]
     assert len(withdrawn) == 1 and "Our funding fell through." in withdrawn[0].message
     with pytest.raises(Conflict):
-        delivery.withdraw_claim(world.partner, claim)
+        claims.withdraw_claim(world.partner, claim)
 
 
 BACK_TO_ACCEPTED = ("The partner delivering this idea has stopped. The idea is open for "
@@ -206,7 +206,7 @@ def test_withdrawing_the_only_approved_claim_puts_the_idea_back_to_accepted_and_
     db.session.add(Follow(user_id=follower.id, idea_id=world.idea.id))
     claim = _approved(world)
     assert world.idea.status == "in_delivery"
-    delivery.withdraw_claim(world.partner, claim, "Our funding fell through.")
+    claims.withdraw_claim(world.partner, claim, "Our funding fell through.")
     db.session.commit()
     assert world.idea.status == "accepted"
     withdrawn, back = world.idea.timeline[-2:]
@@ -225,7 +225,7 @@ def test_withdrawing_the_only_approved_claim_puts_the_idea_back_to_accepted_and_
 
 
 def test_an_idea_back_to_accepted_can_be_claimed_and_delivered_by_another_partner(world, make):
-    delivery.withdraw_claim(world.partner, _approved(world))
+    claims.withdraw_claim(world.partner, _approved(world))
     db.session.commit()
     other_member = make.user()
     other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
@@ -240,11 +240,11 @@ def test_a_co_delivered_idea_stays_in_delivery_until_the_last_partner_withdraws(
     other_member = make.user()
     other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
     second = _approved(world, org=other, user=other_member)
-    delivery.withdraw_claim(world.partner, first)
+    claims.withdraw_claim(world.partner, first)
     db.session.commit()
     assert world.idea.status == "in_delivery"
     assert world.idea.timeline[-1].event == "claim_withdrawn"
-    delivery.withdraw_claim(other_member, second)
+    claims.withdraw_claim(other_member, second)
     db.session.commit()
     assert world.idea.status == "accepted"
     assert world.idea.timeline[-1].message == BACK_TO_ACCEPTED
@@ -254,9 +254,9 @@ def test_withdrawing_a_pending_offer_leaves_a_delivered_by_another_idea_in_deliv
     _approved(world)
     other_member = make.user()
     other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
-    pending = delivery.claim_idea(other_member, world.idea, other, plan=PLAN)
+    pending = claims.claim_idea(other_member, world.idea, other, plan=PLAN)
     db.session.commit()
-    delivery.withdraw_claim(other_member, pending)
+    claims.withdraw_claim(other_member, pending)
     db.session.commit()
     assert world.idea.status == "in_delivery"
 
@@ -266,13 +266,13 @@ def test_withdrawing_a_pending_offer_leaves_a_delivered_by_another_idea_in_deliv
 def test_a_partner_cannot_withdraw_from_an_idea_whose_outcome_is_published(world, result,
                                                                            closed):
     claim = _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, submit=True,
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True,
                                           **{**GOOD, "result": result})
-    delivery.publish_outcome(world.moderator, report)
+    outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     timeline = len(world.idea.timeline)
     with pytest.raises(Conflict) as exc:
-        delivery.withdraw_claim(world.partner, claim, "Changed our minds.")
+        claims.withdraw_claim(world.partner, claim, "Changed our minds.")
     db.session.rollback()
     assert "outcome" in exc.value.detail and "closed" in exc.value.detail
     assert claim.status == "approved" and world.idea.status == closed
@@ -283,7 +283,7 @@ def test_a_partner_cannot_withdraw_from_an_idea_whose_outcome_is_published(world
 
 def test_a_delivering_partner_posts_public_progress_and_the_audience_hears(world):
     _approved(world)
-    update = delivery.post_progress_update(world.partner, world.idea,
+    update = outcomes.post_progress_update(world.partner, world.idea,
                                            "We planted the first twenty trees.")
     db.session.commit()
     assert update.organisation_id == world.org.id
@@ -295,14 +295,14 @@ def test_progress_from_an_organisation_that_does_not_deliver_is_refused(world, m
     outsider = make.user()
     other = make.organisation(members=[(outsider, "manager")])
     with pytest.raises(NotAllowed):
-        delivery.post_progress_update(outsider, world.idea, "We did some work here.")
+        outcomes.post_progress_update(outsider, world.idea, "We did some work here.")
     with pytest.raises(NotAllowed):
-        delivery.post_progress_update(outsider, world.idea, "We did some work here.", other)
+        outcomes.post_progress_update(outsider, world.idea, "We did some work here.", other)
     with pytest.raises(NotAllowed):
-        delivery.post_progress_update(world.author, world.idea, "We did some work here.")
+        outcomes.post_progress_update(world.author, world.idea, "We did some work here.")
     _approved(world)
     with pytest.raises(ValidationFailed):
-        delivery.post_progress_update(world.partner, world.idea, "")
+        outcomes.post_progress_update(world.partner, world.idea, "")
     db.session.rollback()
     assert _count(ProgressUpdate) == 0
 
@@ -314,7 +314,7 @@ def test_the_dashboard_lists_overdue_updates_after_thirty_days(world, app):
     db.session.commit()
     data = delivery_lists.partner_dashboard(world.partner)
     assert [c.id for c, _since in data["overdue"]] == [claim.id]
-    delivery.post_progress_update(world.partner, world.idea, "Still going well, thank you.")
+    outcomes.post_progress_update(world.partner, world.idea, "Still going well, thank you.")
     db.session.commit()
     assert delivery_lists.partner_dashboard(world.partner)["overdue"] == []
 
@@ -328,9 +328,9 @@ def test_a_delivering_partner_messages_a_volunteer_with_reply_to_the_organisatio
     db.session.add(pledge)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        delivery.message_pledger(world.partner, pledge, world.org, "Hello")
+        claims.message_pledger(world.partner, pledge, world.org, "Hello")
     _approved(world)
-    note = delivery.message_pledger(world.partner, pledge, world.org, "Can you come at 10?")
+    note = claims.message_pledger(world.partner, pledge, world.org, "Can you come at 10?")
     db.session.commit()
     assert note.user_id == volunteer.id and note.reply_to == world.org.contact_email
     assert [p.user.display_name for p in delivery_lists.volunteers(world.idea)] == ["Val"]
@@ -346,17 +346,17 @@ GOOD = {"result": "delivered", "summary": "Twenty trees planted along Elm Road."
 
 def test_a_partner_saves_a_draft_then_submits_and_the_figures_are_stored(world):
     _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, result=None,
+    report = outcomes.save_outcome_report(world.partner, world.idea, result=None,
                                           summary="", people_reached="12")
     db.session.commit()
     assert report.state == "draft" and report.people_reached == 12
-    report = delivery.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
     db.session.commit()
     assert report.state == "submitted" and report.submitted_at is not None
     assert report.spend_pence == 125050 and float(report.volunteer_hours) == 120.5
     assert report.organisation_id == world.org.id
     with pytest.raises(Conflict):
-        delivery.save_outcome_report(world.partner, world.idea, **GOOD)
+        outcomes.save_outcome_report(world.partner, world.idea, **GOOD)
 
 
 @pytest.mark.parametrize("field, value", [
@@ -370,7 +370,7 @@ def test_absurd_or_negative_figures_get_field_errors_and_nothing_is_written(worl
                                                                               value):
     _approved(world)
     with pytest.raises(ValidationFailed) as exc:
-        delivery.save_outcome_report(world.partner, world.idea, submit=True,
+        outcomes.save_outcome_report(world.partner, world.idea, submit=True,
                                      **{**GOOD, field: value})
     db.session.rollback()
     assert field in exc.value.errors
@@ -379,25 +379,25 @@ def test_absurd_or_negative_figures_get_field_errors_and_nothing_is_written(worl
 
 def test_an_outcome_for_an_idea_the_organisation_does_not_deliver_is_refused(world, make):
     with pytest.raises(NotAllowed):
-        delivery.save_outcome_report(world.partner, world.idea, **GOOD)
+        outcomes.save_outcome_report(world.partner, world.idea, **GOOD)
     with pytest.raises(AuthRequired):
-        delivery.save_outcome_report(None, world.idea, **GOOD)
+        outcomes.save_outcome_report(None, world.idea, **GOOD)
     assert _count(OutcomeReport) == 0
 
 
 def test_a_moderator_returns_a_report_with_a_note_and_the_partner_resubmits(world):
     _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        delivery.return_outcome_report(world.moderator, report, "")
+        outcomes.return_outcome_report(world.moderator, report, "")
     db.session.rollback()
-    delivery.return_outcome_report(world.moderator, report, "Please add the spend breakdown.")
+    outcomes.return_outcome_report(world.moderator, report, "Please add the spend breakdown.")
     db.session.commit()
     assert report.state == "returned"
     assert db.session.scalar(select(Notification).where(
         Notification.user_id == world.partner.id, Notification.kind == "outcome_returned"))
-    delivery.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
+    outcomes.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
     db.session.commit()
     assert report.state == "submitted"
 
@@ -406,11 +406,11 @@ def test_publishing_makes_the_idea_delivered_once_and_tells_followers(world, mak
     follower = make.user()
     db.session.add(Follow(user_id=follower.id, idea_id=world.idea.id))
     _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        delivery.publish_outcome(world.partner, report)
-    delivery.publish_outcome(world.moderator, report)
+        outcomes.publish_outcome(world.partner, report)
+    outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     assert report.state == "published" and report.published_at is not None
     assert world.idea.status == "delivered" and world.idea.delivered_at is not None
@@ -420,7 +420,7 @@ def test_publishing_makes_the_idea_delivered_once_and_tells_followers(world, mak
         Notification.user_id == follower.id, Notification.kind == "status_change",
         Notification.subject.contains("delivered")))
     with pytest.raises(Conflict):
-        delivery.publish_outcome(world.moderator, report)
+        outcomes.publish_outcome(world.moderator, report)
     db.session.rollback()
     assert _count(StatusChange) == 2
     actions = set(db.session.scalars(select(AuditLog.action)))
@@ -429,26 +429,26 @@ def test_publishing_makes_the_idea_delivered_once_and_tells_followers(world, mak
 
 def test_a_not_delivered_outcome_makes_the_idea_not_delivered(world):
     _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, submit=True,
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True,
                                           **{**GOOD, "result": "not_delivered"})
-    delivery.publish_outcome(world.moderator, report)
+    outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     assert world.idea.status == "not_delivered"
 
 
 def test_a_draft_cannot_be_published(world):
     _approved(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, **GOOD)
+    report = outcomes.save_outcome_report(world.partner, world.idea, **GOOD)
     db.session.commit()
     with pytest.raises(Conflict):
-        delivery.publish_outcome(world.moderator, report)
+        outcomes.publish_outcome(world.moderator, report)
     assert world.idea.status == "in_delivery"
 
 
 def test_the_council_writes_and_publishes_an_outcome_without_a_partner(world):
-    report = delivery.save_outcome_report(world.moderator, world.idea, submit=True,
+    report = outcomes.save_outcome_report(world.moderator, world.idea, submit=True,
                                           **{**GOOD, "result": "partly_delivered"})
-    delivery.publish_outcome(world.moderator, report)
+    outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     assert report.organisation_id is None
     assert world.idea.status == "delivered"

@@ -10,7 +10,7 @@ import pytest
 
 from citizenideas.extensions import db
 from citizenideas.models import Comment, utcnow
-from citizenideas.services import moderation
+from citizenideas.services import triage
 from tests.conftest import csrf_token
 
 HX = {"HX-Request": "true"}
@@ -115,7 +115,7 @@ def test_a_comment_on_a_long_discussion_shows_at_the_end_with_and_without_javasc
 def test_an_official_reply_on_a_long_discussion_is_shown_among_the_newest(
         client, make, discussion):
     moderator = make.user(role="moderator")
-    moderation.post_official_reply(moderator, discussion, "The council will look at this.")
+    triage.post_official_reply(moderator, discussion, "The council will look at this.")
     db.session.commit()
     page = html(client.get(f"/ideas/{discussion.id}"))
     assert "The council will look at this." in page and "Council reply" in page

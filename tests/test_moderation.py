@@ -20,7 +20,7 @@ from citizenideas.models import (
     StatusChange,
     Support,
 )
-from citizenideas.services import moderation
+from citizenideas.services import merging, reports, triage
 from citizenideas.services.lifecycle import (
     AUTHOR_ONLY,
     CLAIM_ENDED_ONLY,
@@ -97,7 +97,7 @@ def test_an_idea_in_delivery_goes_back_to_accepted_only_when_its_last_partner_wi
     db.session.rollback()
     assert db.session.get(Idea, idea.id).status == "in_delivery"
     with pytest.raises(Conflict):
-        moderation.bulk_change_status(moderator, [idea], "accepted", "")
+        triage.bulk_change_status(moderator, [idea], "accepted", "")
 
 
 @pytest.mark.parametrize(("from_status", "to_status"),
@@ -126,7 +126,7 @@ def test_first_response_and_decision_times_are_set_exactly_once(make, moderator)
     change_status(moderator, idea, "under_review", "Reopened: budget found.")
     change_status(moderator, idea, "accepted", "")
     assert idea.first_response_at == first and idea.decided_at == decided
-    moderation.post_official_reply(moderator, idea, "Another reply.")
+    triage.post_official_reply(moderator, idea, "Another reply.")
     assert idea.first_response_at == first
 
 
@@ -135,7 +135,7 @@ def test_an_official_reply_is_the_first_response_and_notifies_the_audience(make,
     follower = make.user()
     db.session.add(Follow(user_id=follower.id, idea_id=idea.id))
     db.session.commit()
-    comment = moderation.post_official_reply(moderator, idea, "Thanks, we are looking at it.")
+    comment = triage.post_official_reply(moderator, idea, "Thanks, we are looking at it.")
     db.session.commit()
     assert comment.official and idea.first_response_at is not None
     assert idea.comment_count == 1
@@ -166,7 +166,7 @@ def test_merging_moves_supporters_and_followers_without_double_counting(make, mo
                         Follow(user_id=only_dup.id, idea_id=duplicate.id)])
     db.session.commit()
 
-    change = moderation.merge_idea(moderator, duplicate, target, "Same idea as the other one.")
+    change = merging.merge_idea(moderator, duplicate, target, "Same idea as the other one.")
     db.session.commit()
 
     assert change.to_status == "duplicate" and change.related_idea_id == target.id
@@ -186,31 +186,31 @@ def test_merging_moves_supporters_and_followers_without_double_counting(make, mo
 def test_merging_needs_a_message_and_a_real_other_idea(make, moderator):
     idea, other = make.idea(), make.idea()
     with pytest.raises(ValidationFailed):
-        moderation.merge_idea(moderator, idea, other, "")
+        merging.merge_idea(moderator, idea, other, "")
     db.session.rollback()
     with pytest.raises(ValidationFailed):
-        moderation.merge_idea(moderator, idea, idea, "Same.")
+        merging.merge_idea(moderator, idea, idea, "Same.")
     with pytest.raises(ValidationFailed):
-        moderation.merge_idea(moderator, idea, None, "Same.")
+        merging.merge_idea(moderator, idea, None, "Same.")
 
 
 def test_cannot_merge_into_a_duplicate_or_merge_a_decided_idea(make, moderator):
     a, b, c = make.idea(), make.idea(), make.idea()
-    moderation.merge_idea(moderator, a, b, "Same.")
+    merging.merge_idea(moderator, a, b, "Same.")
     db.session.commit()
     with pytest.raises(Conflict):
-        moderation.merge_idea(moderator, c, a, "Same.")
+        merging.merge_idea(moderator, c, a, "Same.")
     accepted = make.idea(status="accepted")
     with pytest.raises(Conflict):
-        moderation.merge_idea(moderator, accepted, b, "Same.")
+        merging.merge_idea(moderator, accepted, b, "Same.")
 
 
 def test_find_idea_by_reference_or_number(make):
     idea = make.idea()
-    assert moderation.find_idea(idea.reference.lower()) == idea
-    assert moderation.find_idea(str(idea.id)) == idea
-    assert moderation.find_idea(f"#{idea.id}") == idea
-    assert moderation.find_idea("nothing") is None
+    assert merging.find_idea(idea.reference.lower()) == idea
+    assert merging.find_idea(str(idea.id)) == idea
+    assert merging.find_idea(f"#{idea.id}") == idea
+    assert merging.find_idea("nothing") is None
 
 
 # --- Hiding and flags -------------------------------------------------------------------
@@ -234,12 +234,12 @@ def flag(idea, target_type, target_id, reporter):
 def test_hiding_and_unhiding_an_idea_tells_the_author_and_the_timeline(make, moderator):
     idea = make.idea()
     with pytest.raises(ValidationFailed):
-        moderation.hide_idea(moderator, idea, "")
-    moderation.hide_idea(moderator, idea, "Contains a phone number")
+        reports.hide_idea(moderator, idea, "")
+    reports.hide_idea(moderator, idea, "Contains a phone number")
     assert idea.hidden and idea.hidden_reason == "Contains a phone number"
     assert db.session.scalar(select(Notification).where(
         Notification.user_id == idea.author_id)).kind == "idea_hidden"
-    moderation.unhide_idea(moderator, idea)
+    reports.unhide_idea(moderator, idea)
     assert not idea.hidden
     events = list(db.session.scalars(select(StatusChange.event).order_by(StatusChange.id)))
     assert events == ["hidden", "unhidden"]
@@ -248,11 +248,11 @@ def test_hiding_and_unhiding_an_idea_tells_the_author_and_the_timeline(make, mod
 
 def test_hiding_and_unhiding_a_comment(make, moderator):
     comment = comment_on(make, make.idea())
-    moderation.hide_comment(moderator, comment, "Abuse")
+    reports.hide_comment(moderator, comment, "Abuse")
     assert comment.hidden and comment.hidden_reason == "Abuse"
     told = db.session.scalar(select(Notification).where(Notification.user_id == comment.author_id))
     assert told.kind == "comment_hidden" and "Reason: Abuse" in told.body
-    moderation.unhide_comment(moderator, comment)
+    reports.unhide_comment(moderator, comment)
     assert not comment.hidden
     assert audit_actions() == ["comment.hide", "comment.unhide"]
 
@@ -261,12 +261,12 @@ def test_upholding_a_flag_hides_the_comment(make, moderator):
     idea = make.idea()
     comment = comment_on(make, idea)
     item = flag(idea, "comment", comment.id, make.user())
-    moderation.resolve_flag(moderator, item, "upheld", "Breaks the rules")
+    reports.resolve_flag(moderator, item, "upheld", "Breaks the rules")
     assert item.resolution == "upheld" and item.resolved_by_id == moderator.id
     assert comment.hidden
     assert audit_actions() == ["flag.resolve", "comment.hide"]
     with pytest.raises(Conflict):
-        moderation.resolve_flag(moderator, item, "dismissed")
+        reports.resolve_flag(moderator, item, "dismissed")
 
 
 def test_dismissing_the_last_flag_shows_an_auto_hidden_item_again(make, moderator):
@@ -275,9 +275,9 @@ def test_dismissing_the_last_flag_shows_an_auto_hidden_item_again(make, moderato
                                                                       make.user())
     idea.hidden, idea.hidden_reason = True, "Hidden automatically after reports"
     db.session.commit()
-    moderation.resolve_flag(moderator, first, "dismissed")
+    reports.resolve_flag(moderator, first, "dismissed")
     assert idea.hidden  # one report is still open
-    moderation.resolve_flag(moderator, second, "dismissed")
+    reports.resolve_flag(moderator, second, "dismissed")
     assert not idea.hidden
 
 
@@ -285,8 +285,8 @@ def test_dismissing_a_flag_keeps_an_item_a_moderator_hid(make, moderator):
     idea = make.idea()
     comment = comment_on(make, idea)
     item = flag(idea, "comment", comment.id, make.user())
-    moderation.hide_comment(moderator, comment, "Personal details")
-    moderation.resolve_flag(moderator, item, "dismissed")
+    reports.hide_comment(moderator, comment, "Personal details")
+    reports.resolve_flag(moderator, item, "dismissed")
     assert comment.hidden
 
 
@@ -294,7 +294,7 @@ def test_a_flag_needs_a_decision(make, moderator):
     idea = make.idea()
     item = flag(idea, "idea", idea.id, make.user())
     with pytest.raises(ValidationFailed):
-        moderation.resolve_flag(moderator, item, "maybe")
+        reports.resolve_flag(moderator, item, "maybe")
 
 
 # --- Assign, notes, assets, bulk --------------------------------------------------------
@@ -302,11 +302,11 @@ def test_a_flag_needs_a_decision(make, moderator):
 
 def test_assigning_to_staff_only(make, moderator):
     idea = make.idea()
-    moderation.assign_idea(moderator, idea, moderator)
+    triage.assign_idea(moderator, idea, moderator)
     assert idea.assignee_id == moderator.id
     with pytest.raises(ValidationFailed):
-        moderation.assign_idea(moderator, idea, make.user())
-    moderation.assign_idea(moderator, idea, None)
+        triage.assign_idea(moderator, idea, make.user())
+    triage.assign_idea(moderator, idea, None)
     assert idea.assignee_id is None
     entries = list(db.session.scalars(select(AuditLog).where(AuditLog.action == "idea.assign")))
     assert [e.after["assignee_id"] for e in entries] == [moderator.id, None]
@@ -314,39 +314,39 @@ def test_assigning_to_staff_only(make, moderator):
 
 def test_internal_notes_are_for_staff_only(make, moderator):
     idea = make.idea()
-    note = moderation.add_internal_note(moderator, idea, "Ring the parks team")
+    note = triage.add_internal_note(moderator, idea, "Ring the parks team")
     assert isinstance(note, InternalNote)
     with pytest.raises(NotAllowed):
-        moderation.add_internal_note(idea.author, idea, "Let me in")
+        triage.add_internal_note(idea.author, idea, "Let me in")
     with pytest.raises(NotAllowed):
-        moderation.internal_notes(idea.author, idea)
-    assert [n.body for n in moderation.internal_notes(moderator, idea)] == ["Ring the parks team"]
+        triage.internal_notes(idea.author, idea)
+    assert [n.body for n in triage.internal_notes(moderator, idea)] == ["Ring the parks team"]
     assert audit_actions() == ["idea.note"]
 
 
 def test_linking_and_unlinking_assets(make, moderator):
     idea, asset = make.idea(), make.asset(name="Riverside Park")
-    moderation.link_asset(moderator, idea, asset)
-    moderation.link_asset(moderator, idea, asset)
+    triage.link_asset(moderator, idea, asset)
+    triage.link_asset(moderator, idea, asset)
     assert idea.assets == [asset]
-    moderation.unlink_asset(moderator, idea, asset)
+    triage.unlink_asset(moderator, idea, asset)
     assert idea.assets == []
     assert audit_actions() == ["idea.link_asset", "idea.unlink_asset"]
     asset.retired_at = asset.created_at
     with pytest.raises(ValidationFailed):
-        moderation.link_asset(moderator, idea, asset)
+        triage.link_asset(moderator, idea, asset)
 
 
 def test_bulk_change_applies_to_all_or_none(make, moderator):
     a, b, decided = make.idea(), make.idea(), make.idea(status="accepted")
     with pytest.raises(Conflict) as caught:
-        moderation.bulk_change_status(moderator, [a, decided, b], "declined", "No budget.")
+        triage.bulk_change_status(moderator, [a, decided, b], "declined", "No budget.")
     assert decided.reference in caught.value.detail and a.reference not in caught.value.detail
     db.session.rollback()
     assert {db.session.get(Idea, i.id).status for i in (a, b)} == {"submitted"}
     with pytest.raises(ValidationFailed):
-        moderation.bulk_change_status(moderator, [a, b], "declined", "")
-    changes = moderation.bulk_change_status(moderator, [a, b], "declined", "No budget.")
+        triage.bulk_change_status(moderator, [a, b], "declined", "")
+    changes = triage.bulk_change_status(moderator, [a, b], "declined", "No budget.")
     assert [c.to_status for c in changes] == ["declined", "declined"]
     assert audit_actions().count("idea.status") == 2
 
@@ -354,11 +354,11 @@ def test_bulk_change_applies_to_all_or_none(make, moderator):
 def test_residents_cannot_moderate(make):
     resident = make.user()
     idea = make.idea()
-    for call in (lambda: moderation.hide_idea(resident, idea, "x"),
-                 lambda: moderation.merge_idea(resident, idea, make.idea(), "x"),
-                 lambda: moderation.assign_idea(resident, idea, None),
-                 lambda: moderation.bulk_change_status(resident, [idea], "accepted", "x"),
-                 lambda: moderation.queue_counts(resident)):
+    for call in (lambda: reports.hide_idea(resident, idea, "x"),
+                 lambda: merging.merge_idea(resident, idea, make.idea(), "x"),
+                 lambda: triage.assign_idea(resident, idea, None),
+                 lambda: triage.bulk_change_status(resident, [idea], "accepted", "x"),
+                 lambda: triage.queue_counts(resident)):
         with pytest.raises(NotAllowed):
             call()
 
@@ -379,7 +379,7 @@ def test_queue_counts_in_one_query(make, moderator):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        counts = moderation.queue_counts(moderator)
+        counts = triage.queue_counts(moderator)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert counts["new"] == 1 and counts["under_review"] == 1
@@ -397,7 +397,7 @@ def test_dismissing_reports_restores_a_comment_hidden_automatically_by_reports(a
     db.session.commit()
     assert comment.hidden
     for item in flags:
-        moderation.resolve_flag(moderator, item, "dismissed", "Nothing wrong with it")
+        reports.resolve_flag(moderator, item, "dismissed", "Nothing wrong with it")
     assert not comment.hidden
     assert "comment.unhide" in audit_actions()
 

@@ -18,7 +18,7 @@ from citizenideas.models import (
     Pledge,
     ProgressUpdate,
 )
-from citizenideas.services import delivery
+from citizenideas.services import claims, outcomes
 
 from .conftest import csrf_token
 
@@ -56,8 +56,8 @@ def _count(model) -> int:
 
 
 def _approve(world):
-    claim = delivery.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
-    delivery.decide_claim(world.moderator, claim, "approve", "")
+    claim = claims.claim_idea(world.partner, world.idea, world.org, plan=PLAN)
+    claims.decide_claim(world.moderator, claim, "approve", "")
     db.session.commit()
     return claim
 
@@ -413,9 +413,9 @@ def _more_claims(make, n, author_id, partner_id, org_id):
         db.session.add(Pledge(idea_id=idea.id, user_id=author.id, kind="time",
                               message="Happy to help"))
         db.session.commit()
-        delivery.claim_idea(member, idea, org, plan=PLAN)
+        claims.claim_idea(member, idea, org, plan=PLAN)
         if i % 2:
-            claim = delivery.claim_idea(partner, idea, own_org, plan=PLAN)
+            claim = claims.claim_idea(partner, idea, own_org, plan=PLAN)
             claim.status, claim.decided_at = "approved", claim.created_at
             idea.status = "in_delivery"
             db.session.add(ProgressUpdate(idea_id=idea.id, organisation_id=own_org.id,
@@ -465,9 +465,9 @@ def test_withdrawing_the_only_approved_claim_from_the_page_reopens_the_idea(worl
 
 def test_a_partner_cannot_withdraw_from_an_idea_it_delivered(world, client, auth):
     claim = _approve(world)
-    report = delivery.save_outcome_report(world.partner, world.idea, result="delivered",
+    report = outcomes.save_outcome_report(world.partner, world.idea, result="delivered",
                                           summary="Twenty trees planted.", submit=True)
-    delivery.publish_outcome(world.moderator, report)
+    outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     auth.sign_in(world.partner.email)
     path = f"/partners/claims/{claim.id}/withdraw"

@@ -48,8 +48,19 @@ from citizenideas.models import (
     User,
     utcnow,
 )
+from citizenideas.services import (
+    asset_import,
+    claims,
+    engagement,
+    ideas,
+    lifecycle,
+    merging,
+    outcomes,
+    privacy,
+    reports,
+    triage,
+)
 from citizenideas.services import assets as register
-from citizenideas.services import delivery, engagement, ideas, lifecycle, moderation, privacy
 from citizenideas.services.lifecycle import DECISIONS, OUTCOME_ONLY, TRANSITIONS
 from citizenideas.services.opendata import FORMULA_START
 
@@ -160,7 +171,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule()
         def partner_claims(self):
             organisation = db.session.get(Organisation, people["organisation"])
-            self.act(delivery.claim_idea, self.person("partner"), self.idea, organisation,
+            self.act(claims.claim_idea, self.person("partner"), self.idea, organisation,
                      plan=PLAN)
 
         def claims(self, status: str) -> list[Claim]:
@@ -170,18 +181,18 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule(decision=st.sampled_from(["approve", "reject"]))
         def moderator_decides_claim(self, decision):
             for claim in self.claims("pending")[:1]:
-                self.act(delivery.decide_claim, self.person("moderator"), claim, decision,
+                self.act(claims.decide_claim, self.person("moderator"), claim, decision,
                          "Thank you.")
 
         @rule()
         def partner_withdraws_claim(self):
             for claim in (self.claims("approved") + self.claims("pending"))[:1]:
-                self.act(delivery.withdraw_claim, self.person("partner"), claim)
+                self.act(claims.withdraw_claim, self.person("partner"), claim)
 
         @rule(who=st.sampled_from(["moderator", "partner"]),
               result=st.sampled_from(["delivered", "partly_delivered", "not_delivered"]))
         def outcome_is_submitted(self, who, result):
-            self.act(delivery.save_outcome_report, self.person(who), self.idea, result=result,
+            self.act(outcomes.save_outcome_report, self.person(who), self.idea, result=result,
                      summary="What was done, briefly.", submit=True)
 
         @rule(who=st.sampled_from(["moderator", "partner"]))
@@ -189,7 +200,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
             report = db.session.scalar(select(OutcomeReport).where(
                 OutcomeReport.idea_id == self.idea_id))
             if report is not None:
-                self.act(delivery.publish_outcome, self.person(who), report)
+                self.act(outcomes.publish_outcome, self.person(who), report)
 
         @rule(who=st.sampled_from(["resident", "author"]), add=st.booleans())
         def support(self, who, add):
@@ -199,7 +210,7 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         @rule(who=st.sampled_from(["resident", "moderator"]))
         def comment(self, who):
             if who == "moderator":
-                self.act(moderation.post_official_reply, self.person(who), self.idea,
+                self.act(triage.post_official_reply, self.person(who), self.idea,
                          "The council's answer.")
             else:
                 self.act(engagement.post_comment, self.person(who), self.idea, "Yes!")
@@ -208,11 +219,11 @@ def test_any_sequence_of_actions_keeps_timeline_status_and_counters_consistent(m
         def moderator_hides_or_merges(self, action):
             moderator = self.person("moderator")
             if action == "hide":
-                self.act(moderation.hide_idea, moderator, self.idea, "Abuse")
+                self.act(reports.hide_idea, moderator, self.idea, "Abuse")
             elif action == "unhide":
-                self.act(moderation.unhide_idea, moderator, self.idea)
+                self.act(reports.unhide_idea, moderator, self.idea)
             elif self.idea.merged_into_id is None:
-                self.act(moderation.merge_idea, moderator, self.idea,
+                self.act(merging.merge_idea, moderator, self.idea,
                          db.session.get(Idea, self.other_id), "Same idea as this one.")
 
         @invariant()
@@ -252,15 +263,15 @@ def test_support_and_comment_counters_equal_their_rows_under_any_interleaving(ma
         elif verb == "comment":
             _attempt(engagement.post_comment, person, idea, "Count me in.")
         elif verb == "reply":
-            _attempt(moderation.post_official_reply, moderator, idea, "Noted.")
+            _attempt(triage.post_official_reply, moderator, idea, "Noted.")
         elif verb in ("hide_comment", "unhide_comment") and comments:
             comment = comments[who % len(comments)]
             if verb == "hide_comment":
-                _attempt(moderation.hide_comment, moderator, comment, "Rude")
+                _attempt(reports.hide_comment, moderator, comment, "Rude")
             else:
-                _attempt(moderation.unhide_comment, moderator, comment)
+                _attempt(reports.unhide_comment, moderator, comment)
         elif verb == "merge":
-            _attempt(moderation.merge_idea, moderator, idea, other, "The same idea.")
+            _attempt(merging.merge_idea, moderator, idea, other, "The same idea.")
         elif verb == "erase" and person.deleted_at is None:
             _attempt(privacy.erase_account, person)
         for each in pair:
@@ -293,8 +304,8 @@ def test_every_imported_row_is_imported_whole_or_reported(make, rows, valid_only
     csv.writer(buffer, lineterminator=ending, quoting=csv.QUOTE_ALL if ending != "\r\n"
                else csv.QUOTE_MINIMAL).writerows([HEADER, *rows])
     before = {a.uprn: (a.name, a.kind) for a in db.session.scalars(select(CommunityAsset))}
-    report = register.import_assets_csv(moderator, buffer.getvalue(),
-                                        import_valid_only=valid_only)
+    report = asset_import.import_assets_csv(moderator, buffer.getvalue(),
+                                            import_valid_only=valid_only)
     if report.imported:
         db.session.commit()
     else:

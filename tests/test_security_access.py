@@ -21,13 +21,15 @@ from citizenideas.models import (
     utcnow,
 )
 from citizenideas.services import (
-    delivery,
+    claims,
     engagement,
     ideas,
     lifecycle,
-    moderation,
     notifications,
+    outcomes,
+    reports,
     tokens,
+    triage,
 )
 
 from .conftest import csrf_token
@@ -45,8 +47,8 @@ def two_orgs(make):
     volunteer = make.user(email="vol@example.org")
     pledge = engagement.pledge_help(volunteer, idea, kind="time",
                                     message="I can help on Saturdays.", hours=2)
-    claim = delivery.claim_idea(bob, idea, org_b, plan="We will build it over the summer.")
-    delivery.decide_claim(moderator, claim, "approve", "")
+    claim = claims.claim_idea(bob, idea, org_b, plan="We will build it over the summer.")
+    claims.decide_claim(moderator, claim, "approve", "")
     db.session.commit()
     return {"moderator": moderator, "alice": alice, "bob": bob, "a": org_a, "b": org_b,
             "idea": idea, "pledge": pledge, "claim": claim}
@@ -58,8 +60,8 @@ def count(model) -> int:
 
 def test_a_member_of_a_cannot_claim_for_b(two_orgs):
     with pytest.raises(NotAllowed):
-        delivery.claim_idea(two_orgs["alice"], two_orgs["idea"], two_orgs["b"],
-                            plan="A plan that is long enough to count as a plan.")
+        claims.claim_idea(two_orgs["alice"], two_orgs["idea"], two_orgs["b"],
+                          plan="A plan that is long enough to count as a plan.")
 
 
 def test_a_member_of_a_cannot_claim_for_b_through_the_page(client, auth, two_orgs):
@@ -75,7 +77,7 @@ def test_a_member_of_a_cannot_claim_for_b_through_the_page(client, auth, two_org
 
 def test_a_member_of_a_cannot_withdraw_bs_claim(client, auth, two_orgs):
     with pytest.raises(NotAllowed):
-        delivery.withdraw_claim(two_orgs["alice"], two_orgs["claim"], "no")
+        claims.withdraw_claim(two_orgs["alice"], two_orgs["claim"], "no")
     auth.sign_in("alice@example.org")
     claim_id = two_orgs["claim"].id
     response = client.post(f"/partners/claims/{claim_id}/withdraw",
@@ -87,11 +89,11 @@ def test_a_member_of_a_cannot_withdraw_bs_claim(client, auth, two_orgs):
 def test_a_member_of_a_cannot_post_progress_or_an_outcome_for_b(client, auth, two_orgs):
     alice, idea, org_b = two_orgs["alice"], two_orgs["idea"], two_orgs["b"]
     with pytest.raises(NotAllowed):
-        delivery.post_progress_update(alice, idea, "We started.", organisation=org_b)
+        outcomes.post_progress_update(alice, idea, "We started.", organisation=org_b)
     with pytest.raises(NotAllowed):
-        delivery.post_progress_update(alice, idea, "We started.")
+        outcomes.post_progress_update(alice, idea, "We started.")
     with pytest.raises(NotAllowed):
-        delivery.save_outcome_report(alice, idea, result="delivered", summary="Done.",
+        outcomes.save_outcome_report(alice, idea, result="delivered", summary="Done.",
                                      organisation=org_b)
     db.session.rollback()
     auth.sign_in("alice@example.org")
@@ -107,10 +109,10 @@ def test_a_member_of_a_cannot_post_progress_or_an_outcome_for_b(client, auth, tw
 
 def test_nobody_signed_out_can_post_progress_as_an_organisation(two_orgs):
     with pytest.raises((AuthRequired, NotAllowed)):
-        delivery.post_progress_update(None, two_orgs["idea"], "We started.",
+        outcomes.post_progress_update(None, two_orgs["idea"], "We started.",
                                       organisation=two_orgs["b"])
     with pytest.raises((AuthRequired, NotAllowed)):
-        delivery.save_outcome_report(None, two_orgs["idea"], result="delivered",
+        outcomes.save_outcome_report(None, two_orgs["idea"], result="delivered",
                                      summary="Done.", organisation=two_orgs["b"])
 
 
@@ -119,15 +121,15 @@ def test_a_deactivated_moderator_cannot_post_progress_for_an_organisation(two_or
     moderator.deactivated_at = utcnow()
     db.session.flush()
     with pytest.raises((AuthRequired, NotAllowed)):
-        delivery.post_progress_update(moderator, two_orgs["idea"], "We started.",
+        outcomes.post_progress_update(moderator, two_orgs["idea"], "We started.",
                                       organisation=two_orgs["b"])
 
 
 def test_a_member_of_a_cannot_see_or_message_bs_volunteers(client, auth, two_orgs):
     with pytest.raises(NotAllowed):
-        delivery.message_pledger(two_orgs["alice"], two_orgs["pledge"], two_orgs["b"], "Hi")
+        claims.message_pledger(two_orgs["alice"], two_orgs["pledge"], two_orgs["b"], "Hi")
     with pytest.raises(NotAllowed):
-        delivery.message_pledger(two_orgs["alice"], two_orgs["pledge"], two_orgs["a"], "Hi")
+        claims.message_pledger(two_orgs["alice"], two_orgs["pledge"], two_orgs["a"], "Hi")
     db.session.rollback()
     auth.sign_in("alice@example.org")
     idea, pledge = two_orgs["idea"], two_orgs["pledge"]
@@ -208,11 +210,11 @@ def test_a_signed_out_caller_cannot_revoke_or_list_tokens(make):
 def hidden(make):
     moderator = make.user(role="moderator", email="mod@example.org")
     idea = make.idea(title="Secret hidden idea title", status="submitted")
-    moderation.add_internal_note(moderator, idea, "INTERNAL-NOTE-TEXT about the author")
+    triage.add_internal_note(moderator, idea, "INTERNAL-NOTE-TEXT about the author")
     lifecycle.change_status(moderator, idea, "under_review", "")
-    moderation.hide_idea(moderator, idea, "Abusive")
+    reports.hide_idea(moderator, idea, "Abusive")
     public = make.idea(title="Public idea title", status="submitted")
-    moderation.add_internal_note(moderator, public, "INTERNAL-NOTE-ON-PUBLIC")
+    triage.add_internal_note(moderator, public, "INTERNAL-NOTE-ON-PUBLIC")
     db.session.commit()
     return {"idea": idea, "public": public}
 

@@ -11,7 +11,7 @@ import pytest
 
 from citizenideas.extensions import db
 from citizenideas.models import Notification
-from citizenideas.services import delivery, engagement, ideas, lifecycle, organisations
+from citizenideas.services import claims, engagement, ideas, lifecycle, organisations, outcomes
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
@@ -53,14 +53,14 @@ def hostile(make):
     organisations.verify_organisation(make.user(role="admin"), org)
     for status in ("under_review", "accepted"):
         lifecycle.change_status(moderator, idea, status, f"+ok {SCRIPT}")
-    claim = delivery.claim_idea(partner, idea, org, plan=f"-plan {SCRIPT} {IMG}")
-    delivery.decide_claim(moderator, claim, "approve", "")
-    delivery.post_progress_update(partner, idea, f"@progress {SCRIPT}", organisation=org)
-    report = delivery.save_outcome_report(
+    claim = claims.claim_idea(partner, idea, org, plan=f"-plan {SCRIPT} {IMG}")
+    claims.decide_claim(moderator, claim, "approve", "")
+    outcomes.post_progress_update(partner, idea, f"@progress {SCRIPT}", organisation=org)
+    report = outcomes.save_outcome_report(
         partner, idea, result="delivered", summary=f"=cmd|'/c calc'!A1 {SCRIPT}",
         people_reached=5, story=f"+story {IMG}", lessons="-lessons", submit=True,
         organisation=org)
-    delivery.publish_outcome(moderator, report)
+    outcomes.publish_outcome(moderator, report)
     db.session.commit()
     return {"idea": idea, "org": org, "author": author, "moderator": moderator,
             "partner": partner}

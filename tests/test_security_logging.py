@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from citizenideas.errors import loggable_path
+from citizenideas.error_handlers import loggable_path
 from citizenideas.extensions import db
 from citizenideas.models import Notification
 from citizenideas.notify.outbox import send_pending

@@ -138,16 +138,16 @@ def test_cookies_captured_before_a_password_reset_stop_working(app, make):
 
 
 def test_cookies_from_before_a_deactivation_stay_dead_after_reactivation(app, make):
-    from citizenideas.services import admin
+    from citizenideas.services import users
 
     boss = make.user(role="admin")
     user = make.user(email="sam@example.org")
     client = new_client(app)
     _sign_in(client, "sam@example.org", remember=True)
     stolen = _captured(client)
-    admin.deactivate_user(boss, user)
+    users.deactivate_user(boss, user)
     db.session.commit()
-    admin.reactivate_user(boss, user)
+    users.reactivate_user(boss, user)
     db.session.commit()
     assert not _opens_me(app, stolen)
     assert not _opens_me(app, {"remember_token": stolen["remember_token"]})

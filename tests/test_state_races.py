@@ -29,7 +29,8 @@ from citizenideas.models import (
     User,
     utcnow,
 )
-from citizenideas.services import delivery, engagement, moderation
+from citizenideas.services import claims, engagement, outcomes, triage
+from citizenideas.services import merging as merges
 from citizenideas.services.lifecycle import STATUS_LABELS, change_status
 
 TRIALS = 3
@@ -195,7 +196,7 @@ def test_bulk_change_racing_a_single_change_changes_each_idea_once(app, make, pe
             ideas = list(db.session.scalars(select(Idea).where(Idea.id.in_(ids))))
             for i in ideas:
                 i.status  # noqa: B018 - loaded, as the dashboard had it
-            return lambda: len(moderation.bulk_change_status(user, ideas, "accepted", ""))
+            return lambda: len(triage.bulk_change_status(user, ideas, "accepted", ""))
 
         wins, refusals, errors = race(app, [bulk, changing(m2, ids[0], "declined", "No.")])
 
@@ -222,7 +223,7 @@ def test_two_moderators_merging_two_ideas_into_each_other_merge_only_one(app, ma
             def load():
                 user = db.session.get(User, user_id)
                 idea, into = db.session.get(Idea, idea_id), db.session.get(Idea, into_id)
-                return lambda: moderation.merge_idea(user, idea, into, "Same idea.").idea_id
+                return lambda: merges.merge_idea(user, idea, into, "Same idea.").idea_id
             return load
 
         wins, refusals, errors = race(app, [merging(m1, a, b), merging(m2, b, a)])
@@ -241,8 +242,8 @@ def test_two_moderators_merging_two_ideas_into_each_other_merge_only_one(app, ma
 
 def _claim(people, make) -> tuple[int, int]:
     idea = make.idea(author=user(people.author), status="accepted")
-    claim = delivery.claim_idea(user(people.partner), idea,
-                                db.session.get(Organisation, people.org), plan=PLAN)
+    claim = claims.claim_idea(user(people.partner), idea,
+                              db.session.get(Organisation, people.org), plan=PLAN)
     db.session.commit()
     ids = idea.id, claim.id
     db.session.remove()
@@ -253,7 +254,7 @@ def deciding(user_id: int, claim_id: int, decision: str, message: str = "") -> J
     def load():
         user, claim = db.session.get(User, user_id), db.session.get(Claim, claim_id)
         claim.status  # noqa: B018 - loaded, as the claim page had it
-        return lambda: delivery.decide_claim(user, claim, decision, message).status
+        return lambda: claims.decide_claim(user, claim, decision, message).status
     return load
 
 
@@ -304,7 +305,7 @@ def test_a_claim_withdrawn_as_a_moderator_approves_it_stays_withdrawn(app, make,
         def withdrawing(claim_id: int = claim_id) -> Callable[[], object]:
             actor, claim = user(people.partner), db.session.get(Claim, claim_id)
             claim.status  # noqa: B018 - loaded, as the withdraw page had it
-            return lambda: delivery.withdraw_claim(actor, claim, "We lost our hall.").status
+            return lambda: claims.withdraw_claim(actor, claim, "We lost our hall.").status
 
         wins, refusals, errors = race(app, [withdrawing,
                                             deciding(people.moderators[0], claim_id, "approve")])
@@ -326,7 +327,7 @@ def withdrawing(user_id: int, claim_id: int) -> Job:
     def load():
         actor, claim = user(user_id), db.session.get(Claim, claim_id)
         claim.status  # noqa: B018 - loaded, as the withdraw page had it
-        return lambda: delivery.withdraw_claim(actor, claim, "We lost our hall.").status
+        return lambda: claims.withdraw_claim(actor, claim, "We lost our hall.").status
     return load
 
 
@@ -337,10 +338,10 @@ def test_the_last_two_delivering_partners_withdrawing_at_once_reopen_the_idea_on
     db.session.remove()
     for _trial in range(TRIALS):
         idea_id, first = _claim(people, make)
-        second = delivery.claim_idea(user(other_id), db.session.get(Idea, idea_id),
-                                     db.session.get(Organisation, other_org_id), plan=PLAN)
+        second = claims.claim_idea(user(other_id), db.session.get(Idea, idea_id),
+                                   db.session.get(Organisation, other_org_id), plan=PLAN)
         for claim in (db.session.get(Claim, first), second):
-            delivery.decide_claim(user(people.moderators[0]), claim, "approve", "")
+            claims.decide_claim(user(people.moderators[0]), claim, "approve", "")
         db.session.commit()
         second_id = second.id
         db.session.remove()
@@ -359,8 +360,8 @@ def test_a_partner_withdrawing_as_the_outcome_is_published_never_follows_deliver
     moderator = people.moderators[0]
     for _trial in range(TRIALS):
         idea_id, claim_id = _claim(people, make)
-        delivery.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
-        report = delivery.save_outcome_report(
+        claims.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
+        report = outcomes.save_outcome_report(
             user(people.partner), db.session.get(Idea, idea_id),
             result="delivered", summary="Weekly sessions ran all summer.", submit=True)
         db.session.commit()
@@ -370,7 +371,7 @@ def test_a_partner_withdrawing_as_the_outcome_is_published_never_follows_deliver
         def publishing(report_id: int = report_id) -> Callable[[], object]:
             actor, found = user(moderator), db.session.get(OutcomeReport, report_id)
             found.state  # noqa: B018 - loaded, as the review page had it
-            return lambda: delivery.publish_outcome(actor, found).state
+            return lambda: outcomes.publish_outcome(actor, found).state
 
         wins, refusals, errors = race(app, [publishing,
                                             withdrawing(people.partner, claim_id)])
@@ -400,7 +401,7 @@ def test_one_organisation_claiming_one_idea_twice_at_once_leaves_one_open_claim(
                 user, idea = db.session.get(User, user_id), db.session.get(Idea, idea_id)
                 org = db.session.get(Organisation, people.org)
                 org.name  # noqa: B018 - loaded, as the claim page had it
-                return lambda: delivery.claim_idea(user, idea, org, plan=PLAN).status
+                return lambda: claims.claim_idea(user, idea, org, plan=PLAN).status
             return load
 
         # Two members at once, and one of them double-clicking.
@@ -442,8 +443,8 @@ def test_a_second_offer_while_one_is_open_is_a_clear_conflict(app, make, people)
     org = db.session.get(Organisation, people.org)
 
     with pytest.raises(Conflict) as refused:
-        delivery.claim_idea(user(people.second_partner), idea, org,
-                            plan=PLAN)
+        claims.claim_idea(user(people.second_partner), idea, org,
+                          plan=PLAN)
     db.session.rollback()
 
     assert refused.value.detail == f"{org.name} has already offered to deliver this idea."
@@ -456,9 +457,9 @@ def test_three_moderators_publishing_one_outcome_at_once_publish_it_once(app, ma
     moderator = people.moderators[0]
     for _trial in range(TRIALS):
         idea_id, claim_id = _claim(people, make)
-        delivery.decide_claim(db.session.get(User, moderator), db.session.get(Claim, claim_id),
-                              "approve", "")
-        report = delivery.save_outcome_report(
+        claims.decide_claim(db.session.get(User, moderator), db.session.get(Claim, claim_id),
+                            "approve", "")
+        report = outcomes.save_outcome_report(
             user(people.partner), db.session.get(Idea, idea_id),
             result="delivered", summary="Weekly sessions ran all summer.", submit=True)
         db.session.commit()
@@ -470,7 +471,7 @@ def test_three_moderators_publishing_one_outcome_at_once_publish_it_once(app, ma
                 user = db.session.get(User, user_id)
                 found = db.session.get(OutcomeReport, report_id)
                 found.state  # noqa: B018 - loaded, as the review page had it
-                return lambda: delivery.publish_outcome(user, found).state
+                return lambda: outcomes.publish_outcome(user, found).state
             return load
 
         wins, refusals, errors = race(app, [publishing(m) for m in people.moderators[:3]])
@@ -491,8 +492,8 @@ def test_a_moderator_editing_the_report_as_another_publishes_it_never_unpublishe
     moderator = people.moderators[0]
     for _trial in range(TRIALS):
         idea_id, claim_id = _claim(people, make)
-        delivery.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
-        report = delivery.save_outcome_report(
+        claims.decide_claim(user(moderator), db.session.get(Claim, claim_id), "approve", "")
+        report = outcomes.save_outcome_report(
             user(people.partner), db.session.get(Idea, idea_id),
             result="delivered", summary="Weekly sessions ran all summer.", submit=True)
         db.session.commit()
@@ -502,12 +503,12 @@ def test_a_moderator_editing_the_report_as_another_publishes_it_never_unpublishe
         def publishing(report_id: int = report_id) -> Callable[[], object]:
             actor, found = user(moderator), db.session.get(OutcomeReport, report_id)
             found.state  # noqa: B018 - loaded, as the review page had it
-            return lambda: delivery.publish_outcome(actor, found).state
+            return lambda: outcomes.publish_outcome(actor, found).state
 
         def saving(idea_id: int = idea_id) -> Callable[[], object]:
             actor, idea = user(people.moderators[1]), db.session.get(Idea, idea_id)
             idea.status  # noqa: B018 - loaded, as the outcome form had it
-            return lambda: delivery.save_outcome_report(
+            return lambda: outcomes.save_outcome_report(
                 actor, idea, result="delivered", summary="Sessions ran all summer long.",
                 submit=False).state
 

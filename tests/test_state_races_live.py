@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from citizenideas.extensions import db
 from citizenideas.models import Claim, Idea, Notification, Organisation, StatusChange, User
-from citizenideas.services import delivery, engagement
+from citizenideas.services import claims, engagement
 from citizenideas.services.tokens import create_api_token
 
 from .factories import PASSWORD
@@ -151,8 +151,8 @@ def test_five_moderators_approving_one_claim_on_its_page_at_once_approve_it_once
     browsers = [signed_in(live_server, m.email) for m in moderators]
     for _trial in range(TRIALS):
         idea = make.idea(author=author, status="accepted")
-        claim = delivery.claim_idea(db.session.get(User, partner.id), idea,
-                                    db.session.get(Organisation, org.id), plan=PLAN)
+        claim = claims.claim_idea(db.session.get(User, partner.id), idea,
+                                  db.session.get(Organisation, org.id), plan=PLAN)
         db.session.commit()
         page = f"{live_server}/council/claims/{claim.id}"
         posts = []

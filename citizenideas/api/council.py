@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Claim, CommunityAsset, Idea, OutcomeReport
-from ..services import delivery, moderation
+from ..services import claims, merging, outcomes, reports, triage
 from ..services.lifecycle import MESSAGE_REQUIRED, change_status
 from .base import (
     AUTH_REQUIRED,
@@ -66,7 +66,7 @@ class MergeIn(Body):
 
 
 class HideIn(Body):
-    reason: Annotated[str, text_limits(moderation.MAX_REASON, required=True)]
+    reason: Annotated[str, text_limits(reports.MAX_REASON, required=True)]
 
 
 class DecisionIn(Body):
@@ -104,7 +104,7 @@ def merge(idea_id: int, json: MergeIn):
     idea = load_idea(idea_id)
     into = db.session.get(Idea, json.into_id)
     try:
-        committed(lambda: moderation.merge_idea(caller(), idea, into, json.message))
+        committed(lambda: merging.merge_idea(caller(), idea, into, json.message))
     except ValidationFailed as error:
         raise renamed(error, {"into": "into_id"}) from None
     return present_idea(caller(), idea)
@@ -120,8 +120,8 @@ def _asset(asset_id: int) -> CommunityAsset | None:
 def link_asset(idea_id: int, asset_id: int):
     """Link a place from the asset register to an idea (linking twice changes nothing)."""
     idea = load_idea(idea_id)
-    committed(lambda: moderation.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
-                                                                       "There is no such place.")))
+    committed(lambda: triage.link_asset(caller(), idea, get_or_404(CommunityAsset, asset_id,
+                                                                   "There is no such place.")))
     return present_idea(caller(), idea)
 
 
@@ -131,7 +131,7 @@ def link_asset(idea_id: int, asset_id: int):
 def unlink_asset(idea_id: int, asset_id: int):
     """Remove the link between a place and an idea."""
     idea = load_idea(idea_id)
-    committed(lambda: moderation.unlink_asset(caller(), idea, _asset(asset_id)))
+    committed(lambda: triage.unlink_asset(caller(), idea, _asset(asset_id)))
     return present_idea(caller(), idea)
 
 
@@ -141,7 +141,7 @@ def unlink_asset(idea_id: int, asset_id: int):
 def hide(idea_id: int, json: HideIn):
     """Hide an idea from the public, with a reason its proposer is told."""
     idea = load_idea(idea_id)
-    committed(lambda: moderation.hide_idea(caller(), idea, json.reason))
+    committed(lambda: reports.hide_idea(caller(), idea, json.reason))
     return present_idea(caller(), idea)
 
 
@@ -151,12 +151,12 @@ def hide(idea_id: int, json: HideIn):
 def unhide(idea_id: int):
     """Make a hidden idea visible again."""
     idea = load_idea(idea_id)
-    committed(lambda: moderation.unhide_idea(caller(), idea))
+    committed(lambda: reports.unhide_idea(caller(), idea))
     return present_idea(caller(), idea)
 
 
 class ReplyIn(Body):
-    body: Annotated[str, text_limits(moderation.MAX_NOTE, required=True)]
+    body: Annotated[str, text_limits(triage.MAX_NOTE, required=True)]
 
 
 @bp.post("/ideas/<int:idea_id>/replies")
@@ -169,7 +169,7 @@ def official_reply(idea_id: int, json: ReplyIn):
     The council's first reply counts as the idea's first public response.
     """
     idea = load_idea(idea_id)
-    reply = committed(lambda: moderation.post_official_reply(caller(), idea, json.body))
+    reply = committed(lambda: triage.post_official_reply(caller(), idea, json.body))
     return comment_out(reply), 201
 
 
@@ -179,7 +179,7 @@ def official_reply(idea_id: int, json: ReplyIn):
 def decide_claim(claim_id: int, json: DecisionIn):
     """Approve or reject a partner's claim (`decision`: approve | reject; a reason to reject)."""
     claim = get_or_404(Claim, claim_id, "There is no such claim.")
-    committed(lambda: delivery.decide_claim(caller(), claim, json.decision, json.message))
+    committed(lambda: claims.decide_claim(caller(), claim, json.decision, json.message))
     return claim_out(claim)
 
 
@@ -193,7 +193,7 @@ class ReturnIn(Body):
 def return_outcome(report_id: int, json: ReturnIn):
     """Send a submitted outcome report back to its authors with a note of what to change."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    committed(lambda: delivery.return_outcome_report(caller(), report, json.note))
+    committed(lambda: outcomes.return_outcome_report(caller(), report, json.note))
     return outcome_out(report)
 
 
@@ -203,5 +203,5 @@ def return_outcome(report_id: int, json: ReturnIn):
 def publish_outcome(report_id: int):
     """Publish a submitted outcome report: the idea becomes delivered or not delivered."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
-    committed(lambda: delivery.publish_outcome(caller(), report))
+    committed(lambda: outcomes.publish_outcome(caller(), report))
     return outcome_out(report)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ..extensions import db
 from ..models import OUTCOME_RESULTS, Claim, Organisation
-from ..services import delivery
+from ..services import claims, outcomes
 from ..services.delivery_lists import offers_of_help
 from .base import AUTH_REQUIRED, bp, caller, committed, get_or_404, responses, signed_in, spec
 from .idea_schemas import ClaimOut, OutcomeOut, UpdateOut, claim_out, outcome_out
@@ -35,14 +35,14 @@ IsoDate = Annotated[date, Field(strict=False)]
 Amount = float
 
 
-# The services' own limits (services/delivery.py).
+# The services' own limits (services/claims.py, services/outcomes.py).
 DateInRange = Annotated[IsoDate, documented(
     pattern=r"^(?:20[0-9]{2}|2100)-", description="A date in a year from 2000 to 2100.")]
 
 
 class ClaimIn(Body):
     organisation_id: Id
-    plan: Annotated[str, text_limits(delivery.PLAN_MAX, minimum=delivery.PLAN_MIN,
+    plan: Annotated[str, text_limits(claims.PLAN_MAX, minimum=claims.PLAN_MIN,
                                      required=True)]
     expected_start: DateInRange | None = None
     expected_end: Annotated[IsoDate, documented(
@@ -77,11 +77,11 @@ class OutcomeIn(Body):
     result: Literal[OUTCOME_RESULTS] | None = None  # type: ignore[valid-type]
     summary: Annotated[str, text_limits(2000, minimum=10)] = ""
     people_reached: Annotated[int, Field(ge=0, le=MAX_ID),
-                              documented(maximum=delivery.MAX_PEOPLE), WholeNumber] | None = None
+                              documented(maximum=outcomes.MAX_PEOPLE), WholeNumber] | None = None
     volunteer_hours: Annotated[Amount, documented(
-        minimum=0, maximum=delivery.MAX_HOURS, multipleOf=0.1)] | None = None
+        minimum=0, maximum=outcomes.MAX_HOURS, multipleOf=0.1)] | None = None
     spend_pounds: Annotated[Amount, documented(
-        minimum=0, maximum=delivery.MAX_SPEND_POUNDS, multipleOf=0.01)] | None = None
+        minimum=0, maximum=outcomes.MAX_SPEND_POUNDS, multipleOf=0.01)] | None = None
     funding_source: Annotated[str, text_limits(200)] | None = None
     story: Annotated[str, text_limits(5000)] = ""
     lessons: Annotated[str, text_limits(5000)] = ""
@@ -102,9 +102,9 @@ def claim(idea_id: int, json: ClaimIn):
     """Offer to deliver an accepted idea for your verified organisation, with a plan."""
     idea = load_idea(idea_id)
     org = db.session.get(Organisation, json.organisation_id)
-    made = committed(lambda: delivery.claim_idea(caller(), idea, org, plan=json.plan,
-                                                 expected_start=json.expected_start,
-                                                 expected_end=json.expected_end))
+    made = committed(lambda: claims.claim_idea(caller(), idea, org, plan=json.plan,
+                                               expected_start=json.expected_start,
+                                               expected_end=json.expected_end))
     return claim_out(made), 201
 
 
@@ -114,7 +114,7 @@ def claim(idea_id: int, json: ClaimIn):
 def withdraw_claim(claim_id: int, json: WithdrawIn):
     """Withdraw your organisation's pending or approved claim."""
     found = get_or_404(Claim, claim_id, "There is no such claim.")
-    committed(lambda: delivery.withdraw_claim(caller(), found, json.reason))
+    committed(lambda: claims.withdraw_claim(caller(), found, json.reason))
     return claim_out(found)
 
 
@@ -133,7 +133,7 @@ def pledges(idea_id: int):
 def post_update(idea_id: int, json: UpdateIn):
     """Post a public progress update (a delivering organisation, or the council)."""
     idea = load_idea(idea_id)
-    update = committed(lambda: delivery.post_progress_update(
+    update = committed(lambda: outcomes.post_progress_update(
         caller(), idea, json.body, organisation=_organisation(json.organisation_id)))
     org = update.organisation
     return UpdateOut(id=update.id, body=update.body,
@@ -148,7 +148,7 @@ def save_outcome(idea_id: int, json: OutcomeIn):
     """Save the outcome report as a draft, or with `submit: true` send it to be published."""
     idea = load_idea(idea_id)
     fields = json.model_dump(exclude={"organisation_id"})
-    report = committed(lambda: delivery.save_outcome_report(
+    report = committed(lambda: outcomes.save_outcome_report(
         caller(), idea, **fields, organisation=_organisation(json.organisation_id)))
     return outcome_out(report)
 

@@ -36,7 +36,7 @@ TRANSITIONS: dict[str, set[str]] = {
 AUTHOR_ONLY = {"withdrawn"}
 OUTCOME_ONLY = {"delivered", "not_delivered"}
 # Changes only the end of the last delivering (approved) claim makes: an idea in delivery
-# goes back to accepted when no partner delivers it any more (delivery.withdraw_claim).
+# goes back to accepted when no partner delivers it any more (claims.withdraw_claim).
 CLAIM_ENDED_ONLY = {("in_delivery", "accepted")}
 # A public message is required for these targets, and when reopening a declined idea.
 MESSAGE_REQUIRED = {"declined", "duplicate", "not_delivered"}

@@ -1,15 +1,30 @@
-"""Settings an admin can change at run time, falling back to the environment's settings."""
+"""The council's site settings and response templates.
+
+Settings an admin can change at run time (council name, logo, colour, response target,
+contact email), falling back to the environment's settings; and the saved public replies
+moderators pick from when they change an idea's status.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, g
-from sqlalchemy import select
+import re
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, g
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import SiteSetting
+from ..input import whole_number
+from ..models import STATUSES, AuditLog, ResponseTemplate, SiteSetting, User, utcnow
+from ..permissions import require
+from .audit import record_audit
+from .text_rules import clean_text
 
 EDITABLE = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_LOGO_URL", "COUNCIL_COLOUR",
             "RESPONSE_TARGET_DAYS", "CONTACT_EMAIL")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def site_settings() -> dict:
@@ -40,3 +55,123 @@ def _configured() -> dict:
 
 def response_target_days() -> int:
     return site_settings()["RESPONSE_TARGET_DAYS"]
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of white text on ``colour`` (#rrggbb): the header and panels
+    put white text on the brand colour, so it must reach 4.5:1 (WCAG 1.4.3)."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g_, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g_ + 0.0722 * b + 0.05)
+
+
+def save_settings(actor: User, values: dict[str, str]) -> dict:
+    """Store council name, short name, logo, colour, response target, contact email."""
+    require(actor, "administer")
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    for key in EDITABLE:
+        if key in values:
+            clean[key] = (values.get(key) or "").strip()
+    if "COUNCIL_NAME" in clean and not clean["COUNCIL_NAME"]:
+        errors["COUNCIL_NAME"] = [_("Enter the council's name.")]
+    if "COUNCIL_SHORT_NAME" in clean and not clean["COUNCIL_SHORT_NAME"]:
+        errors["COUNCIL_SHORT_NAME"] = [_("Enter a short name.")]
+    for key in ("COUNCIL_NAME", "COUNCIL_SHORT_NAME"):
+        if len(clean.get(key, "")) > 120:
+            errors[key] = [_("This must be 120 characters or fewer.")]
+    logo = clean.get("COUNCIL_LOGO_URL", "")
+    if logo and not (logo.startswith("https://") or logo.startswith("/")):
+        errors["COUNCIL_LOGO_URL"] = [_("Enter a web address starting with https://")]
+    if "COUNCIL_COLOUR" in clean and not COLOUR.match(clean["COUNCIL_COLOUR"]):
+        errors["COUNCIL_COLOUR"] = [_("Enter a colour as # and 6 hex digits, like #1d5e7a.")]
+    elif "COUNCIL_COLOUR" in clean and contrast_with_white(clean["COUNCIL_COLOUR"]) < 4.5:
+        errors["COUNCIL_COLOUR"] = [_(
+            "Choose a darker colour: white text on it needs a contrast ratio of at least 4.5 "
+            "to 1, and this colour gives %(ratio)s to 1.",
+            ratio=f"{contrast_with_white(clean['COUNCIL_COLOUR']):.1f}")]
+    if "RESPONSE_TARGET_DAYS" in clean:
+        raw = clean["RESPONSE_TARGET_DAYS"]
+        if not 1 <= (whole_number(raw) or 0) <= 365:
+            errors["RESPONSE_TARGET_DAYS"] = [_("Enter a whole number of days from 1 to 365.")]
+        else:
+            clean["RESPONSE_TARGET_DAYS"] = str(int(raw))
+    if clean.get("CONTACT_EMAIL"):
+        try:
+            validate_email(clean["CONTACT_EMAIL"], check_deliverability=False)
+        except EmailNotValidError:
+            errors["CONTACT_EMAIL"] = [_("Enter an email address like name@example.org.")]
+    if errors:
+        raise ValidationFailed(_("There is a problem with the settings."), errors)
+    current = site_settings()
+    before = {k: str(current.get(k)) for k in clean}
+    rows = {row.key: row for row in db.session.scalars(select(SiteSetting))}
+    for key, value in clean.items():
+        if key in rows:
+            rows[key].value = value
+            rows[key].updated_at = utcnow()
+        else:
+            db.session.add(SiteSetting(key=key, value=value, updated_at=utcnow()))
+    g.pop("_site_settings", None)
+    db.session.flush()
+    entry = AuditLog(actor_id=actor.id, action="settings.update", target_type="SiteSetting",
+                     target_id=None, before=before, after=clean)
+    db.session.add(entry)
+    db.session.flush()
+    return site_settings()
+
+
+def _template_values(status: str, title: str, body: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    if status not in STATUSES:
+        errors["status"] = [_("Choose the status this message is for.")]
+    title = clean_text(title, "title", errors, required=_("Enter a short name for the template."),
+                       maximum=120, too_long=_("The name must be 120 characters or fewer."))
+    body = clean_text(body, "body", errors, required=_("Enter the message."), maximum=5000,
+                      too_long=_("The message must be 5,000 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("There is a problem with the template."), errors)
+    return {"status": status, "title": title, "body": body}
+
+
+def create_response_template(actor: User, *, status: str, title: str,
+                             body: str) -> ResponseTemplate:
+    require(actor, "administer")
+    template = ResponseTemplate(**_template_values(status, title, body), created_at=utcnow())
+    db.session.add(template)
+    db.session.flush()
+    record_audit(actor, "template.create", template, None,
+                 {"status": status, "title": template.title})
+    db.session.flush()
+    return template
+
+
+def update_response_template(actor: User, template: ResponseTemplate, *, status: str,
+                             title: str, body: str) -> ResponseTemplate:
+    require(actor, "administer")
+    values = _template_values(status, title, body)
+    before = {"status": template.status, "title": template.title, "body": template.body}
+    for key, value in values.items():
+        setattr(template, key, value)
+    record_audit(actor, "template.update", template, before, values)
+    db.session.flush()
+    return template
+
+
+def delete_response_template(actor: User, template: ResponseTemplate) -> None:
+    require(actor, "administer")
+    record_audit(actor, "template.delete", template,
+                 {"status": template.status, "title": template.title, "body": template.body},
+                 None)
+    db.session.execute(delete(ResponseTemplate).where(ResponseTemplate.id == template.id))
+    db.session.flush()
+
+
+def response_templates(status: str | None = None) -> list[ResponseTemplate]:
+    query = select(ResponseTemplate).order_by(ResponseTemplate.status, ResponseTemplate.title)
+    if status:
+        query = query.where(ResponseTemplate.status == status)
+    return list(db.session.scalars(query))

@@ -23,7 +23,10 @@ from ..extensions import db
 from ..models import ROLES, STATUSES, Category, ResponseTemplate, User, Ward
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import admin as admin_service
+from ..services import audit as audit_log
+from ..services import places as place_admin
+from ..services import site as site_admin
+from ..services import users as user_admin
 from ..services.site import EDITABLE, site_settings
 from .actions import run_action
 from .forms import text_field
@@ -75,7 +78,7 @@ def users():
     q = (request.args.get("q") or "").strip()[:200]
     role = request.args.get("role", "")
     page = requested_page(request.args)
-    items, total = admin_service.search_users(current_user, q, role, page, PER_PAGE)
+    items, total = user_admin.search_users(current_user, q, role, page, PER_PAGE)
     args = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template("admin/users.html", users=items, total=total, page=page,
                            per_page=PER_PAGE, q=q, role=role, roles=ROLES, query_args=args)
@@ -91,7 +94,7 @@ def _back_to_users() -> str:
 def user_role(user_id: int):
     user = _get(User, user_id)
     role = text_field("role")
-    return _run(lambda: admin_service.change_role(current_user, user, role),
+    return _run(lambda: user_admin.change_role(current_user, user, role),
                 _("%(name)s is now %(role)s.", name=user.display_name, role=role),
                 _back_to_users())
 
@@ -99,14 +102,14 @@ def user_role(user_id: int):
 @bp.post("/admin/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int):
     user = _get(User, user_id)
-    return _run(lambda: admin_service.deactivate_user(current_user, user),
+    return _run(lambda: user_admin.deactivate_user(current_user, user),
                 _("%(name)s can no longer sign in.", name=user.display_name), _back_to_users())
 
 
 @bp.post("/admin/users/<int:user_id>/reactivate")
 def user_reactivate(user_id: int):
     user = _get(User, user_id)
-    return _run(lambda: admin_service.reactivate_user(current_user, user),
+    return _run(lambda: user_admin.reactivate_user(current_user, user),
                 _("%(name)s can sign in again.", name=user.display_name), _back_to_users())
 
 
@@ -132,9 +135,9 @@ def place_add(kind: str):
 
     def add():
         if kind == "categories":
-            return admin_service.add_category(current_user, values["name"],
-                                              values["description"])
-        return admin_service.add_ward(current_user, values["name"], values["ons_code"])
+            return place_admin.add_category(current_user, values["name"],
+                                            values["description"])
+        return place_admin.add_ward(current_user, values["name"], values["ons_code"])
 
     def added(_place):
         flash(_("%(name)s added.", name=values["name"]), "success")
@@ -149,7 +152,7 @@ def place_add(kind: str):
 def place_rename(kind: str, item_id: int):
     item = _get(PLACES[kind][0], item_id)
     name = text_field("name")
-    rename = admin_service.rename_category if kind == "categories" else admin_service.rename_ward
+    rename = place_admin.rename_category if kind == "categories" else place_admin.rename_ward
     return _run(lambda: rename(current_user, item, name), _("Renamed to %(name)s.", name=name),
                 url_for("admin.places", kind=kind))
 
@@ -158,7 +161,7 @@ def place_rename(kind: str, item_id: int):
 def place_retire(kind: str, item_id: int):
     item = _get(PLACES[kind][0], item_id)
     retire = request.form.get("retire", "yes") == "yes"
-    func = admin_service.retire_category if kind == "categories" else admin_service.retire_ward
+    func = place_admin.retire_category if kind == "categories" else place_admin.retire_ward
     return _run(lambda: func(current_user, item, retire),
                 _("%(name)s retired.", name=item.name) if retire
                 else _("%(name)s is back in use.", name=item.name),
@@ -182,7 +185,7 @@ def settings():
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"), code=303)
 
-    return run_action(lambda: admin_service.save_settings(current_user, values), done=saved,
+    return run_action(lambda: site_admin.save_settings(current_user, values), done=saved,
                       failed=lambda exc: form(values, exc.errors))
 
 
@@ -191,7 +194,7 @@ def settings():
 
 @bp.get("/admin/templates")
 def templates():
-    return render_template("admin/templates.html", templates=admin_service.response_templates())
+    return render_template("admin/templates.html", templates=site_admin.response_templates())
 
 
 @bp.route("/admin/templates/new", methods=["GET", "POST"])
@@ -211,8 +214,8 @@ def template_form(template_id: int | None = None):
 
     def save():
         if template is None:
-            return admin_service.create_response_template(current_user, **values)
-        return admin_service.update_response_template(current_user, template, **values)
+            return site_admin.create_response_template(current_user, **values)
+        return site_admin.update_response_template(current_user, template, **values)
 
     def saved(_result):
         flash(_("Template saved."), "success")
@@ -225,26 +228,26 @@ def template_form(template_id: int | None = None):
 def template_delete(template_id: int):
     template = _get(ResponseTemplate, template_id)
     title = template.title
-    return _run(lambda: admin_service.delete_response_template(current_user, template),
+    return _run(lambda: site_admin.delete_response_template(current_user, template),
                 _("Template %(title)s deleted.", title=title), url_for("admin.templates"))
 
 
 # --- Audit log --------------------------------------------------------------------------
 
 
-def _audit_filters() -> admin_service.AuditFilters:
-    return admin_service.AuditFilters(actor=(request.args.get("actor") or "").strip()[:254],
-                                      action=(request.args.get("action") or "").strip()[:60],
-                                      target_type=(request.args.get("target_type") or "")
-                                      .strip()[:40])
+def _audit_filters() -> audit_log.AuditFilters:
+    return audit_log.AuditFilters(actor=(request.args.get("actor") or "").strip()[:254],
+                                  action=(request.args.get("action") or "").strip()[:60],
+                                  target_type=(request.args.get("target_type") or "")
+                                  .strip()[:40])
 
 
 @bp.get("/admin/audit")
 def audit():
     filters = _audit_filters()
     page = requested_page(request.args)
-    entries, total = admin_service.search_audit_log(current_user, filters, page, 50)
-    actions, targets = admin_service.audit_choices()
+    entries, total = audit_log.search_audit_log(current_user, filters, page, 50)
+    actions, targets = audit_log.audit_choices()
     args = {k: v for k, v in vars(filters).items() if v}
     return render_template("admin/audit.html", entries=entries, total=total, page=page,
                            per_page=50, filters=filters, actions=actions, targets=targets,
@@ -253,6 +256,6 @@ def audit():
 
 @bp.get("/admin/audit.csv")
 def audit_csv():
-    rows = admin_service.export_audit_csv(current_user, _audit_filters())
+    rows = audit_log.export_audit_csv(current_user, _audit_filters())
     return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

@@ -13,6 +13,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
 from ..pagination import requested_page
+from ..services import asset_import
 from ..services import assets as register
 from .actions import run_action
 from .council import staff_only
@@ -160,6 +161,6 @@ def import_csv():
                                errors={}, dry_run=dry_run), status
 
     # A dry run (the preview) is rolled back; an import that refused its rows wrote nothing.
-    return run_action(lambda: register.import_assets_csv(
+    return run_action(lambda: asset_import.import_assets_csv(
         current_user, csv_text, import_valid_only=valid_only or dry_run, dry_run=dry_run),
         done=reported, commit=not dry_run)

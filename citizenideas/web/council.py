@@ -41,11 +41,11 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import moderation
-from ..services.admin import response_templates
+from ..services import merging, reports, triage
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
+from ..services.site import response_templates
 from .actions import form_status, run_action
 from .auth import safe_next
 from .forms import int_field, text_field
@@ -85,33 +85,33 @@ def is_fragment() -> bool:
 # --- Dashboard --------------------------------------------------------------------------
 
 
-def _filters_from(args) -> moderation.TriageFilters:
+def _filters_from(args) -> triage.TriageFilters:
     status = args.get("status", "open")
     if status not in (*STATUSES, "open", "all"):
         status = "open"
     sort = args.get("sort", "oldest")
-    return moderation.TriageFilters(
+    return triage.TriageFilters(
         status=status, category_id=int_field("category_id", args),
         ward_id=int_field("ward_id", args), assignee=(args.get("assignee") or "").strip(),
-        age=args.get("age", "") if args.get("age", "") in moderation.AGE_FILTERS else "",
+        age=args.get("age", "") if args.get("age", "") in triage.AGE_FILTERS else "",
         q=(args.get("q") or "").strip()[:200],
-        sort=sort if sort in moderation.SORTS else "oldest")
+        sort=sort if sort in triage.SORTS else "oldest")
 
 
 def _dashboard(errors: dict | None = None, values: dict | None = None, status: int = 200):
     filters = _filters_from(request.args)
     page = requested_page(request.args)
-    ideas, total = moderation.triage_list(current_user, filters, page, PER_PAGE)
-    counts = moderation.queue_counts(current_user)
+    ideas, total = triage.triage_list(current_user, filters, page, PER_PAGE)
+    counts = triage.queue_counts(current_user)
     categories = list(db.session.scalars(select(Category).order_by(Category.name)))
     wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
     now = utcnow()
-    rows = [{"idea": i, "days": moderation.days_waiting(i, now),
-             "overdue": moderation.is_overdue(i, now)} for i in ideas]
+    rows = [{"idea": i, "days": triage.days_waiting(i, now),
+             "overdue": triage.is_overdue(i, now)} for i in ideas]
     return render_template(
         "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
         filters=filters, counts=counts, categories=categories, wards=wards,
-        staff=moderation.staff_users(), statuses=STATUSES, errors=errors or {},
+        staff=triage.staff_users(), statuses=STATUSES, errors=errors or {},
         values=values or {}, query_args={k: v for k, v in request.args.items() if k != "page"},
     ), status
 
@@ -141,7 +141,7 @@ def bulk_status():
         return redirect(safe_next(request.form.get("next"), url_for("council.dashboard")),
                         code=303)
 
-    return run_action(lambda: moderation.bulk_change_status(
+    return run_action(lambda: triage.bulk_change_status(
         current_user, ideas, values["bulk_status"], values["bulk_message"]),
         done=changed, failed=failed)
 
@@ -150,9 +150,9 @@ def bulk_status():
 def flags():
     """Open reports from residents, oldest first."""
     page = requested_page(request.args)
-    items, total = moderation.open_flags(current_user, page=page)
+    items, total = reports.open_flags(current_user, page=page)
     return render_template("council/flags.html", flags=items, total=total, page=page,
-                           comments=moderation.flag_targets(items))
+                           comments=reports.flag_targets(items))
 
 
 # --- Triage page ------------------------------------------------------------------------
@@ -180,15 +180,15 @@ def _context(idea: Idea) -> dict:
     window = comment_window(current_user, idea,
                             before_id=int_field("comments_before", request.args),
                             through_id=int_field("comments_through", request.values))
-    flags, _total = moderation.open_flags(current_user, idea)
+    flags, _total = reports.open_flags(current_user, idea)
     linked = {a.id for a in idea.assets}
     return {
         "idea": idea,
         "targets": targets,
         "message_required": {t: message_required(idea.status, t) for t in targets},
         "templates": [t for t in response_templates() if t.status in targets],
-        "staff": moderation.staff_users(),
-        "notes": moderation.internal_notes(current_user, idea),
+        "staff": triage.staff_users(),
+        "notes": triage.internal_notes(current_user, idea),
         "comments": window,
         "flags": flags,
         "timeline": list(db.session.scalars(
@@ -196,8 +196,8 @@ def _context(idea: Idea) -> dict:
             .order_by(StatusChange.created_at, StatusChange.id)
             .options(joinedload(StatusChange.actor), joinedload(StatusChange.related_idea)))),
         "assets": [a for a in active_assets() if a.id not in linked],
-        "days": moderation.days_waiting(idea),
-        "overdue": moderation.is_overdue(idea),
+        "days": triage.days_waiting(idea),
+        "overdue": triage.is_overdue(idea),
     }
 
 
@@ -304,7 +304,7 @@ def assign(idea_id: int):
 
             raise ValidationFailed(_("Choose a moderator."),
                                    {"assignee_id": [_("Choose a moderator from the list.")]})
-        return moderation.assign_idea(current_user, i, assignee)
+        return triage.assign_idea(current_user, i, assignee)
 
     return _act(idea_id, "assign", action,
                 lambda i: _("Assigned to %(name)s.", name=i.assignee.display_name)
@@ -314,14 +314,14 @@ def assign(idea_id: int):
 @bp.post("/council/ideas/<int:idea_id>/notes")
 def add_note(idea_id: int):
     body = text_field("note")
-    return _act(idea_id, "notes", lambda i: moderation.add_internal_note(current_user, i, body),
+    return _act(idea_id, "notes", lambda i: triage.add_internal_note(current_user, i, body),
                 _("Internal note added."), {"note": body}, {"body": "note"})
 
 
 @bp.post("/council/ideas/<int:idea_id>/reply")
 def reply(idea_id: int):
     body = text_field("reply")
-    return _act(idea_id, "reply", lambda i: moderation.post_official_reply(current_user, i, body),
+    return _act(idea_id, "reply", lambda i: triage.post_official_reply(current_user, i, body),
                 _("Official reply published."), {"reply": body}, {"body": "reply"})
 
 
@@ -329,8 +329,8 @@ def reply(idea_id: int):
 def merge(idea_id: int):
     into_ref, message = text_field("into"), text_field("merge_message")
     return _act(idea_id, "merge",
-                lambda i: moderation.merge_idea(current_user, i, moderation.find_idea(into_ref),
-                                                message),
+                lambda i: merging.merge_idea(current_user, i, merging.find_idea(into_ref),
+                                             message),
                 lambda c: _("Merged into %(ref)s.", ref=c.related_idea.reference
                             or f"#{c.related_idea_id}"),
                 {"into": into_ref, "merge_message": message}, {"message": "merge_message"})
@@ -339,14 +339,14 @@ def merge(idea_id: int):
 @bp.post("/council/ideas/<int:idea_id>/hide")
 def hide(idea_id: int):
     reason = text_field("hide_reason")
-    return _act(idea_id, "visibility", lambda i: moderation.hide_idea(current_user, i, reason),
+    return _act(idea_id, "visibility", lambda i: reports.hide_idea(current_user, i, reason),
                 _("The idea is hidden from the public."), {"hide_reason": reason},
                 {"reason": "hide_reason"})
 
 
 @bp.post("/council/ideas/<int:idea_id>/unhide")
 def unhide(idea_id: int):
-    return _act(idea_id, "visibility", lambda i: moderation.unhide_idea(current_user, i),
+    return _act(idea_id, "visibility", lambda i: reports.unhide_idea(current_user, i),
                 _("The idea is visible again."))
 
 
@@ -373,7 +373,7 @@ def hide_comment(comment_id: int):
     reason = text_field("reason")
     return _back_to_comment(comment, _act(
         comment.idea_id, "comments",
-        lambda i: moderation.hide_comment(current_user, comment, reason),
+        lambda i: reports.hide_comment(current_user, comment, reason),
         _("The comment is hidden."), {"comment_id": comment_id, "reason": reason},
         {"reason": f"comment-{comment_id}-reason"}))
 
@@ -383,7 +383,7 @@ def unhide_comment(comment_id: int):
     comment = _comment(comment_id)
     return _back_to_comment(comment, _act(
         comment.idea_id, "comments",
-        lambda i: moderation.unhide_comment(current_user, comment),
+        lambda i: reports.unhide_comment(current_user, comment),
         _("The comment is visible again.")))
 
 
@@ -398,11 +398,11 @@ def resolve_flag(flag_id: int):
             flash(message, category)
             return redirect(url_for("council.flags"), code=303)
 
-        return run_action(lambda: moderation.resolve_flag(current_user, flag, resolution, note),
+        return run_action(lambda: reports.resolve_flag(current_user, flag, resolution, note),
                           done=lambda _r: back(_("Report resolved."), "success"),
                           failed=lambda exc: back(exc.detail, "error"))
     return _act(flag.idea_id, "comments",
-                lambda i: moderation.resolve_flag(current_user, flag, resolution, note),
+                lambda i: reports.resolve_flag(current_user, flag, resolution, note),
                 _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
                 {"flag_id": flag_id, "resolution": resolution, "note": note},
                 {"resolution": f"flag-{flag_id}-resolution"})
@@ -412,14 +412,14 @@ def resolve_flag(flag_id: int):
 def link_asset(idea_id: int):
     asset_id = int_field("asset_id")
     asset = db.session.get(CommunityAsset, asset_id) if asset_id else None
-    return _act(idea_id, "assets", lambda i: moderation.link_asset(current_user, i, asset),
+    return _act(idea_id, "assets", lambda i: triage.link_asset(current_user, i, asset),
                 _("Place linked."), {"asset_id": asset_id})
 
 
 @bp.post("/council/ideas/<int:idea_id>/assets/<int:asset_id>/unlink")
 def unlink_asset(idea_id: int, asset_id: int):
     return _act(idea_id, "assets",
-                lambda i: moderation.unlink_asset(current_user, i,
-                                                  db.session.get(CommunityAsset, asset_id)),
+                lambda i: triage.unlink_asset(current_user, i,
+                                              db.session.get(CommunityAsset, asset_id)),
                 _("Place unlinked."))
 

@@ -15,7 +15,9 @@ from ..extensions import db
 from ..models import CLAIM_STATUSES, OUTCOME_STATES, Claim, OutcomeReport
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import delivery, delivery_lists, organisations
+from ..services import claims as claim_service
+from ..services import delivery_lists, organisations
+from ..services import outcomes as outcome_service
 from .actions import form_status, run_action
 from .forms import text_field
 
@@ -74,8 +76,8 @@ def claim(claim_id: int):
 
     # A refusal shows the page again, with the claim as it is now (another moderator may
     # have decided it a moment ago) and what went wrong.
-    return run_action(lambda: delivery.decide_claim(current_user, claim_obj, values["decision"],
-                                                    values["message"]),
+    return run_action(lambda: claim_service.decide_claim(current_user, claim_obj,
+                                                         values["decision"], values["message"]),
                       done=decided,
                       failed=lambda exc: page(exc.errors or {"decision": [exc.detail]},
                                               form_status(exc)))
@@ -122,7 +124,7 @@ def publish(report_id: int):
               "success")
         return redirect(url_for("partners.review.outcomes"), code=303)
 
-    return run_action(lambda: delivery.publish_outcome(current_user, report), done=published,
+    return run_action(lambda: outcome_service.publish_outcome(current_user, report), done=published,
                       failed=lambda exc: _outcome_page(report, {"publish": [exc.detail]},
                                                        status=form_status(exc)))
 
@@ -139,8 +141,8 @@ def send_back(report_id: int):
         flash(_("The report has been sent back with your note."), "success")
         return redirect(url_for("partners.review.outcomes"), code=303)
 
-    return run_action(lambda: delivery.return_outcome_report(current_user, report,
-                                                             values["note"]),
+    return run_action(lambda: outcome_service.return_outcome_report(current_user, report,
+                                                                    values["note"]),
                       done=returned,
                       failed=lambda exc: _outcome_page(report, exc.errors or {
                           "note": [exc.detail]}, values, form_status(exc)))

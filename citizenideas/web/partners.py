@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge, User, Ward
 from ..pagination import requested_page
 from ..permissions import can, require
-from ..services import delivery, delivery_lists, organisations
+from ..services import claims, delivery_lists, organisations, outcomes
 from .actions import form_status, run_action
 from .forms import int_field, text_field
 from .partner_review import bp as review_bp
@@ -188,7 +188,7 @@ def open_for_delivery():
 def claim(idea_id: int):
     """Offer to deliver an idea for one of my verified organisations, with a plan and dates."""
     idea = _idea(idea_id)
-    orgs = delivery.claiming_organisations(current_user)
+    orgs = claims.claiming_organisations(current_user)
     # One organisation is the only choice; with several, the partner picks (no default).
     values = {"plan": text_field("plan"),
               "organisation_id": int_field("organisation_id") or (
@@ -208,9 +208,9 @@ def claim(idea_id: int):
         return redirect(url_for("partners.dashboard"), code=303)
 
     org = _organisation(values["organisation_id"])
-    return run_action(lambda: delivery.claim_idea(current_user, idea, org, plan=values["plan"],
-                                                  expected_start=date_value("expected_start"),
-                                                  expected_end=date_value("expected_end")),
+    return run_action(lambda: claims.claim_idea(current_user, idea, org, plan=values["plan"],
+                                                expected_start=date_value("expected_start"),
+                                                expected_end=date_value("expected_end")),
                       done=sent, failed=lambda exc: form(exc.errors or {"idea": [exc.detail]},
                                                          form_status(exc)))
 
@@ -234,7 +234,7 @@ def withdraw_claim(claim_id: int):
         flash(_("Your claim has been withdrawn."), "success")
         return redirect(url_for("partners.dashboard"), code=303)
 
-    return run_action(lambda: delivery.withdraw_claim(current_user, claim_obj, values["reason"]),
+    return run_action(lambda: claims.withdraw_claim(current_user, claim_obj, values["reason"]),
                       done=withdrawn,
                       failed=lambda exc: form(exc.errors or {"reason": [exc.detail]},
                                               form_status(exc)))
@@ -257,7 +257,7 @@ def message_volunteer(pledge_id: int):
     """Send a volunteer a message through the platform (replies go to the organisation)."""
     pledge = _get(Pledge, pledge_id)
     idea = pledge.idea
-    orgs = delivery.acting_organisations(current_user, idea, "message_volunteer")
+    orgs = claims.acting_organisations(current_user, idea, "message_volunteer")
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
 
     def form(errors: dict, status: int = 200):
@@ -272,7 +272,7 @@ def message_volunteer(pledge_id: int):
               "success")
         return redirect(url_for("partners.volunteers", idea_id=idea.id), code=303)
 
-    return run_action(lambda: delivery.message_pledger(
+    return run_action(lambda: claims.message_pledger(
         current_user, pledge, _organisation(values["organisation_id"]), values["body"]),
         done=sent, failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
                                            form_status(exc)))
@@ -291,7 +291,7 @@ def _organisation(org_id: int | None) -> Organisation | None:
 def progress(idea_id: int):
     """Post a public progress update on an idea my organisation delivers."""
     idea = _idea(idea_id)
-    orgs = delivery.acting_organisations(current_user, idea)
+    orgs = claims.acting_organisations(current_user, idea)
     values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
 
     def form(errors: dict, status: int = 200):
@@ -307,7 +307,7 @@ def progress(idea_id: int):
         return redirect(url_for("partners.dashboard") if orgs
                         else url_for("partners.progress", idea_id=idea.id), code=303)
 
-    return run_action(lambda: delivery.post_progress_update(
+    return run_action(lambda: outcomes.post_progress_update(
         current_user, idea, values["body"], _organisation(values["organisation_id"])),
         done=published, failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
                                                 form_status(exc)))
@@ -337,8 +337,8 @@ def _report_values(report: OutcomeReport | None) -> dict:
 def outcome_form(idea_id: int):
     """Draft, submit (partners) or publish (council) the idea's outcome report."""
     idea = _idea(idea_id)
-    orgs = delivery.acting_organisations(current_user, idea)
-    report = delivery.outcome_report_for(current_user, idea, showing=request.method == "GET")
+    orgs = claims.acting_organisations(current_user, idea)
+    report = outcomes.outcome_report_for(current_user, idea, showing=request.method == "GET")
 
     def form(values: dict, errors: dict, status: int = 200):
         return render_template("partners/outcome_form.html", idea=idea, orgs=orgs,
@@ -354,12 +354,12 @@ def outcome_form(idea_id: int):
     action = request.form.get("action", "draft")
 
     def save():
-        saved = delivery.save_outcome_report(
+        saved = outcomes.save_outcome_report(
             current_user, idea, submit=action in ("submit", "publish"),
             organisation=_organisation(values["organisation_id"]),
             **{f: values[f] for f in OUTCOME_FIELDS})
         if action == "publish":
-            delivery.publish_outcome(current_user, saved)
+            outcomes.publish_outcome(current_user, saved)
         return saved
 
     def saved(_report):

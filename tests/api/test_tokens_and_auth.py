@@ -223,15 +223,15 @@ def test_tokens_from_before_a_password_change_stop_working(api, app, make):
 
 
 def test_reactivating_an_account_does_not_revive_its_old_tokens(api, make):
-    from citizenideas.services import admin
+    from citizenideas.services import users
 
     boss = make.user(role="admin")
     user = make.user(email="rita@example.org")
     raw = api.token(user)
-    admin.deactivate_user(boss, user)
+    users.deactivate_user(boss, user)
     db.session.commit()
     assert not _works(api, raw)
-    admin.reactivate_user(boss, user)
+    users.reactivate_user(boss, user)
     db.session.commit()
     assert not _works(api, raw)
     assert db.session.get(ApiToken, db.session.query(ApiToken).one().id).revoked_at is not None

@@ -31,7 +31,7 @@ from citizenideas.models import (
     ResponseTemplate,
     User,
 )
-from citizenideas.services import accounts, moderation
+from citizenideas.services import accounts, reports
 
 from .conftest import PHONE, assert_accessible, sign_in
 
@@ -130,9 +130,9 @@ def seed_demo() -> dict:
     # Hide one submitted idea (not the resident's) and one comment on the idea in delivery.
     hidden = one(select(Idea).where(Idea.status == "submitted", Idea.id != own.id)
                  .order_by(Idea.id))
-    moderation.hide_idea(moderator, hidden, "Personal details in the description.")
+    reports.hide_idea(moderator, hidden, "Personal details in the description.")
     comment = one(select(Comment).where(Comment.idea_id == delivering.id).order_by(Comment.id))
-    moderation.hide_comment(moderator, comment, "Personal details in the comment.")
+    reports.hide_comment(moderator, comment, "Personal details in the comment.")
     pending_claim = one(select(Claim).where(Claim.status == "pending",
                                             Claim.organisation_id == org.id))
     any_pending = one(select(Claim).where(Claim.status == "pending").order_by(Claim.id))

@@ -1,0 +1,164 @@
+"""How each kind of caller sees an error: the app's error handlers.
+
+Services raise a DomainError (citizenideas/errors.py); these handlers turn it, and HTTP and
+database errors, into an HTML page, an HTMX fragment (status 422 for validation, so htmx can
+swap it in) or RFC 9457 problem+json for the API and JSON clients. They serve the pages and
+the API alike, so they live beside create_app rather than in web/ or api/.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError, TooManyAttempts
+
+# Seconds a client is asked to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 30
+
+
+def loggable_path() -> str:
+    """The request path for a log line, with any emailed link's token replaced: a token in a
+    log is as good as the link itself (confirm an email, reset a password, join an
+    organisation)."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    if token:
+        path = path.replace(str(token), "[token]")
+    return path
+
+
+def wants_problem_json() -> bool:
+    """API paths and JSON-asking clients get problem+json."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+def problem(status: int, title: str, detail: str, errors: dict | None = None, **headers):
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers for domain errors and HTTP errors."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        from .extensions import db
+
+        db.session.rollback()
+        headers = {}
+        if isinstance(error, TooManyAttempts):
+            headers["Retry-After"] = str(error.retry_after)
+        if wants_problem_json():
+            response = problem(error.status, error.title, error.detail, error.errors)
+            response.headers.update(headers)
+            return response
+        template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/page.html"
+        return render_template(template, status=error.status, title=error.title,
+                               detail=error.detail), error.status, headers
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        from .extensions import db
+
+        db.session.rollback()
+        status = error.code or 500
+        headers = {}
+        if status == 429:
+            headers["Retry_After"] = str(_retry_after(error))
+        if wants_problem_json():
+            detail = error.description or error.name
+            if status == 429:
+                detail = "Too many requests. Try again later."
+            response = problem(status, error.name, detail, **headers)
+            if status == 405 and error.get_response().headers.get("Allow"):
+                response.headers["Allow"] = error.get_response().headers["Allow"]
+            return response
+        response = app.make_response((render_template(
+            "errors/page.html", status=status, title=error.name,
+            detail=_friendly_detail(status, error)), status))
+        if status == 429:
+            response.headers["Retry-After"] = headers["Retry_After"]
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_unavailable(error: SQLAlchemyError):
+        """The database refused, dropped or timed out: 503 with Retry-After, and a page that
+        does not touch the database (its own error would otherwise turn this into a bare
+        500)."""
+        from .extensions import db, login_manager
+        from .services.site import use_configured_settings
+
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        app.logger.error("Database unavailable on %s %s: %s", request.method, loggable_path(),
+                         type(getattr(error, "orig", None) or error).__name__)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error  # in the suite a SQL error is a bug to see, not an outage
+        retry = str(DATABASE_RETRY_AFTER)
+        if wants_problem_json():
+            return problem(503, "Service Unavailable",
+                           "The service is unavailable. Try again in a few minutes.",
+                           Retry_After=retry)
+        use_configured_settings()
+        # Treat the visitor as signed out for this page: loading them needs the database.
+        login_manager._update_request_context_with_user()
+        return render_template("errors/unavailable.html"), 503, {"Retry-After": retry,
+                                                                  "Cache-Control": "no-store"}
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, loggable_path())
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        if wants_problem_json():
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
+        return render_template("errors/page.html", status=500, title="Sorry, there is a problem",
+                               detail="Something went wrong on our side. Try again later."), 500
+
+
+def _retry_after(error: HTTPException) -> int:
+    limit = getattr(error, "limit", None)
+    try:
+        return int(limit.limit.get_expiry()) if limit is not None else 60
+    except Exception:  # noqa: BLE001 - Retry-After is advice; never fail the error page over it
+        return 60
+
+
+def _friendly_detail(status: int, error: HTTPException) -> str:
+    if status == 400 and "CSRF" in (error.description or ""):
+        return ("The form had expired or was sent from another site. "
+                "Go back, reload the page and try again.")
+    if status == 404:
+        return "If you typed the web address, check it is correct."
+    if status == 403:
+        return "You do not have permission to do that."
+    if status == 429:
+        return "You have tried that too many times. Wait a few minutes and try again."
+    if status == 413:
+        from flask_babel import gettext
+
+        return gettext("What you sent is too large. Make the file smaller or the text "
+                       "shorter, then try again.")
+    return error.description or error.name

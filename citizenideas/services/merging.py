@@ -1,0 +1,98 @@
+"""Merging duplicates: find the idea to merge into, and merge one idea into another (its
+supporters and followers move across; both timelines say so).
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, literal, select, update
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..input import whole_number
+from ..models import Follow, Idea, StatusChange, Support, User, utcnow
+from ..permissions import require
+from .audit import record_audit
+from .lifecycle import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    add_timeline_event,
+    change_status,
+    changed_meanwhile,
+    lock_ideas,
+)
+from .triage import idea_label
+
+
+def find_idea(ref: str) -> Idea | None:
+    """An idea by reference (case-insensitive) or by number."""
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    idea = db.session.scalar(select(Idea).where(func.upper(Idea.reference) == ref.upper()))
+    number = whole_number(ref.lstrip("#"))
+    if idea is None and number is not None:
+        idea = db.session.get(Idea, number)
+    return idea
+
+
+def _recount_supports(idea_ids: list[int]) -> None:
+    for idea_id in idea_ids:
+        db.session.execute(update(Idea).where(Idea.id == idea_id).values(
+            support_count=select(func.count(Support.id)).where(Support.idea_id == idea_id)
+            .scalar_subquery()))
+
+
+def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> StatusChange:
+    """Mark ``idea`` a duplicate of ``into``; move its supporters and followers across.
+
+    A person who supported both counts once on the target. Both timelines say so.
+    """
+    require(actor, "merge_idea", idea)
+    if into is None:
+        raise ValidationFailed(_("Enter the idea to merge into."),
+                               {"into": [_("Enter the reference or number of an existing idea.")]})
+    if into.id == idea.id:
+        raise ValidationFailed(_("An idea cannot be merged into itself."),
+                               {"into": [_("Enter a different idea.")]})
+    # Both ideas under lock (see lifecycle.lock_idea): a merge racing another merge or a
+    # status change sees what that one wrote, so A -> B and B -> A cannot both happen.
+    seen = idea.status
+    lock_ideas([idea, into])
+    if idea.status != seen:
+        raise changed_meanwhile(actor, idea)
+    if into.status == "duplicate" or into.merged_into_id is not None:
+        raise Conflict(_("%(ref)s is itself a duplicate: merge into the idea it was merged into.",
+                         ref=idea_label(into)))
+    if into.status == "withdrawn":
+        raise Conflict(_("%(ref)s has been withdrawn: choose another idea.", ref=idea_label(into)))
+    if "duplicate" not in TRANSITIONS[idea.status]:
+        raise Conflict(_("An idea that is %(status)s cannot be merged.",
+                         status=str(STATUS_LABELS[idea.status]).lower()))
+    change = change_status(actor, idea, "duplicate", message, related_idea=into)
+    idea.merged_into_id = into.id
+
+    # Supporters and followers move; anyone already on the target is not added twice.
+    for model in (Support, Follow):
+        already = select(model.user_id).where(model.idea_id == into.id)
+        db.session.execute(insert(model).from_select(
+            ["user_id", "idea_id", "created_at"],
+            select(model.user_id, literal(into.id), model.created_at)
+            .where(model.idea_id == idea.id, model.user_id.not_in(already))))
+        db.session.execute(delete(model).where(model.idea_id == idea.id))
+    _recount_supports([idea.id, into.id])
+
+    add_timeline_event(actor, idea, "merged",
+                       _("Merged into %(ref)s: %(title)s", ref=idea_label(into), title=into.title),
+                       related_idea=into)
+    add_timeline_event(actor, into, "merged_in",
+                       _("%(ref)s (%(title)s) was merged into this idea. Its supporters and "
+                         "followers now count here.", ref=idea_label(idea), title=idea.title),
+                       related_idea=idea)
+    into.updated_at = utcnow()
+    record_audit(actor, "idea.merge", idea, {"status": change.from_status, "merged_into_id": None},
+                 {"status": "duplicate", "merged_into_id": into.id})
+    db.session.flush()
+    db.session.refresh(idea)
+    db.session.refresh(into)
+    return change

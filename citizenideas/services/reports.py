@@ -1,0 +1,162 @@
+"""Reports of abuse: the open reports, hiding and showing ideas and comments, and deciding
+a report (uphold or dismiss). Every staff action writes an AuditLog row.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import AuditLog, Comment, Flag, Idea, User, utcnow
+from ..pagination import Page, paginate
+from ..permissions import require
+from .audit import record_audit
+from .lifecycle import add_timeline_event
+from .notifications import notify_user
+from .text_rules import clean_text
+from .triage import MAX_NOTE
+
+MAX_REASON = 300
+
+
+def open_flags(actor: User, idea: Idea | None = None, page: int = 1,
+               per_page: int = 50) -> Page:
+    """Open reports, oldest first (optionally for one idea)."""
+    require(actor, "moderate")
+    where = [Flag.resolved_at.is_(None)]
+    if idea is not None:
+        where.append(Flag.idea_id == idea.id)
+    return paginate(
+        select(Flag).where(*where).order_by(Flag.created_at, Flag.id)
+        .options(joinedload(Flag.idea), joinedload(Flag.reporter)), page, per_page,
+        count=select(func.count(Flag.id)).where(*where))
+
+
+def flag_targets(flags: list[Flag]) -> dict[int, Comment]:
+    """The comments the given flags are about, by id (one query)."""
+    ids = {f.target_id for f in flags if f.target_type == "comment"}
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(
+        select(Comment).where(Comment.id.in_(ids)).options(joinedload(Comment.author)))}
+
+
+def _check_reason(reason: str) -> str:
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, "reason", errors, required=_("Enter the reason for hiding."),
+                        maximum=MAX_REASON,
+                        too_long=_("The reason must be 300 characters or fewer."))
+    if errors:
+        raise ValidationFailed(_("The reason is too long.") if reason else _("Give a reason."),
+                               errors)
+    return reason
+
+
+def hide_idea(actor: User, idea: Idea, reason: str) -> Idea:
+    """Hide an idea from the public, with a reason its author is told."""
+    require(actor, "hide", idea)
+    reason = _check_reason(reason)
+    before = {"hidden": idea.hidden, "hidden_reason": idea.hidden_reason}
+    idea.hidden, idea.hidden_reason = True, reason
+    add_timeline_event(actor, idea, "hidden", reason)
+    record_audit(actor, "idea.hide", idea, before, {"hidden": True, "hidden_reason": reason})
+    author = db.session.get(User, idea.author_id)
+    if author is not None and author.id != actor.id and author.deleted_at is None:
+        notify_user(author, "idea_hidden", _("Your idea has been hidden"),
+                    _("Your idea \u201c%(title)s\u201d has been hidden from the public. "
+                      "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    db.session.flush()
+    return idea
+
+
+def unhide_idea(actor: User, idea: Idea) -> Idea:
+    require(actor, "hide", idea)
+    before = {"hidden": idea.hidden, "hidden_reason": idea.hidden_reason}
+    idea.hidden, idea.hidden_reason = False, None
+    add_timeline_event(actor, idea, "unhidden", _("This idea is visible again."))
+    record_audit(actor, "idea.unhide", idea, before, {"hidden": False})
+    db.session.flush()
+    return idea
+
+
+def hide_comment(actor: User, comment: Comment, reason: str) -> Comment:
+    require(actor, "hide", comment)
+    reason = _check_reason(reason)
+    before = {"hidden": comment.hidden, "hidden_reason": comment.hidden_reason}
+    comment.hidden, comment.hidden_reason = True, reason
+    record_audit(actor, "comment.hide", comment, before, {"hidden": True, "hidden_reason": reason})
+    author = db.session.get(User, comment.author_id)
+    if author is not None and author.id != actor.id and author.deleted_at is None:
+        idea = db.session.get(Idea, comment.idea_id)
+        notify_user(author, "comment_hidden", _("Your comment has been hidden"),
+                    _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
+                      "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    db.session.flush()
+    return comment
+
+
+def unhide_comment(actor: User, comment: Comment) -> Comment:
+    require(actor, "hide", comment)
+    before = {"hidden": comment.hidden, "hidden_reason": comment.hidden_reason}
+    comment.hidden, comment.hidden_reason = False, None
+    record_audit(actor, "comment.unhide", comment, before, {"hidden": False})
+    db.session.flush()
+    return comment
+
+
+def _flag_target(flag: Flag) -> Idea | Comment | None:
+    model = Idea if flag.target_type == "idea" else Comment
+    return db.session.get(model, flag.target_id)
+
+
+def _hidden_by_staff(target: Idea | Comment) -> bool:
+    """True if the latest hide/unhide of ``target`` in the audit log is a staff hide.
+
+    An item hidden automatically by residents' reports has no such entry, so dismissing the
+    reports can show it again; an item a moderator hid stays hidden.
+    """
+    kind = "idea" if isinstance(target, Idea) else "comment"
+    last = db.session.scalar(
+        select(AuditLog.action).where(AuditLog.target_type == type(target).__name__,
+                                      AuditLog.target_id == target.id,
+                                      AuditLog.action.in_((f"{kind}.hide", f"{kind}.unhide")))
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(1))
+    return last == f"{kind}.hide"
+
+
+def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "") -> Flag:
+    """Uphold (the item stays or becomes hidden) or dismiss a report.
+
+    Dismissing the last open report on an item hidden automatically by reports shows it again.
+    """
+    require(actor, "hide", flag)
+    if resolution not in ("upheld", "dismissed"):
+        raise ValidationFailed(_("Choose a decision."),
+                               {"resolution": [_("Choose to uphold or dismiss the report.")]})
+    if flag.resolved_at is not None:
+        raise Conflict(_("This report has already been resolved."))
+    note = (note or "").strip()[:MAX_NOTE]
+    flag.resolution, flag.resolution_note = resolution, note or None
+    flag.resolved_by_id, flag.resolved_at = actor.id, utcnow()
+    record_audit(actor, "flag.resolve", flag, {"resolution": None},
+                 {"resolution": resolution, "note": note})
+    db.session.flush()
+    target = _flag_target(flag)
+    if target is None:
+        return flag
+    if resolution == "upheld" and not target.hidden:
+        reason = note or _("Reported content removed by a moderator: %(reason)s",
+                           reason=flag.reason)
+        hide = hide_idea if isinstance(target, Idea) else hide_comment
+        hide(actor, target, reason[:MAX_REASON])
+    elif resolution == "dismissed" and target.hidden:
+        still_open = db.session.scalar(select(exists().where(
+            Flag.target_type == flag.target_type, Flag.target_id == flag.target_id,
+            Flag.resolved_at.is_(None))))
+        if not still_open and not _hidden_by_staff(target):
+            (unhide_idea if isinstance(target, Idea) else unhide_comment)(actor, target)
+    db.session.flush()
+    return flag
