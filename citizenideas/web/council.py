@@ -393,19 +393,22 @@ def resolve_flag(flag_id: int):
     if flag is None:
         raise NotFound(_("There is no such report."))
     resolution, note = text_field("resolution"), text_field("note")
+    message = text_field("message")
     if request.form.get("next") == "flags":
         def back(message: str, category: str):
             flash(message, category)
             return redirect(url_for("council.flags"), code=303)
 
-        return run_action(lambda: reports.resolve_flag(current_user, flag, resolution, note),
-                          done=lambda _r: back(_("Report resolved."), "success"),
-                          failed=lambda exc: back(exc.detail, "error"))
+        return run_action(
+            lambda: reports.resolve_flag(current_user, flag, resolution, note, message),
+            done=lambda _r: back(_("Report resolved."), "success"),
+            failed=lambda exc: back(exc.detail, "error"))
     return _act(flag.idea_id, "comments",
-                lambda i: reports.resolve_flag(current_user, flag, resolution, note),
+                lambda i: reports.resolve_flag(current_user, flag, resolution, note, message),
                 _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
-                {"flag_id": flag_id, "resolution": resolution, "note": note},
-                {"resolution": f"flag-{flag_id}-resolution"})
+                {"flag_id": flag_id, "resolution": resolution, "note": note, "message": message},
+                {"resolution": f"flag-{flag_id}-resolution",
+                 "message": f"flag-{flag_id}-message"})
 
 
 @bp.post("/council/ideas/<int:idea_id>/assets")
