@@ -336,6 +336,22 @@ def test_a_too_long_message_re_renders_the_idea_page_form_with_the_error(client,
     assert "Keep me" in html and not db.session.get(Idea, idea.id).hidden
 
 
+def test_a_refused_decision_in_the_reports_queue_keeps_what_was_typed(client, make, moderator):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    flag = db.session.scalar(select(Flag))
+    response = post(client, f"/council/flags/{flag.id}/resolve",
+                    {"resolution": "dismissed", "note": "Checked with legal",
+                     "message": "Nothing to worry about", "next": "flags"}, "/council/flags")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "only sent when you uphold the report" in html
+    assert "Checked with legal" in html and "Nothing to worry about" in html
+    assert db.session.get(Flag, flag.id).resolved_at is None
+
+
 def test_bulk_change_is_all_or_nothing(client, make, moderator):
     a, b = make.idea(), make.idea()
     declined = make.idea(status="declined")
