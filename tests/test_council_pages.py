@@ -15,6 +15,7 @@ from citizenideas.models import (
     Flag,
     Idea,
     InternalNote,
+    Notification,
     OutcomeReport,
     ResponseTemplate,
     StatusChange,
@@ -272,6 +273,83 @@ def test_hiding_a_flagged_comment_from_the_triage_page(client, make, moderator):
     assert response.status_code == 303
     assert db.session.get(Flag, flag.id).resolution == "upheld"
     assert "No open reports." in client.get("/council/flags").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["/council/flags", "idea"])
+def test_report_forms_say_which_text_is_internal_and_which_is_sent(client, make, moderator,
+                                                                   page):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    html = client.get(f"/council/ideas/{idea.id}" if page == "idea" else page).get_data(
+        as_text=True)
+    assert "Internal note (only council staff see this)" in html
+    assert "Message to the author (sent by email and shown to them)" in html
+    assert "Note (optional)" not in html
+
+
+def test_resolving_a_report_from_the_queue_emails_only_the_message(client, make, moderator):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    flag = db.session.scalar(select(Flag))
+    response = post(client, f"/council/flags/{flag.id}/resolve",
+                    {"resolution": "upheld", "note": "Known troll, staff only",
+                     "message": "Your idea included personal abuse.", "next": "flags"},
+                    "/council/flags")
+    assert response.status_code == 303
+    told = db.session.scalar(select(Notification).where(Notification.user_id == idea.author_id))
+    assert "Your idea included personal abuse." in told.body
+    assert "Known troll" not in told.body
+    assert db.session.get(Flag, flag.id).resolution_note == "Known troll, staff only"
+
+
+def test_resolving_a_report_on_the_idea_page_keeps_the_note_from_the_author(client, make,
+                                                                            moderator):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    flag = db.session.scalar(select(Flag))
+    page = f"/council/ideas/{idea.id}"
+    response = post(client, f"/council/flags/{flag.id}/resolve",
+                    {"resolution": "upheld", "note": "Known troll, staff only"}, page)
+    assert response.status_code == 303
+    told = db.session.scalar(select(Notification).where(Notification.user_id == idea.author_id))
+    assert "Known troll" not in told.body
+
+
+def test_a_too_long_message_re_renders_the_idea_page_form_with_the_error(client, make,
+                                                                         moderator):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    flag = db.session.scalar(select(Flag))
+    page = f"/council/ideas/{idea.id}"
+    response = post(client, f"/council/flags/{flag.id}/resolve",
+                    {"resolution": "upheld", "note": "Keep me", "message": "y" * 301}, page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "300 characters or fewer" in html
+    assert "Keep me" in html and not db.session.get(Idea, idea.id).hidden
+
+
+def test_a_refused_decision_in_the_reports_queue_keeps_what_was_typed(client, make, moderator):
+    idea = make.idea()
+    db.session.add(Flag(reporter_id=make.user().id, idea_id=idea.id, target_type="idea",
+                        target_id=idea.id, reason="Abusive"))
+    db.session.commit()
+    flag = db.session.scalar(select(Flag))
+    response = post(client, f"/council/flags/{flag.id}/resolve",
+                    {"resolution": "dismissed", "note": "Checked with legal",
+                     "message": "Nothing to worry about", "next": "flags"}, "/council/flags")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "only sent when you uphold the report" in html
+    assert "Checked with legal" in html and "Nothing to worry about" in html
+    assert db.session.get(Flag, flag.id).resolved_at is None
 
 
 def test_bulk_change_is_all_or_nothing(client, make, moderator):

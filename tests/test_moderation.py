@@ -290,6 +290,58 @@ def test_dismissing_a_flag_keeps_an_item_a_moderator_hid(make, moderator):
     assert comment.hidden
 
 
+def test_upholding_a_flag_never_tells_the_author_the_internal_note(make, moderator):
+    idea = make.idea()
+    comment = comment_on(make, idea)
+    item = flag(idea, "comment", comment.id, make.user())
+    reports.resolve_flag(moderator, item, "upheld", note="Repeat offender, watch this account")
+    told = db.session.scalar(select(Notification).where(Notification.user_id == comment.author_id))
+    assert comment.hidden and "Repeat offender" not in told.body
+    assert "Repeat offender" not in (comment.hidden_reason or "")
+    assert item.resolution_note == "Repeat offender, watch this account"
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "flag.resolve"))
+    assert "Repeat offender" in str(entry.after)
+
+
+def test_upholding_a_flag_sends_the_message_to_the_author(make, moderator):
+    idea = make.idea()
+    item = flag(idea, "idea", idea.id, make.user())
+    reports.resolve_flag(moderator, item, "upheld", note="Staff only",
+                         message="It names a private person.")
+    told = db.session.scalar(select(Notification).where(Notification.user_id == idea.author_id))
+    assert "It names a private person." in told.body and "Staff only" not in told.body
+    assert idea.hidden_reason == "It names a private person."
+    public = " ".join(db.session.scalars(select(StatusChange.message)))
+    assert "Staff only" not in public
+
+
+def test_upholding_a_report_on_an_item_already_hidden_sends_the_message(make, moderator):
+    idea = make.idea()
+    comment = comment_on(make, idea)
+    item = flag(idea, "comment", comment.id, make.user())
+    comment.hidden, comment.hidden_reason = True, "Hidden automatically after reports"
+    db.session.commit()
+    reports.resolve_flag(moderator, item, "upheld", message="Please keep it civil.")
+    told = db.session.scalar(select(Notification).where(Notification.user_id == comment.author_id))
+    assert "Please keep it civil." in told.body
+
+
+def test_a_message_to_the_author_is_refused_when_dismissing(make, moderator):
+    idea = make.idea()
+    item = flag(idea, "idea", idea.id, make.user())
+    with pytest.raises(ValidationFailed) as failed:
+        reports.resolve_flag(moderator, item, "dismissed", message="You are fine")
+    assert "message" in failed.value.errors and item.resolved_at is None
+
+
+def test_a_message_to_the_author_over_300_characters_is_refused(make, moderator):
+    idea = make.idea()
+    item = flag(idea, "idea", idea.id, make.user())
+    with pytest.raises(ValidationFailed) as failed:
+        reports.resolve_flag(moderator, item, "upheld", message="x" * 301)
+    assert "message" in failed.value.errors and not idea.hidden and item.resolved_at is None
+
+
 def test_a_flag_needs_a_decision(make, moderator):
     idea = make.idea()
     item = flag(idea, "idea", idea.id, make.user())

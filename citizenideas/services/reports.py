@@ -55,6 +55,22 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
+def _tell_author(actor: User, target: Idea | Comment, reason: str) -> None:
+    """Notify the author of a hidden idea or comment, with the reason they are given."""
+    author = db.session.get(User, target.author_id)
+    if author is None or author.id == actor.id or author.deleted_at is not None:
+        return
+    if isinstance(target, Idea):
+        notify_user(author, "idea_hidden", _("Your idea has been hidden"),
+                    _("Your idea \u201c%(title)s\u201d has been hidden from the public. "
+                      "Reason: %(reason)s", title=target.title, reason=reason), idea=target)
+        return
+    idea = db.session.get(Idea, target.idea_id)
+    notify_user(author, "comment_hidden", _("Your comment has been hidden"),
+                _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
+                  "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+
+
 def hide_idea(actor: User, idea: Idea, reason: str) -> Idea:
     """Hide an idea from the public, with a reason its author is told."""
     require(actor, "hide", idea)
@@ -63,11 +79,7 @@ def hide_idea(actor: User, idea: Idea, reason: str) -> Idea:
     idea.hidden, idea.hidden_reason = True, reason
     add_timeline_event(actor, idea, "hidden", reason)
     record_audit(actor, "idea.hide", idea, before, {"hidden": True, "hidden_reason": reason})
-    author = db.session.get(User, idea.author_id)
-    if author is not None and author.id != actor.id and author.deleted_at is None:
-        notify_user(author, "idea_hidden", _("Your idea has been hidden"),
-                    _("Your idea \u201c%(title)s\u201d has been hidden from the public. "
-                      "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    _tell_author(actor, idea, reason)
     db.session.flush()
     return idea
 
@@ -88,12 +100,7 @@ def hide_comment(actor: User, comment: Comment, reason: str) -> Comment:
     before = {"hidden": comment.hidden, "hidden_reason": comment.hidden_reason}
     comment.hidden, comment.hidden_reason = True, reason
     record_audit(actor, "comment.hide", comment, before, {"hidden": True, "hidden_reason": reason})
-    author = db.session.get(User, comment.author_id)
-    if author is not None and author.id != actor.id and author.deleted_at is None:
-        idea = db.session.get(Idea, comment.idea_id)
-        notify_user(author, "comment_hidden", _("Your comment has been hidden"),
-                    _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
-                      "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    _tell_author(actor, comment, reason)
     db.session.flush()
     return comment
 
@@ -127,10 +134,27 @@ def _hidden_by_staff(target: Idea | Comment) -> bool:
     return last == f"{kind}.hide"
 
 
-def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "") -> Flag:
+def _check_message(resolution: str, message: str) -> str:
+    """The message to the author: only when upholding, and no longer than a hiding reason."""
+    errors: dict[str, list[str]] = {}
+    message = clean_text(message, "message", errors, maximum=MAX_REASON,
+                         too_long=_("The message to the author must be 300 characters or fewer."))
+    if message and resolution != "upheld" and not errors:
+        errors["message"] = [
+            _("A message to the author is only sent when you uphold the report.")]
+    if errors:
+        raise ValidationFailed(errors["message"][0], errors)
+    return message
+
+
+def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "",
+                 message: str = "") -> Flag:
     """Uphold (the item stays or becomes hidden) or dismiss a report.
 
-    Dismissing the last open report on an item hidden automatically by reports shows it again.
+    ``note`` is internal: it is kept on the report and in the audit log, and never sent.
+    ``message`` goes to the author of the hidden item (and becomes the reason for hiding);
+    without one, upholding hides with a standard reason. Dismissing the last open report on
+    an item hidden automatically by reports shows it again.
     """
     require(actor, "hide", flag)
     if resolution not in ("upheld", "dismissed"):
@@ -138,20 +162,24 @@ def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "") -> Fl
                                {"resolution": [_("Choose to uphold or dismiss the report.")]})
     if flag.resolved_at is not None:
         raise Conflict(_("This report has already been resolved."))
+    message = _check_message(resolution, message)
     note = (note or "").strip()[:MAX_NOTE]
     flag.resolution, flag.resolution_note = resolution, note or None
     flag.resolved_by_id, flag.resolved_at = actor.id, utcnow()
     record_audit(actor, "flag.resolve", flag, {"resolution": None},
-                 {"resolution": resolution, "note": note})
+                 {"resolution": resolution, "note": note, "message": message})
     db.session.flush()
     target = _flag_target(flag)
     if target is None:
         return flag
     if resolution == "upheld" and not target.hidden:
-        reason = note or _("Reported content removed by a moderator: %(reason)s",
-                           reason=flag.reason)
+        reason = message or _("Reported content removed by a moderator: %(reason)s",
+                              reason=flag.reason)
         hide = hide_idea if isinstance(target, Idea) else hide_comment
         hide(actor, target, reason[:MAX_REASON])
+    elif resolution == "upheld" and message:
+        # Already hidden (by reports or another moderator): still send what was written.
+        _tell_author(actor, target, message)
     elif resolution == "dismissed" and target.hidden:
         still_open = db.session.scalar(select(exists().where(
             Flag.target_type == flag.target_type, Flag.target_id == flag.target_id,

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..errors import DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..input import whole_number
 from ..models import (
@@ -149,10 +149,16 @@ def bulk_status():
 @bp.get("/council/flags")
 def flags():
     """Open reports from residents, oldest first."""
-    page = requested_page(request.args)
+    return _flags_page(requested_page(request.args))
+
+
+def _flags_page(page: int, state: dict | None = None, status: int = 200):
+    """The reports queue; ``state`` (flag_id, values, errors) shows one refused form again."""
     items, total = reports.open_flags(current_user, page=page)
+    state = state or {}
     return render_template("council/flags.html", flags=items, total=total, page=page,
-                           comments=reports.flag_targets(items))
+                           comments=reports.flag_targets(items), state=state,
+                           errors=state.get("errors", {})), status
 
 
 # --- Triage page ------------------------------------------------------------------------
@@ -393,19 +399,31 @@ def resolve_flag(flag_id: int):
     if flag is None:
         raise NotFound(_("There is no such report."))
     resolution, note = text_field("resolution"), text_field("note")
+    message = text_field("message")
     if request.form.get("next") == "flags":
         def back(message: str, category: str):
             flash(message, category)
             return redirect(url_for("council.flags"), code=303)
 
-        return run_action(lambda: reports.resolve_flag(current_user, flag, resolution, note),
-                          done=lambda _r: back(_("Report resolved."), "success"),
-                          failed=lambda exc: back(exc.detail, "error"))
+        def refused(exc: DomainError):
+            if isinstance(exc, Conflict) or not exc.errors:
+                return back(exc.detail, "error")
+            # A mistake in the form: show the queue again with what was typed.
+            errors = {f"f{flag_id}-{k}": v for k, v in exc.errors.items()}
+            return _flags_page(requested_page(request.form), {
+                "flag_id": flag_id, "errors": errors,
+                "values": {"resolution": resolution, "note": note, "message": message}},
+                form_status(exc))
+
+        return run_action(
+            lambda: reports.resolve_flag(current_user, flag, resolution, note, message),
+            done=lambda _r: back(_("Report resolved."), "success"), failed=refused)
     return _act(flag.idea_id, "comments",
-                lambda i: reports.resolve_flag(current_user, flag, resolution, note),
+                lambda i: reports.resolve_flag(current_user, flag, resolution, note, message),
                 _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
-                {"flag_id": flag_id, "resolution": resolution, "note": note},
-                {"resolution": f"flag-{flag_id}-resolution"})
+                {"flag_id": flag_id, "resolution": resolution, "note": note, "message": message},
+                {"resolution": f"flag-{flag_id}-resolution",
+                 "message": f"flag-{flag_id}-message"})
 
 
 @bp.post("/council/ideas/<int:idea_id>/assets")
