@@ -100,3 +100,15 @@ def test_the_status_form_says_placeholders_must_be_replaced(client, make, auth, 
     auth.sign_in(moderator.email)
     html = client.get(f"/council/ideas/{make.idea().id}").get_data(as_text=True)
     assert "Replace any text in square brackets" in html
+
+
+def test_the_bulk_form_shows_the_placeholder_error_by_its_message(client, make, auth, moderator):
+    auth.sign_in(moderator.email)
+    a, b = make.idea(), make.idea()
+    response = client.post("/council/bulk-status", data={
+        "idea_ids": [a.id, b.id], "bulk_status": "declined", "bulk_message": UNEDITED,
+        "csrf_token": csrf_token(client, "/council")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="bulk_message-error"' in html and "[Say what it would cost" in html
+    assert {db.session.get(Idea, i.id).status for i in (a, b)} == {"submitted"}
