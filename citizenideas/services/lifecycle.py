@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Idea, StatusChange, User, utcnow
 from ..permissions import require
 from .notifications import notify_idea_audience
-from .text_rules import clean_text
+from .text_rules import clean_text, template_placeholder
 
 TRANSITIONS: dict[str, set[str]] = {
     "submitted": {"under_review", "accepted", "declined", "duplicate", "withdrawn"},
@@ -126,6 +126,24 @@ def expect_status(actor: User, idea: Idea, seen: str | None) -> Idea:
     return idea
 
 
+def refuse_placeholders(text: str, field: str, errors: dict[str, list[str]]) -> None:
+    """Set ``errors[field]`` when ``text`` still holds a response template's placeholder.
+
+    Public messages are often filled in from a response template; published unedited, its
+    "[Say what ...]" would reach the timeline, the emails and the feeds. The rule for what
+    counts as a placeholder is ``text_rules.template_placeholder``. The error quotes the
+    placeholder (shortened at a word) so the person can find it.
+    """
+    found = template_placeholder(text)
+    if found is None or field in errors:
+        return
+    inner = found[1:-1].strip()
+    if len(inner) > 30:
+        inner = inner[:30].rsplit(" ", 1)[0] + " \u2026"
+    errors[field] = [_("Replace the text in square brackets, [%(placeholder)s], with your own "
+                       "words before publishing.", placeholder=inner)]
+
+
 def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
                   via_outcome: bool = False, via_claim_ended: bool = False,
                   related_idea: Idea | None = None,
@@ -144,6 +162,8 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
     errors: dict[str, list[str]] = {}
     message = clean_text(message, "message", errors, maximum=5000,
                          too_long="The message must be 5,000 characters or fewer.")
+    if not via_outcome:  # an outcome's summary is the partner's report, not a template
+        refuse_placeholders(message, "message", errors)
     if to_status in AUTHOR_ONLY:
         require(actor, "withdraw_idea", idea,
                 detail="Only the person who proposed an idea can withdraw it.")
@@ -165,7 +185,7 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         raise ValidationFailed("Give a public reason for this change.",
                                {"message": ["Enter a public message explaining the change."]})
     if errors:
-        raise ValidationFailed("The message is too long.", errors)
+        raise ValidationFailed(errors["message"][0], errors)
 
     now = utcnow()
     from_status = idea.status

@@ -49,3 +49,18 @@ def clean_text(value: object, field: str, errors: dict[str, list[str]], *, maxim
     elif len(text) > maximum:
         errors[field] = [too_long]
     return text
+
+
+# A response template's placeholder: square brackets around a phrase of at least two words
+# that starts with a capital letter, e.g. "[Say what it would cost and what else the budget is
+# committed to.]". What people write in brackets otherwise is not matched: a reference "[1]",
+# "[sic]" (lower case), a one-word tag "[Update]", empty brackets "[ ]". The phrase stays on
+# one line and holds no other bracket, so two bracketed references are not joined into one.
+_PLACEHOLDER = re.compile(r"\[\s*([A-Z][^\[\]\n]*?\s[^\[\]\n]*?)\s*\]")
+
+
+def template_placeholder(text: str) -> str | None:
+    """The first template placeholder left in ``text`` (with its brackets), or None."""
+    found = _PLACEHOLDER.search(text or "")
+    return found.group(0) if found else None
+
