@@ -39,14 +39,23 @@ def short_busy_timeout(app):
     db.engine.dispose()
 
 
+class LockedErrors(list):
+    """The "database is locked" errors met so far; ``met`` is set at the first one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.met = threading.Event()
+
+
 @pytest.fixture
 def locked_errors(app):
     """The "database is locked" errors the app's engine met (so a test knows it retried)."""
-    seen: list[str] = []
+    seen = LockedErrors()
 
     def record(context) -> None:
         if "locked" in str(context.original_exception).lower():
             seen.append(str(context.original_exception))
+            seen.met.set()
 
     event.listen(db.engine, "handle_error", record)
     yield seen
@@ -54,18 +63,30 @@ def locked_errors(app):
 
 
 @contextmanager
-def write_lock_held_elsewhere(seconds: float = HOLD_SECONDS):
-    """Another connection takes SQLite's write lock (BEGIN IMMEDIATE) and lets it go after
-    ``seconds``, as a second worker in the middle of a write would."""
+def write_lock_held_elsewhere(seconds: float = HOLD_SECONDS,
+                              until: threading.Event | None = None):
+    """Another connection takes SQLite's write lock (BEGIN IMMEDIATE), as a second worker in
+    the middle of a write would, and lets it go after ``seconds`` or, given ``until``, as soon
+    as that event is set (at most 5 s). Releasing on the app's first "database is locked"
+    rather than on a clock keeps the test true on a loaded machine, where the request may
+    reach its write only after a fixed hold has already ended."""
     path = make_url(str(db.engine.url)).database
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5)
     other.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(seconds, lambda: other.execute("ROLLBACK"))
-    timer.start()
+
+    def release() -> None:
+        if until is not None:
+            until.wait(5.0)
+        else:
+            threading.Event().wait(seconds)
+        other.execute("ROLLBACK")
+
+    holder = threading.Thread(target=release)
+    holder.start()
     try:
         yield
     finally:
-        timer.join()
+        holder.join()
         other.close()
 
 
@@ -78,7 +99,7 @@ def test_an_api_support_is_retried_while_another_writer_holds_the_database(
     headers = {"Authorization": f"Bearer {raw}"}
     # The token's "last used" time is written on first use: not while the lock is held.
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    with write_lock_held_elsewhere():
+    with write_lock_held_elsewhere(until=locked_errors.met):
         response = client.post(f"/api/v1/ideas/{idea.id}/support", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["support_count"] == 1
@@ -92,7 +113,7 @@ def test_a_comment_posted_on_the_page_is_retried_while_the_database_is_locked(
     resident = make.user()
     auth.sign_in(resident.email)
     token = csrf_token(client, f"/ideas/{idea.id}")
-    with write_lock_held_elsewhere():
+    with write_lock_held_elsewhere(until=locked_errors.met):
         response = client.post(f"/ideas/{idea.id}/comments",
                                data={"body": "Count me in.", "csrf_token": token})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]

@@ -23,7 +23,7 @@ def _new_token(make) -> tuple[int, dict]:
 def test_a_token_read_while_another_writer_holds_the_database_answers_200_and_notes_the_use(
         app, client, make, short_busy_timeout, locked_errors):  # noqa: F811
     token_id, headers = _new_token(make)
-    with write_lock_held_elsewhere():
+    with write_lock_held_elsewhere(until=locked_errors.met):
         response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["display_name"] == "Tina Token"
