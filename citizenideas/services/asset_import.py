@@ -19,7 +19,16 @@ from ..extensions import db
 from ..input import without_control_characters
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, CommunityAsset, User, Ward, utcnow
 from ..permissions import require
-from .assets import POSTCODE, UPRN, _choice, _float, normalise_postcode
+from .assets import (
+    KIND_LABELS,
+    POSTCODE,
+    STATUS_LABELS,
+    UPRN,
+    _choice,
+    _float,
+    choice_labels,
+    normalise_postcode,
+)
 from .audit import record_audit
 
 IMPORT_BATCH = 500
@@ -105,14 +114,17 @@ def _validate_rows(rows: list, wards: dict[str, int]) -> tuple[list, list]:
             if not row.get(key):
                 reasons.append(_("%(column)s is missing", column=COLUMNS[key][0].capitalize()
                                  if key != "uprn" else "UPRN"))
-        kind = _choice(row.get("kind"), ASSET_KINDS)
+        # The site's labels ("Sports ground") or the codes, in any case; a mistake is
+        # reported in the labels the moderator sees on the register's pages.
+        kind = _choice(row.get("kind"), ASSET_KINDS, KIND_LABELS)
         if row.get("kind") and kind is None:
-            reasons.append(_("Kind \u201c%(value)s\u201d is not one of: %(choices)s",
-                             value=row["kind"], choices=", ".join(ASSET_KINDS)))
-        status = _choice(row.get("community_status"), COMMUNITY_STATUSES)
+            reasons.append(_("Kind \u201c%(value)s\u201d must be one of: %(choices)s",
+                             value=row["kind"], choices=choice_labels(KIND_LABELS, ASSET_KINDS)))
+        status = _choice(row.get("community_status"), COMMUNITY_STATUSES, STATUS_LABELS)
         if row.get("community_status") and status is None:
-            reasons.append(_("Community status \u201c%(value)s\u201d is not one of: %(choices)s",
-                             value=row["community_status"], choices=", ".join(COMMUNITY_STATUSES)))
+            reasons.append(_("Community status \u201c%(value)s\u201d must be one of: "
+                             "%(choices)s", value=row["community_status"],
+                             choices=choice_labels(STATUS_LABELS, COMMUNITY_STATUSES)))
         uprn = row.get("uprn", "")
         if uprn and not UPRN.match(uprn):
             reasons.append(_("UPRN \u201c%(value)s\u201d must be 1 to 12 digits", value=uprn))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -44,10 +45,36 @@ def normalise_postcode(raw: str | None) -> str | None:
     return f"{value[:-3]} {value[-3:]}" if len(value) > 3 else value
 
 
-def _choice(raw: str | None, choices: tuple[str, ...]) -> str | None:
-    """Match "Community centre" or "community-centre" to ``community_centre``."""
-    value = re.sub(r"[\s\-]+", "_", (raw or "").strip().lower())
-    return value if value in choices else None
+# The words the site shows for each kind and community status (pages, forms, and the CSV
+# import's messages); the codes are what is stored.
+KIND_LABELS = {"library": _l("Library"), "park": _l("Park"), "pool": _l("Swimming pool"),
+               "community_centre": _l("Community centre"), "hall": _l("Hall"),
+               "allotment": _l("Allotment"), "sports": _l("Sports ground"), "other": _l("Other")}
+STATUS_LABELS = {"council_run": _l("Run by the council"),
+                 "community_run": _l("Run by the community"),
+                 "transfer_proposed": _l("Transfer to the community proposed"),
+                 "transferred": _l("Transferred to the community"),
+                 "acv_listed": _l("Listed as an asset of community value")}
+
+
+def _choice(raw: str | None, choices: tuple[str, ...],
+            labels: dict | None = None) -> str | None:
+    """The code in ``choices`` that ``raw`` names: the code itself ("community_centre", also
+    written "Community centre" or "community-centre") or, given ``labels``, the label the site
+    shows ("Sports ground" for ``sports``); any case, spaces trimmed and squeezed."""
+    words = " ".join((raw or "").split()).lower()
+    value = re.sub(r"[\s\-]+", "_", words)
+    if value in choices:
+        return value
+    for code, label in (labels or {}).items():
+        if code in choices and " ".join(str(label).split()).lower() == words:
+            return code
+    return None
+
+
+def choice_labels(labels: dict, choices: tuple[str, ...]) -> str:
+    """"Library, Park, ...": the site's words for ``choices``, in order, for a message."""
+    return ", ".join(str(labels.get(code, code)) for code in choices)
 
 
 def _float(raw) -> float | None:

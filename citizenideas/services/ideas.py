@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..pagination import Page, paginate
-from ..permissions import can, require
+from ..permissions import CLAIMABLE, can, require
 from .lifecycle import add_timeline_event, change_status
 from .text_rules import clean_text
 
@@ -291,6 +291,9 @@ class IdeaPage:
     comment_total: int = 0
     older_comments_than: int | None = None
     newest_comments: bool = True
+    # What the page offers a partner: "offer" (a link to the claim form), "offered" (every
+    # one of the viewer's verified organisations has an open claim) or None.
+    delivery_offer: str | None = None
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -327,7 +330,22 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
             Flag.reporter_id == viewer.id, Flag.idea_id == idea.id)).all()
         page.flagged_idea = any(t == "idea" for t, _i in flags)
         page.flagged_comment_ids = {i for t, i in flags if t == "comment"}
+        page.delivery_offer = delivery_offer(viewer, idea)
     return page
+
+
+def delivery_offer(viewer: User, idea: Idea) -> str | None:
+    """"offer" when ``viewer`` may offer to deliver ``idea`` for one of their verified
+    organisations (the claim rules: a visible accepted or in-delivery idea), "offered" when
+    each of those organisations already has an open (pending or approved) claim on it, and
+    None otherwise (no verified organisation, or an idea that cannot be claimed)."""
+    if idea.hidden or idea.status not in CLAIMABLE or not can(viewer, "offer_to_deliver"):
+        return None
+    org_ids = {org.id for org in viewer.verified_organisations()}
+    claimed = set(db.session.scalars(select(Claim.organisation_id).where(
+        Claim.idea_id == idea.id, Claim.organisation_id.in_(org_ids),
+        Claim.status.in_(("pending", "approved")))))
+    return "offered" if org_ids <= claimed else "offer"
 
 
 def viewer_supports(viewer: User, idea: Idea) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,16 +21,10 @@ from .forms import int_field, text_field
 bp = Blueprint("assets", __name__)
 PER_PAGE = 20
 MAX_UPLOAD = 10 * 1024 * 1024
+# The labels live with the service, which reads them in CSV imports too.
+KIND_LABELS, STATUS_LABELS = register.KIND_LABELS, register.STATUS_LABELS
 FORM_FIELDS = ("name", "kind", "address", "postcode", "uprn", "ward_id", "lat", "lon", "tenure",
                "operator_organisation_id", "community_status", "description")
-KIND_LABELS = {"library": _l("Library"), "park": _l("Park"), "pool": _l("Swimming pool"),
-               "community_centre": _l("Community centre"), "hall": _l("Hall"),
-               "allotment": _l("Allotment"), "sports": _l("Sports ground"), "other": _l("Other")}
-STATUS_LABELS = {"council_run": _l("Run by the council"),
-                 "community_run": _l("Run by the community"),
-                 "transfer_proposed": _l("Transfer to the community proposed"),
-                 "transferred": _l("Transferred to the community"),
-                 "acv_listed": _l("Listed as an asset of community value")}
 
 
 @bp.app_context_processor

@@ -206,7 +206,8 @@ def visits(ids: dict) -> list[Visit]:
         # Partner.
         Visit(PARTNER, "/partners"),
         Visit(PARTNER, f"/organisations/{i['org']}"),  # the manager's view: members, invite
-        Visit(PARTNER, f"/ideas/{i['delivering']}"),
+        Visit(PARTNER, f"/ideas/{i['delivering']}"),  # "Your organisation has offered ..."
+        Visit(PARTNER, f"/ideas/{i['claimable']}"),  # the "Offer to deliver this idea" button
         Visit(PARTNER, f"/partners/ideas/{i['claimable']}/claim"),
         Visit(PARTNER, f"/partners/ideas/{i['delivering']}/progress"),
         Visit(PARTNER, f"/partners/ideas/{i['delivering']}/volunteers"),
