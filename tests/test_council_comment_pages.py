@@ -101,7 +101,7 @@ def test_show_older_on_the_triage_page_with_htmx_answers_only_the_older_run(
     assert shown(body) == [str(n) for n in range(21, 71)]
     assert "<h1" not in body and "Status and public answer" not in body
     assert body.lstrip().startswith('<li id="older-comments"')
-    assert 'hx-target="#older-comments"' in body and older_link(body)
+    assert 'data-hx-target="#older-comments"' in body and older_link(body)
     assert "50 older comments shown" in body and 'id="triage-announce"' in body
 
 

@@ -376,9 +376,9 @@ def test_a_status_change_with_htmx_also_refreshes_the_merge_panel(client, make, 
     page = f"/council/ideas/{idea.id}"
     html = post(client, f"{page}/status", {"status": "accepted", "message": ""}, page,
                 HX).get_data(as_text=True)
-    assert '<section id="panel-merge"' in html and 'hx-swap-oob="true"' in html
+    assert '<section id="panel-merge"' in html and 'data-hx-swap-oob="true"' in html
     assert "An idea that is accepted cannot be merged." in html
-    assert '<div id="triage-announce" hx-swap-oob="innerHTML"><p>Status changed' in html
+    assert '<div id="triage-announce" data-hx-swap-oob="innerHTML"><p>Status changed' in html
 
 
 def test_internal_notes_never_reach_the_public_idea_page_or_the_api(client, make, moderator):

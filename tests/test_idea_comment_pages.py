@@ -78,7 +78,7 @@ def test_show_older_with_htmx_answers_only_the_older_comments_and_the_next_contr
     assert "comments-heading" not in body and "Sign in to comment" not in body
     assert shown(body) == [str(n) for n in range(21, 71)]
     assert body.lstrip().startswith('<li id="older-comments"')
-    assert 'hx-target="#older-comments"' in body and older_link(body)
+    assert 'data-hx-target="#older-comments"' in body and older_link(body)
     assert "50 older comments shown" in body and 'hx-swap-oob' in body
     last = html(client.get(older_link(body).split("#")[0],
                            headers={**HX, "HX-Target": "older-comments"}))
@@ -88,8 +88,8 @@ def test_show_older_with_htmx_answers_only_the_older_comments_and_the_next_contr
 def test_the_older_control_is_an_htmx_link_that_swaps_itself(client, discussion):
     page = html(client.get(f"/ideas/{discussion.id}"))
     control = re.search(r'<li id="older-comments".*?</li>', page, re.S).group(0)
-    assert 'hx-get="' in control and 'hx-target="#older-comments"' in control
-    assert 'hx-swap="outerHTML"' in control
+    assert 'data-hx-get="' in control and 'data-hx-target="#older-comments"' in control
+    assert 'data-hx-swap="outerHTML"' in control
 
 
 def test_a_comment_on_a_long_discussion_shows_at_the_end_with_and_without_javascript(

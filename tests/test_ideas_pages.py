@@ -38,7 +38,7 @@ def test_ideas_list_searches_filters_and_counts(client, make):
     page = html(client.get(f"/ideas?q=litter&ward={ward.id}"))
     assert "1 idea found" in page
     assert "Litter pick by the river" in page and "Litter bins in the park" not in page
-    assert 'hx-push-url="true"' in page and "<html" in page
+    assert 'data-hx-push-url="true"' in page and "<html" in page
 
 
 def test_ideas_list_answers_htmx_with_the_results_region_only(client, make):
@@ -46,7 +46,7 @@ def test_ideas_list_answers_htmx_with_the_results_region_only(client, make):
     response = client.get("/ideas?q=river", headers={**HX, "HX-Target": "idea-results"})
     body = html(response)
     assert body.lstrip().startswith('<div id="idea-results">') and "<html" not in body
-    assert 'id="ideas-status" hx-swap-oob="innerHTML">1 idea found' in body
+    assert 'id="ideas-status" data-hx-swap-oob="innerHTML">1 idea found' in body
     assert "HX-Request" in response.headers["Vary"]
 
 
@@ -276,7 +276,7 @@ def test_htmx_actions_swap_only_their_region_and_announce(client, make, resident
     assert response.status_code == 200
     assert body.lstrip().startswith(region) and "<html" not in body
     assert text in body
-    assert 'id="ci-announce" hx-swap-oob="innerHTML"' in body
+    assert 'id="ci-announce" data-hx-swap-oob="innerHTML"' in body
 
 
 def test_htmx_validation_error_returns_the_region_with_an_error_summary(client, make,
@@ -327,7 +327,7 @@ def test_htmx_support_also_refreshes_the_follow_button_out_of_band(client, make,
     idea = make.idea()
     body = html(client.post(f"/ideas/{idea.id}/support", headers=HX,
                             data={"csrf_token": token}))
-    assert '<div id="follow" hx-swap-oob="true">' in body and "Stop following" in body
+    assert '<div id="follow" data-hx-swap-oob="true">' in body and "Stop following" in body
 
 
 def test_home_shows_ways_to_take_part_popular_ideas_outcomes_and_figures(client, make):

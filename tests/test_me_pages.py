@@ -163,7 +163,7 @@ def test_notifications_page_counts_opens_and_marks_all_read(client, resident):
     page = html(client.get("/me/notifications"))
     assert "You have 3 unread notifications." in page
     assert page.index("Update 02") < page.index("Update 00")
-    assert 'class="ci-count" aria-label="3 unread"' in page
+    assert 'class="ci-count">3<span class="govuk-visually-hidden"> unread</span></span>' in page
     note = db.session.query(Notification).filter_by(subject="Update 01").one()
     opened = html(client.get(f"/me/notifications/{note.id}"))
     assert "Body 1" in opened
