@@ -8,6 +8,10 @@ password without locking the resident out.
 
 Registration (``/register`` and ``POST /api/v1/users``) is limited per IP address and per
 email address with Flask-Limiter's shared limits.
+
+Residents' actions (proposing, supporting, commenting, reporting) are limited per account and
+per IP address by ``action_limits``, one count for the page and the API together: a second
+door must not double the allowance.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import hashlib
 import hmac
 import math
 import time
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_babel import gettext, ngettext
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits import RateLimitItem, parse_many
 
 from .errors import TooManyAttempts
@@ -113,3 +119,24 @@ registration_per_address = limiter.shared_limit(
 password_reset_per_address = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_RESET_ADDRESS"], scope="reset:address",
     key_func=_registration_address, methods=["POST"])
+
+
+def _account_key() -> str:
+    """The signed-in account (by session or API token), or the address when signed out."""
+    if current_user and current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
+def action_limits(setting: str, *, methods: list[str] | None = None) -> Callable:
+    """Two limits from one setting, per account and per IP address, each one count shared by
+    every route decorated with the same setting (the page's and the API's)."""
+    def rate() -> str:
+        return current_app.config[setting]
+
+    def decorate(view: Callable) -> Callable:
+        view = limiter.shared_limit(rate, scope=f"{setting}:account", key_func=_account_key,
+                                    methods=methods)(view)
+        return limiter.shared_limit(rate, scope=f"{setting}:ip", key_func=get_remote_address,
+                                    methods=methods)(view)
+    return decorate

@@ -389,3 +389,26 @@ def test_list_and_idea_pages_cost_the_same_queries_whatever_the_data(client, mak
     db.session.commit()
     assert _queries_for(client, "/ideas") == small_list
     assert _queries_for(client, f"/ideas/{idea_id}") == small_page
+
+
+def test_the_page_and_the_api_share_one_count_per_account(app, client, make, resident, token,
+                                                          rate_limited):
+    """Posting through the API does not buy a second allowance on top of the page's."""
+    from citizenideas.services.tokens import create_api_token
+
+    app.config.update(RATELIMIT_COMMENT="3 per hour", RATELIMIT_SUPPORT="1 per hour")
+    _api_token, raw = create_api_token(resident, "phone")
+    db.session.commit()
+    api = {"Authorization": f"Bearer {raw}"}
+    idea, other = make.idea(), make.idea()
+    url = f"/ideas/{idea.id}/comments"
+    assert [client.post(url, data={"csrf_token": token, "body": f"Page {n}"}).status_code
+            for n in range(2)] == [303, 303]
+    codes = [client.post(f"/api/v1/ideas/{idea.id}/comments", headers=api,
+                         json={"body": f"API {n}"}).status_code for n in range(2)]
+    assert codes == [201, 429]
+    assert client.post(url, data={"csrf_token": token, "body": "Page 3"}).status_code == 429
+    # Support: one allowance, whichever door is used first.
+    assert client.post(f"/api/v1/ideas/{other.id}/support", headers=api).status_code in (200, 201)
+    assert client.post(f"/ideas/{idea.id}/support",
+                       data={"csrf_token": token}).status_code == 429

@@ -257,21 +257,11 @@ def _api_headers(response):
     return response
 
 
-def _account_key() -> str:
-    user = caller()
-    return f"account:{user.id}" if user is not None else f"ip:{request.remote_addr}"
-
-
 def limited(setting: str) -> Callable:
-    """The same per-account limit as the page for this action (shared with it: same scope)."""
-    from flask import current_app
+    """The same limits as the page for this action, one count shared with it."""
+    from ..throttling import action_limits
 
-    from ..extensions import limiter
-
-    def rate() -> str:
-        return current_app.config[setting]
-
-    return limiter.limit(rate, key_func=_account_key, scope=f"{setting}:account")
+    return action_limits(setting)
 
 
 def renamed(error: ValidationFailed, names: dict[str, str]) -> ValidationFailed:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,16 +17,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..errors import DomainError, ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import engagement, ideas
+from ..throttling import action_limits
 from .actions import run_action
 from .forms import int_field, text_field
 
@@ -38,23 +37,9 @@ PLEDGE_LABELS = {"time": "Time", "skills": "Skills", "space": "A space",
                  "equipment": "Equipment", "other": "Something else"}
 
 
-def _account_key() -> str:
-    """Rate-limit key per account (falls back to the address when signed out)."""
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"ip:{get_remote_address()}"
-
-
 def _limits(setting: str):
-    """Two limits from one setting: per IP address and per account."""
-    def rate() -> str:
-        return current_app.config[setting]
-
-    def decorate(view):
-        view = limiter.limit(rate, methods=["POST"], key_func=_account_key,
-                             scope=f"{setting}:account")(view)
-        return limiter.limit(rate, methods=["POST"], scope=f"{setting}:ip")(view)
-    return decorate
+    """The page's side of an action's limits (shared with the API's)."""
+    return action_limits(setting, methods=["POST"])
 
 
 def _is_htmx() -> bool:
