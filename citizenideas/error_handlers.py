@@ -70,8 +70,9 @@ def register_error_handlers(app: Flask) -> None:
             response.headers.update(headers)
             return response
         template = "errors/fragment.html" if getattr(request, "htmx", False) else "errors/page.html"
-        return render_template(template, status=error.status, title=error.title,
-                               detail=error.detail), error.status, headers
+        return _needing_database(lambda: (render_template(
+            template, status=error.status, title=error.title, detail=error.detail),
+            error.status, headers))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -90,9 +91,11 @@ def register_error_handlers(app: Flask) -> None:
             if status == 405 and error.get_response().headers.get("Allow"):
                 response.headers["Allow"] = error.get_response().headers["Allow"]
             return response
-        response = app.make_response((render_template(
+        response = _needing_database(lambda: app.make_response((render_template(
             "errors/page.html", status=status, title=error.name,
-            detail=_friendly_detail(status, error)), status))
+            detail=_friendly_detail(status, error)), status)))
+        if response.status_code == 503 and status != 503:
+            return response
         if status == 429:
             response.headers["Retry-After"] = headers["Retry_After"]
         return response
@@ -134,8 +137,17 @@ def register_error_handlers(app: Flask) -> None:
             raise error
         if wants_problem_json():
             return problem(500, "Internal Server Error", "Something went wrong on our side.")
-        return render_template("errors/page.html", status=500, title="Sorry, there is a problem",
-                               detail="Something went wrong on our side. Try again later."), 500
+        return _needing_database(lambda: (render_template(
+            "errors/page.html", status=500, title="Sorry, there is a problem",
+            detail="Something went wrong on our side. Try again later."), 500))
+
+    def _needing_database(render):
+        """Render an error page, which shows who is signed in (loading them needs the
+        database): if the database is down, the 503 page instead of a bare 500."""
+        try:
+            return app.make_response(render())
+        except (OperationalError, InterfaceError, PoolTimeout) as error:
+            return app.make_response(handle_database_unavailable(error))
 
 
 def _retry_after(error: HTTPException) -> int:

@@ -53,3 +53,16 @@ def test_the_api_answers_503_problem_json_with_retry_after_when_the_database_is_
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 503
     assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/ideas/not-a-number/comments"])
+def test_an_error_page_for_a_signed_in_visitor_needs_no_database(down, path):
+    """The 404 or 405 page shows who is signed in, which needs the database: with the database
+    down the visitor gets the 503 page, not a bare 500."""
+    with down.session_transaction() as session:
+        session["_user_id"] = "1:0123456789abcdef"
+        session["_fresh"] = True
+    response = down.get(path)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Sorry, the service is unavailable" in response.get_data(as_text=True)
