@@ -217,3 +217,16 @@ def test_idea_links_in_emails_work_outside_a_request(app, make):
     link = idea_link(idea)
     assert link.startswith("https://ideas.example.gov.uk/council/")
     assert str(idea.id) in link
+
+
+def test_a_digest_the_mail_server_refused_goes_out_on_the_next_run(app, make, smtp):
+    person = make.user(email="daily@example.org", notify_pref="daily")
+    notify_user(person, "status", "Something changed", "Details")
+    db.session.commit()
+    port = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = 1  # nothing listens: the server is down
+    assert send_digests() == 0
+    assert db.session.scalar(select(Notification.email_state)) == "digest"
+    app.config["SMTP_PORT"] = port
+    assert send_digests() == 1  # the same day: the failed turn was given back
+    assert [to for to, _msg in smtp.messages] == [["daily@example.org"]]

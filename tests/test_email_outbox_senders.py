@@ -165,3 +165,38 @@ def test_notify_worker_waits_the_interval_between_rounds_and_stops_on_sigterm(ap
             worker.communicate()
     assert worker.returncode == 0, err
     assert "stopped" in out
+
+
+def test_overlapping_digest_runs_send_each_person_one_digest(app, make, mailroom):
+    """Two `flask notify-digest` runs at once (an overlapping cron, two hosts): each person
+    gets one digest, not one per run."""
+    from citizenideas.notify.outbox import send_digests
+
+    people = [make.user(notify_pref="daily", email=f"daily{n}@example.org") for n in range(6)]
+    for person in people:
+        for n in range(2):
+            notify_user(person, "status", f"Idea {n} changed", "Details")
+    db.session.commit()
+    mailroom.delay = 0.05
+    db.session.remove()
+    go = threading.Barrier(3)
+    errors: list[str] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                go.wait(timeout=30)
+                send_digests()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert errors == []
+    assert len(mailroom.subjects()) == len(people)
+    assert set(_rows().values()) == {("sent", 1)}

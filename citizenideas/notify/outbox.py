@@ -337,52 +337,81 @@ def requeue_failed(since: datetime | None = None) -> int:
     return result.rowcount
 
 
+def _digest_message(user: User, notes: list[Notification]) -> EmailMessage:
+    msg = EmailMessage()
+    cfg = current_app.config
+    msg["Subject"] = f"Your daily update from {cfg['COUNCIL_SHORT_NAME']}: {len(notes)} " \
+                     f"{'change' if len(notes) == 1 else 'changes'}"
+    msg["From"] = cfg["MAIL_FROM"]
+    msg["To"] = user.email
+    parts = [f"Hello {user.display_name},", "Here is what happened to ideas you follow:"]
+    for n in notes:
+        parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
+    parts.append(f"--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "
+                 f"{cfg['SITE_URL'].rstrip('/')}/me")
+    msg.set_content("\n\n".join(parts))
+    return msg
+
+
+def _take_digest_turn(user_id: int, due_before: datetime, now: datetime) -> bool:
+    """Mark this person's digest as sent today, if no other run has; commits.
+
+    The condition is checked again as the row is written, so of two overlapping runs (an
+    overlapping cron, two hosts) only one sends each person's digest.
+    """
+    result = db.session.execute(
+        update(User).where(User.id == user_id,
+                           or_(User.last_digest_at.is_(None), User.last_digest_at <= due_before))
+        .values(last_digest_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def send_digests(now=None) -> int:
-    """Send one email per daily-digest user with everything waiting since their last digest."""
+    """Send one email per daily-digest user with everything waiting since their last digest.
+
+    Each person's turn is taken (and committed) before their email is sent, so overlapping
+    runs never send one person two digests; if the email fails, the turn is given back and
+    the next run tries again.
+    """
     now = now or utcnow()
     due_before = now - timedelta(hours=23)
-    users = list(db.session.scalars(
-        select(User).join(Notification, Notification.user_id == User.id)
+    due = list(db.session.execute(
+        select(User.id, User.last_digest_at).join(Notification, Notification.user_id == User.id)
         .where(Notification.email_state == "digest", User.deleted_at.is_(None),
                (User.last_digest_at.is_(None)) | (User.last_digest_at <= due_before))
         .distinct()))
-    batch = []
-    notes_by_user: dict[int, list[Notification]] = {}
-    for user in list(users):
+    db.session.commit()  # end the read before writing: SQLite cannot upgrade an old snapshot
+    sent = 0
+    for user_id, previous in due:
+        if not _take_digest_turn(user_id, due_before, now):
+            continue  # another run has it
+        user = db.session.get(User, user_id)
         notes = list(db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id,
+            select(Notification).where(Notification.user_id == user_id,
                                        Notification.email_state == "digest")
             .order_by(Notification.created_at)))
-        notes_by_user[user.id] = notes
-        if user.notify_pref == "off":  # changed their mind since: nothing by email
+        if user.notify_pref == "off" or not notes:  # changed their mind since
             for n in notes:
                 n.email_state = "skipped"
-            users.remove(user)
+            user.last_digest_at = previous
+            db.session.commit()
             continue
-        msg = EmailMessage()
-        cfg = current_app.config
-        msg["Subject"] = f"Your daily update from {cfg['COUNCIL_SHORT_NAME']}: {len(notes)} " \
-                         f"{'change' if len(notes) == 1 else 'changes'}"
-        msg["From"] = cfg["MAIL_FROM"]
-        msg["To"] = user.email
-        parts = [f"Hello {user.display_name},", "Here is what happened to ideas you follow:"]
-        for n in notes:
-            parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
-        parts.append(f"--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "
-                     f"{cfg['SITE_URL'].rstrip('/')}/me")
-        msg.set_content("\n\n".join(parts))
-        batch.append((user.id, msg))
-    results = send_messages(batch)
-    sent = 0
-    for user in users:
-        if results.get(user.id) is None:
-            for n in notes_by_user[user.id]:
-                n.email_state = "sent"
-                n.email_sent_at = now
-                n.email_attempts += 1
-            user.last_digest_at = now
+        ids = [n.id for n in notes]
+        results = send_messages([(user_id, _digest_message(user, notes))])
+        if results.get(user_id) is None:
+            db.session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.email_state == "digest")
+                .values(email_state="sent", email_sent_at=now,
+                        email_attempts=Notification.email_attempts + 1)
+                .execution_options(synchronize_session=False))
             sent += 1
-    db.session.commit()
+        else:  # not sent: give the turn back for the next run
+            db.session.execute(
+                update(User).where(User.id == user_id, User.last_digest_at == now)
+                .values(last_digest_at=previous).execution_options(synchronize_session=False))
+        db.session.commit()
     return sent
 
 
