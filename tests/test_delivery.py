@@ -279,6 +279,23 @@ def test_a_partner_cannot_withdraw_from_an_idea_whose_outcome_is_published(world
     assert len(world.idea.timeline) == timeline
 
 
+def test_a_pending_offer_withdrawn_after_the_outcome_leaves_the_public_record_alone(world, make):
+    """An offer that was never approved was never public: withdrawing it, even after the
+    idea is delivered, tidies the partner's list without adding to the closed timeline."""
+    _approved(world)
+    other_member = make.user()
+    other = make.organisation(name="Hall Trust", members=[(other_member, "manager")])
+    pending = claims.claim_idea(other_member, world.idea, other, plan=PLAN)
+    report = outcomes.save_outcome_report(world.partner, world.idea, submit=True, **GOOD)
+    outcomes.publish_outcome(world.moderator, report)
+    db.session.commit()
+    timeline = [(e.event, e.message) for e in world.idea.timeline]
+    claims.withdraw_claim(other_member, pending, "Someone got there first.")
+    db.session.commit()
+    assert pending.status == "withdrawn" and world.idea.status == "delivered"
+    assert [(e.event, e.message) for e in world.idea.timeline] == timeline
+
+
 # -------------------------------------------------------------------------------- progress
 
 def test_a_delivering_partner_posts_public_progress_and_the_audience_hears(world):

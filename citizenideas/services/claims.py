@@ -242,7 +242,7 @@ def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Clai
 
 
 def withdraw_claim(actor: User, claim: Claim, reason: str = "") -> Claim:
-    """The organisation withdraws its pending or approved claim; noted on the timeline.
+    """The organisation withdraws its pending or approved claim; an approved one publicly.
 
     Withdrawing is possible only while the idea is being delivered: once its outcome is
     published the record is closed. When the last approved claim on an idea in delivery is
@@ -269,9 +269,10 @@ def withdraw_claim(actor: User, claim: Claim, reason: str = "") -> Claim:
     claim.status = "withdrawn"
     claim.decided_at = claim.decided_at or utcnow()
     org = claim.organisation
-    add_timeline_event(actor, idea, "claim_withdrawn",
-                       _("%(name)s withdrew its offer to deliver this idea.", name=org.name)
-                       + (f"\n\n{reason}" if reason else ""))
+    if was_delivering:  # a pending offer was never public: its withdrawal is not either
+        add_timeline_event(actor, idea, "claim_withdrawn",
+                           _("%(name)s withdrew its offer to deliver this idea.", name=org.name)
+                           + (f"\n\n{reason}" if reason else ""))
     db.session.flush()
     if was_delivering and idea.status == "in_delivery" and not _approved_claims(idea):
         # The idea's lock is held, so two last partners withdrawing at once move it once.
