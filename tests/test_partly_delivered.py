@@ -259,7 +259,7 @@ def test_open_data_carries_partly_delivered(client, figures_set):
     row = next(r for r in rows if r["title"] == world.idea.title)
     assert (row["status"], row["status_label"]) == ("partly_delivered", "Partly delivered")
     assert row["delivered_at"]
-    items = json.loads(client.get("/ideas.json").get_data(as_text=True))["ideas"]
+    items = json.loads(client.get("/ideas.json").get_data(as_text=True))["items"]
     item = next(i for i in items if i["title"] == world.idea.title)
     assert (item["status"], item["status_label"]) == ("partly_delivered", "Partly delivered")
     summary = list(csv.DictReader(io.StringIO(
