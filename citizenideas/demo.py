@@ -23,6 +23,7 @@ from . import demo_content as content
 from .extensions import db
 from .models import (
     OPEN_FOR_SUPPORT,
+    OUTCOME_RESULTS,
     AuditLog,
     Category,
     Claim,
@@ -49,10 +50,11 @@ from .models import (
 MARKER = "demo_seeded_at"
 RANDOM_SEED = 20260101
 DECISIONS = ("accepted", "declined", "duplicate")
+FINISHED = OUTCOME_RESULTS  # an outcome's result is the status its idea ends in
 SUPPORT_RANGES = {
     "submitted": (0, 9), "under_review": (6, 20), "accepted": (8, 24), "in_delivery": (10, 26),
-    "delivered": (12, 28), "not_delivered": (8, 22), "declined": (1, 10), "duplicate": (0, 5),
-    "withdrawn": (1, 6),
+    "delivered": (12, 28), "partly_delivered": (12, 28), "not_delivered": (8, 22),
+    "declined": (1, 10), "duplicate": (0, 5), "withdrawn": (1, 6),
 }
 
 
@@ -130,6 +132,12 @@ class _Plan:
         if self.seed.status in OPEN_FOR_SUPPORT:
             return None
         return next(s.at for s in reversed(self.steps) if s.event == "status")
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the idea's outcome was published (it became delivered, partly delivered or
+        not delivered), or None."""
+        return next((t for status in FINISHED if (t := self.time_of(status))), None)
 
     @property
     def delivering_since(self) -> datetime | None:
@@ -293,6 +301,7 @@ class _DemoBorough:
             "withdrawn": head + ["withdrawn"],
             "in_delivery": head + ["accepted", "in_delivery"],
             "delivered": head + ["accepted", "in_delivery", "delivered"],
+            "partly_delivered": head + ["accepted", "in_delivery", "partly_delivered"],
             "not_delivered": head + ["accepted"]
             + (["in_delivery"] if s.org or self.rng.random() < 0.5 else []) + ["not_delivered"],
         }[s.status]
@@ -307,7 +316,8 @@ class _DemoBorough:
             "accepted": r.uniform(5, 25), "declined": r.uniform(5, 25),
             "duplicate": r.uniform(1, 10), "withdrawn": r.uniform(4, 30),
             "in_delivery": r.uniform(7, 35),
-            "delivered": r.uniform(30, 120), "not_delivered": r.uniform(30, 120),
+            "delivered": r.uniform(30, 120), "partly_delivered": r.uniform(30, 120),
+            "not_delivered": r.uniform(30, 120),
         }[after]
 
     def _plan_steps(self, plan: _Plan) -> None:
@@ -349,7 +359,7 @@ class _DemoBorough:
         if status == "declined" or status == "withdrawn":
             return s.message
         if status == "accepted":
-            if s.message and s.status in ("accepted", "delivered", "not_delivered"):
+            if s.message and s.status in ("accepted", *FINISHED):
                 return s.message
             return self.rng.choice(pool["accepted"]).format(team=team)
         if status == "in_delivery":
@@ -360,7 +370,7 @@ class _DemoBorough:
             if s.message and s.status == "in_delivery":
                 return s.message
             return pool["in_delivery_council"].format(team=team)
-        if status in ("delivered", "not_delivered"):
+        if status in FINISHED:
             return s.outcome.summary
         if status == "duplicate":
             target = self.by_title[s.duplicate_of]
@@ -401,7 +411,7 @@ class _DemoBorough:
                 assets=assets, created_at=plan.created, updated_at=plan.last_activity,
                 first_response_at=staff_steps[0] if staff_steps else None,
                 decided_at=next((t for st in DECISIONS if (t := plan.time_of(st))), None),
-                delivered_at=plan.time_of("delivered") or plan.time_of("not_delivered"),
+                delivered_at=plan.finished_at,
                 assignee=self.moderator if s.status in ("under_review", "accepted",
                                                         "in_delivery") else None,
             )
@@ -536,12 +546,11 @@ class _DemoBorough:
         return [(c, plan) for c in made]
 
     def _pledges(self, plan: _Plan, supporters: list[User], rows: list) -> None:
-        if plan.seed.status not in ("under_review", "accepted", "in_delivery", "delivered",
-                                    "not_delivered"):
+        if plan.seed.status not in ("under_review", "accepted", "in_delivery", *FINISHED):
             return
         helpers = supporters or [u for u in self.residents if u is not plan.author]
         count = min(len(helpers), self.rng.randint(0, 3) + (1 if plan.seed.org else 0))
-        end = plan.time_of("delivered") or plan.time_of("not_delivered") or self.now
+        end = plan.finished_at or self.now
         offers = self.rng.sample(content.PLEDGES, count)
         for user, (kind, message, hours) in zip(self.rng.sample(helpers, count), offers,
                                                 strict=True):
@@ -560,7 +569,7 @@ class _DemoBorough:
         approved = plan.delivering_since
         if org is not None and approved is not None:
             start = (approved + timedelta(days=14)).date()
-            finished = plan.time_of("delivered") or plan.time_of("not_delivered")
+            finished = plan.finished_at
             rows.append(Claim(
                 idea_id=idea.id, organisation_id=org.id, created_by_id=self.managers[s.org].id,
                 plan=s.plan, expected_start=start,
@@ -587,7 +596,7 @@ class _DemoBorough:
 
         in_delivery = plan.time_of("in_delivery")
         if in_delivery and s.updates:
-            finished = plan.time_of("delivered") or plan.time_of("not_delivered")
+            finished = plan.finished_at
             # Still under way: the latest update is recent-ish (some partners are late).
             last = max(self.now - timedelta(days=self.rng.uniform(3, 40)),
                        in_delivery + (self.now - in_delivery) / 2)
@@ -624,7 +633,7 @@ class _DemoBorough:
     def _outcome(self, plan: _Plan, org: Organisation | None, rows: list) -> None:
         s, out = plan.seed, plan.seed.outcome
         author = self.managers[s.org] if org else self.moderator
-        published = plan.time_of("delivered") or plan.time_of("not_delivered")
+        published = plan.finished_at
         report = OutcomeReport(
             idea_id=plan.idea.id, organisation_id=org.id if org else None, author_id=author.id,
             result=out.result, summary=out.summary, people_reached=out.people_reached,

@@ -339,7 +339,7 @@ IDEAS: list[IdeaSeed] = [
       "Shops and cafés throw away good food every night. A community fridge where anyone can "
       "take what they need, no questions asked, would cut waste and help people struggling "
       "with the cost of food.",
-      "food-and-cost-of-living", "Northgate", "delivered", 280,
+      "food-and-cost-of-living", "Northgate", "partly_delivered", 280,
       assets=("northgate_library",), org="youth_project",
       plan="Our young volunteers will collect surplus food from four local shops each evening "
            "and stock a fridge in the library foyer, following food hygiene rules.",

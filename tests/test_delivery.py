@@ -262,6 +262,7 @@ def test_withdrawing_a_pending_offer_leaves_a_delivered_by_another_idea_in_deliv
 
 
 @pytest.mark.parametrize("result, closed", [("delivered", "delivered"),
+                                            ("partly_delivered", "partly_delivered"),
                                             ("not_delivered", "not_delivered")])
 def test_a_partner_cannot_withdraw_from_an_idea_whose_outcome_is_published(world, result,
                                                                            closed):
@@ -468,5 +469,5 @@ def test_the_council_writes_and_publishes_an_outcome_without_a_partner(world):
     outcomes.publish_outcome(world.moderator, report)
     db.session.commit()
     assert report.organisation_id is None
-    assert world.idea.status == "delivered"
-    assert [e.to_status for e in world.idea.timeline] == ["delivered"]
+    assert world.idea.status == "partly_delivered"
+    assert [e.to_status for e in world.idea.timeline] == ["partly_delivered"]

@@ -14,6 +14,7 @@ from citizenideas.extensions import db
 from citizenideas.models import (
     ASSET_KINDS,
     COMMUNITY_STATUSES,
+    OUTCOME_RESULTS,
     STATUSES,
     Category,
     Claim,
@@ -178,7 +179,7 @@ def test_response_decision_and_delivery_times_agree_with_the_timeline(seeded):
         decisions = [row.created_at for row in timeline
                      if row.to_status in ("accepted", "declined", "duplicate")]
         assert idea.decided_at == (decisions[0] if decisions else None), idea.reference
-        if idea.status in ("delivered", "not_delivered"):
+        if idea.status in OUTCOME_RESULTS:
             assert idea.delivered_at == timeline[-1].created_at
         else:
             assert idea.delivered_at is None
@@ -219,7 +220,7 @@ def test_duplicates_point_at_the_idea_they_were_merged_into(seeded):
 
 def test_every_delivered_idea_ends_with_a_published_outcome(seeded):
     finished = db.session.scalars(select(Idea).where(
-        Idea.status.in_(("delivered", "not_delivered")))).all()
+        Idea.status.in_(OUTCOME_RESULTS))).all()
     assert len(finished) >= 10
     for idea in finished:
         report = db.session.scalar(select(OutcomeReport).where(OutcomeReport.idea_id == idea.id))
@@ -228,7 +229,7 @@ def test_every_delivered_idea_ends_with_a_published_outcome(seeded):
         assert last.event == "status" and last.to_status == idea.status
         assert report.published_at == last.created_at == idea.delivered_at
         assert report.summary and report.story and report.published_by_id is not None
-        assert (report.result == "not_delivered") == (idea.status == "not_delivered")
+        assert report.result == idea.status
 
 
 def test_outcomes_wait_for_publication_on_ideas_still_in_delivery(seeded):
@@ -250,7 +251,7 @@ def test_claims_are_approved_for_deliveries_with_one_waiting_and_one_rejected(se
     approved = [c for c in claims if c.status == "approved"]
     assert len(approved) >= 10
     for claim in approved:
-        assert claim.idea.status in ("in_delivery", "delivered", "not_delivered")
+        assert claim.idea.status in ("in_delivery", *OUTCOME_RESULTS)
         assert claim.decided_by.role == "moderator" and claim.plan
         assert claim.created_at < claim.decided_at
         # The approval is on the public timeline: the move into delivery, or for a second

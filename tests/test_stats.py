@@ -176,7 +176,7 @@ def test_decisions_by_status_count_public_ideas_only(dataset):
                  for row in accountability_figures()["decisions_by_status"]}
     assert by_status == {"submitted": 2, "under_review": 0, "accepted": 1, "declined": 1,
                          "duplicate": 0, "withdrawn": 0, "in_delivery": 1, "delivered": 1,
-                         "not_delivered": 0}
+                         "partly_delivered": 0, "not_delivered": 0}
 
 
 def test_hidden_ideas_are_excluded_from_every_figure(dataset):
@@ -235,7 +235,8 @@ def test_ward_and_category_filters_together(dataset):
 def test_headline_figures_for_the_home_page(dataset):
     assert headline_figures() == {
         "ideas_received": 6, "responded_share": 0.6667, "median_days_to_first_response": 11.0,
-        "within_target_share": 0.6, "ideas_delivered": 1, "response_target_days": 20,
+        "within_target_share": 0.6, "ideas_delivered": 1, "ideas_partly_delivered": 0,
+        "response_target_days": 20,
     }
 
 

@@ -86,9 +86,10 @@ class DecisionIn(Body):
 def set_status(idea_id: int, json: StatusIn):
     """Move an idea along its lifecycle with a public message (409 if the move is refused).
 
-    Declined, duplicate and reopened need a message; delivered and not delivered come only
-    from publishing an outcome; only the proposer withdraws. With `expected_status`, a change
-    made meanwhile by someone else is refused (409) rather than answered blindly.
+    Declined, duplicate and reopened need a message; delivered, partly delivered and not
+    delivered come only from publishing an outcome; only the proposer withdraws. With
+    `expected_status`, a change made meanwhile by someone else is refused (409) rather than
+    answered blindly.
     """
     idea = load_idea(idea_id)
     committed(lambda: change_status(caller(), idea, json.status, json.message,
@@ -201,7 +202,8 @@ def return_outcome(report_id: int, json: ReturnIn):
 @signed_in
 @spec.validate(resp=responses(200, OutcomeOut, *ERRORS), tags=TAG, security=AUTH_REQUIRED)
 def publish_outcome(report_id: int):
-    """Publish a submitted outcome report: the idea becomes delivered or not delivered."""
+    """Publish a submitted outcome report: the idea becomes delivered, partly delivered or not
+    delivered, as the report's result says."""
     report = get_or_404(OutcomeReport, report_id, "There is no such outcome report.")
     committed(lambda: outcomes.publish_outcome(caller(), report))
     return outcome_out(report)

@@ -24,7 +24,7 @@ from .places import idea_assets
 from .users import _in
 
 STATUSES = ("submitted", "under_review", "accepted", "declined", "duplicate", "withdrawn",
-            "in_delivery", "delivered", "not_delivered")
+            "in_delivery", "delivered", "partly_delivered", "not_delivered")
 OPEN_FOR_SUPPORT = ("submitted", "under_review", "accepted", "in_delivery")
 PLEDGE_KINDS = ("time", "skills", "space", "equipment", "other")
 FLAG_TARGETS = ("idea", "comment")

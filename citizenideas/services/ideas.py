@@ -251,6 +251,7 @@ def support_closed_reason(idea: Idea) -> str | None:
         "duplicate": _("Support is closed because this idea duplicates another one."),
         "withdrawn": _("Support is closed because the proposer withdrew this idea."),
         "delivered": _("Support is closed because this idea has been delivered."),
+        "partly_delivered": _("Support is closed because this idea has been partly delivered."),
         "not_delivered": _("Support is closed because this idea was not delivered."),
     }.get(idea.status, _("Support is closed for this idea."))
 

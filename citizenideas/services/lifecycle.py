@@ -24,17 +24,18 @@ from .text_rules import clean_text, template_placeholder
 TRANSITIONS: dict[str, set[str]] = {
     "submitted": {"under_review", "accepted", "declined", "duplicate", "withdrawn"},
     "under_review": {"accepted", "declined", "duplicate", "withdrawn"},
-    "accepted": {"in_delivery", "delivered", "not_delivered"},
-    "in_delivery": {"accepted", "delivered", "not_delivered"},
+    "accepted": {"in_delivery", "delivered", "partly_delivered", "not_delivered"},
+    "in_delivery": {"accepted", "delivered", "partly_delivered", "not_delivered"},
     "declined": {"under_review"},
     "duplicate": set(),
     "withdrawn": set(),
     "delivered": set(),
+    "partly_delivered": set(),
     "not_delivered": set(),
 }
 # Changes only the author makes; changes only an outcome's publication makes.
 AUTHOR_ONLY = {"withdrawn"}
-OUTCOME_ONLY = {"delivered", "not_delivered"}
+OUTCOME_ONLY = {"delivered", "partly_delivered", "not_delivered"}
 # Changes only the end of the last delivering (approved) claim makes: an idea in delivery
 # goes back to accepted when no partner delivers it any more (claims.withdraw_claim).
 CLAIM_ENDED_ONLY = {("in_delivery", "accepted")}
@@ -51,13 +52,15 @@ STATUS_LABELS = {
     "withdrawn": _l("Withdrawn"),
     "in_delivery": _l("In delivery"),
     "delivered": _l("Delivered"),
+    "partly_delivered": _l("Partly delivered"),
     "not_delivered": _l("Not delivered"),
 }
 # GOV.UK tag colour modifiers per status
 STATUS_COLOURS = {
     "submitted": "grey", "under_review": "blue", "accepted": "turquoise", "declined": "red",
     "duplicate": "purple", "withdrawn": "grey", "in_delivery": "yellow", "delivered": "green",
-    "not_delivered": "orange",
+    # As the "Partly delivered" result on /outcomes and the idea page: between green and orange.
+    "partly_delivered": "yellow", "not_delivered": "orange",
 }
 
 
@@ -150,8 +153,9 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
                   notify: bool = True, expected_status: str | None = None) -> StatusChange:
     """Move ``idea`` to ``to_status`` with a public ``message``.
 
-    Moderators move ideas along the lifecycle; the author may only withdraw; ``delivered``
-    and ``not_delivered`` are reached only by publishing an outcome (``via_outcome``), and
+    Moderators move ideas along the lifecycle; the author may only withdraw; ``delivered``,
+    ``partly_delivered`` and ``not_delivered`` are reached only by publishing an outcome
+    (``via_outcome``), and
     ``in_delivery`` -> ``accepted`` only when the last delivering claim ends
     (``via_claim_ended``: the caller, not the policy's ``change_status``, decided the actor
     may end that claim, so a partner's withdrawal can make this change).
@@ -176,8 +180,8 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         raise Conflict(f"An idea that is {STATUS_LABELS[idea.status].lower()} cannot become "
                        f"{STATUS_LABELS[to_status].lower()}.")
     if to_status in OUTCOME_ONLY and not via_outcome:
-        raise Conflict("An idea becomes delivered or not delivered only when its outcome "
-                       "is published.")
+        raise Conflict("An idea becomes delivered, partly delivered or not delivered only "
+                       "when its outcome is published.")
     if ((idea.status, to_status) in CLAIM_ENDED_ONLY) != via_claim_ended:
         raise Conflict("An idea in delivery goes back to accepted only when the last "
                        "partner delivering it withdraws.")

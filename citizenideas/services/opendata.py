@@ -40,8 +40,8 @@ RESULT_LABELS = {"delivered": "Delivered", "partly_delivered": "Partly delivered
 FIGURE_FIELDS = ("ideas_received", "responded", "responded_share",
                  "median_days_to_first_response", "p90_days_to_first_response", "within_target",
                  "within_target_denominator", "within_target_share", "ideas_delivered",
-                 "people_reached", "volunteer_hours_pledged", "volunteer_hours_delivered",
-                 "outcomes_published")
+                 "ideas_partly_delivered", "people_reached", "volunteer_hours_pledged",
+                 "volunteer_hours_delivered", "outcomes_published")
 ACCOUNTABILITY_TABLES = {
     "summary": ("response_target_days", *FIGURE_FIELDS),
     "decisions_by_status": ("status", "label", "ideas"),

@@ -1,6 +1,7 @@
 """Outcomes: public progress updates on an idea in delivery, the outcome report (drafted by
 the delivering organisation or the council), and its review: returned with a note or
-published, which makes the idea delivered or not delivered on its public timeline.
+published, which makes the idea delivered, partly delivered or not delivered on its public
+timeline.
 """
 
 from __future__ import annotations
@@ -226,7 +227,8 @@ def _outcome_changed_meanwhile(report: OutcomeReport) -> Conflict:
 
 
 def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
-    """Publish a submitted report: the idea becomes delivered or not delivered, publicly."""
+    """Publish a submitted report: the idea becomes delivered, partly delivered or not
+    delivered (the report's result), publicly."""
     require(actor, "publish_outcome", report)
     # Under the idea's lock (lifecycle.lock_idea), so one outcome is published once.
     seen = report.state
@@ -239,7 +241,9 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
     if report.state != "submitted":
         raise Conflict(_("Only a submitted report can be published."))
     idea = report.idea
-    target = "not_delivered" if report.result == "not_delivered" else "delivered"
+    # The idea's status is the report's result: delivered, partly delivered or not delivered.
+    # (OUTCOME_RESULTS are statuses; a submitted report always has one.)
+    target = report.result
     now = utcnow()
     change_status(actor, idea, target, report.summary, via_outcome=True)
     report.state = "published"

@@ -18,7 +18,10 @@ Definitions (the /accountability page repeats them in plain English):
   idea answered later, or still without a response once more than target days have passed,
   counts as not within target. An idea without a response that is still within its target time
   is left out of the share (it may yet be answered in time).
-- Ideas delivered: ideas whose status is ``delivered``.
+- Ideas delivered: ideas whose status is ``delivered`` (their outcome report said delivered).
+  Ideas partly delivered (status ``partly_delivered``) are counted apart, in their own figure,
+  and are not included in "ideas delivered": the headline promises what it says. Both count
+  in the month of ``Idea.delivered_at`` (when the outcome was published).
 - Volunteer hours pledged: the sum of the hours of offers of help that were not withdrawn.
   Volunteer hours delivered and people reached: sums from published outcome reports.
 - By month (the last 12 calendar months, UTC, including the current one): ideas received and
@@ -169,13 +172,15 @@ def _response_figures(durations: list[float], received: int, responded: int,
 
 
 def _idea_counts(conditions, cutoff: datetime, dimension=None):
-    """One GROUP BY query: received, answered, overdue without answer, delivered."""
+    """One GROUP BY query: received, answered, overdue without answer, delivered, partly
+    delivered."""
     columns = [
         func.count(Idea.id),
         func.count(Idea.first_response_at),
         func.coalesce(func.sum(case(
             (Idea.first_response_at.is_(None) & (Idea.created_at < cutoff), 1), else_=0)), 0),
         func.coalesce(func.sum(case((Idea.status == "delivered", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Idea.status == "partly_delivered", 1), else_=0)), 0),
     ]
     query = select(*([dimension] if dimension is not None else []), *columns).where(*conditions)
     if dimension is not None:
@@ -186,11 +191,11 @@ def _idea_counts(conditions, cutoff: datetime, dimension=None):
 # --- headline figures -----------------------------------------------------------------------
 
 def headline_figures() -> dict:
-    """The five figures on the home page, over all public ideas (two queries)."""
+    """The figures on the home page, over all public ideas (two queries)."""
     target = response_target_days()
     cutoff = utcnow() - timedelta(days=target)
     conditions = _public_ideas(None, None)
-    received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
+    received, responded, overdue, delivered, partly = _idea_counts(conditions, cutoff)
     figures = _response_figures(_response_durations(conditions), received, responded,
                                 int(overdue), target)
     return {
@@ -199,14 +204,18 @@ def headline_figures() -> dict:
         "median_days_to_first_response": figures["median_days_to_first_response"],
         "within_target_share": figures["within_target_share"],
         "ideas_delivered": int(delivered),
+        "ideas_partly_delivered": int(partly),
         "response_target_days": target,
     }
 
 
 # --- everything /accountability shows -------------------------------------------------------
 
-_EMPTY_EXTRA = {"ideas_delivered": 0, "people_reached": 0, "volunteer_hours_pledged": 0,
-                "volunteer_hours_delivered": 0, "outcomes_published": 0}
+_EMPTY_EXTRA = {"ideas_delivered": 0, "ideas_partly_delivered": 0, "people_reached": 0,
+                "volunteer_hours_pledged": 0, "volunteer_hours_delivered": 0,
+                "outcomes_published": 0}
+# The figure each finished status is counted in (by the month, ward or category delivered).
+_DELIVERED_FIGURES = {"delivered": "ideas_delivered", "partly_delivered": "ideas_partly_delivered"}
 
 
 class _Window:
@@ -229,14 +238,15 @@ def _breakdown(conditions, cutoff: datetime, target: int, durations: dict[Any, l
     """
     window = window or _Window()
     groups: dict[Any, dict] = defaultdict(lambda: {"counts": (0, 0, 0), **_EMPTY_EXTRA})
-    for key, received, responded, overdue, _ in _idea_counts(
+    for key, received, responded, overdue, _, _ in _idea_counts(
             [*conditions, *window.ideas], cutoff, idea_dim):
         groups[key]["counts"] = (received, responded, int(overdue))
-    delivered_query = (select(delivered_dim, func.count(Idea.id))
-                       .where(*conditions, Idea.status == "delivered", *window.delivered)
-                       .group_by(delivered_dim))
-    for key, n in db.session.execute(delivered_query):
-        groups[key]["ideas_delivered"] = n
+    delivered_query = (select(delivered_dim, Idea.status, func.count(Idea.id))
+                       .where(*conditions, Idea.status.in_(tuple(_DELIVERED_FIGURES)),
+                              *window.delivered)
+                       .group_by(delivered_dim, Idea.status))
+    for key, status, n in db.session.execute(delivered_query):
+        groups[key][_DELIVERED_FIGURES[status]] = n
     outcome_query = (select(outcome_dim, func.count(OutcomeReport.id),
                             func.sum(OutcomeReport.people_reached),
                             func.sum(OutcomeReport.volunteer_hours))
@@ -295,7 +305,7 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
     conditions = _public_ideas(ward_id, category_id)
 
     durations = _grouped_durations(conditions)
-    received, responded, overdue, delivered = _idea_counts(conditions, cutoff)
+    received, responded, overdue, delivered, partly = _idea_counts(conditions, cutoff)
     totals = _response_figures(durations["total"][None], received, responded, int(overdue),
                                target)
     outcomes_n, people, hours_delivered = db.session.execute(
@@ -306,7 +316,8 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
     hours_pledged = db.session.scalar(
         select(func.sum(Pledge.hours)).join(Idea, Idea.id == Pledge.idea_id)
         .where(*conditions, Pledge.withdrawn_at.is_(None)))
-    totals.update(ideas_delivered=int(delivered), people_reached=_number(people),
+    totals.update(ideas_delivered=int(delivered), ideas_partly_delivered=int(partly),
+                  people_reached=_number(people),
                   volunteer_hours_pledged=_number(hours_pledged),
                   volunteer_hours_delivered=_number(hours_delivered),
                   outcomes_published=outcomes_n)

@@ -115,7 +115,8 @@ def outcome(report_id: int):
 @bp.post("/council/outcomes/<int:report_id>/publish")
 @login_required
 def publish(report_id: int):
-    """Publish a submitted report: the idea becomes delivered or not delivered."""
+    """Publish a submitted report: the idea becomes delivered, partly delivered or not
+    delivered."""
     require(current_user, "publish_outcome")
     report = _get(OutcomeReport, report_id)
 

@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('title', sa.String(length=120), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'not_delivered')", name=op.f('ck_response_templates_status')),
+    sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_response_templates_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response_templates'))
     )
     with op.batch_alter_table('response_templates', schema=None) as batch_op:
@@ -178,7 +178,7 @@ def upgrade():
     sa.Column('first_response_at', sa.DateTime(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('delivered_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'not_delivered')", name=op.f('ck_ideas_status')),
+    sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_ideas_status')),
     sa.CheckConstraint('comment_count >= 0', name=op.f('ck_ideas_comment_count')),
     sa.CheckConstraint('support_count >= 0', name=op.f('ck_ideas_support_count')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_ideas_assignee_id_users')),
@@ -451,8 +451,8 @@ def upgrade():
     sa.Column('related_idea_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("event IN ('status', 'edited', 'merged', 'merged_in', 'claim_approved', 'claim_withdrawn', 'assets', 'hidden', 'unhidden')", name=op.f('ck_status_changes_event')),
-    sa.CheckConstraint("from_status IS NULL OR from_status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'not_delivered')", name=op.f('ck_status_changes_from_status')),
-    sa.CheckConstraint("to_status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'not_delivered')", name=op.f('ck_status_changes_to_status')),
+    sa.CheckConstraint("from_status IS NULL OR from_status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_status_changes_from_status')),
+    sa.CheckConstraint("to_status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_status_changes_to_status')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_status_changes_actor_id_users')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_status_changes_idea_id_ideas')),
     sa.ForeignKeyConstraint(['related_idea_id'], ['ideas.id'], name=op.f('fk_status_changes_related_idea_id_ideas')),
