@@ -161,3 +161,15 @@ def test_check_for_similar_ideas_with_nothing_similar_says_so(client, make, resi
                                                 "check": "1"}))
     assert "No similar ideas found" in page and 'value="Tool library"' in page
     assert db.session.query(Idea).count() == 0
+
+
+def test_a_mistake_on_the_form_shows_the_similar_ideas_again_so_sending_goes_straight_on(
+        client, make, resident, garden_ideas):
+    fields = {**_draft(make, csrf_token(client, "/ideas/new")), "description": ""}
+    response = client.post("/ideas/new", data=fields)
+    page = html(response)
+    assert response.status_code == 422 and "<title>Error: " in page
+    assert "Already answered" in page and 'name="similar_seen" value="1"' in page
+    sent = client.post("/ideas/new", data={**fields, "description": DESCRIPTION,
+                                           "similar_seen": "1"})
+    assert sent.status_code == 303 and db.session.query(Idea).count() == 6

@@ -155,7 +155,9 @@ def new():
                                    location_text=values["location_text"],
                                    asset_ids=[values["asset_id"]] if values["asset_id"] else ()),
         done=sent, commit=not found, catch=ValidationFailed,
-        failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422))
+        # Shown again with the similar ideas too: they were seen, so sending goes straight on.
+        failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422,
+                                      similar=found or suggest_alternatives(values["title"])))
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
