@@ -157,7 +157,8 @@ def new():
         done=sent, commit=not found, catch=ValidationFailed,
         # Shown again with the similar ideas too: they were seen, so sending goes straight on.
         failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422,
-                                      similar=found or suggest_alternatives(values["title"])))
+                                      similar=found if found is not None
+                                      else suggest_alternatives(values["title"])))
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
