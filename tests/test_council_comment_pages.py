@@ -34,7 +34,7 @@ def older_link(page: str) -> str | None:
 
 def form_fields(page: str, action: str) -> dict[str, str]:
     """The hidden fields of the form posting to ``action``, as a browser would send them."""
-    form = re.search(rf'<form [^>]*action="{re.escape(action)}".*?</form>', page, re.S)
+    form = re.search(rf'<form [^>]*action="{re.escape(action)}(?:#[\w-]+)?".*?</form>', page, re.S)
     assert form is not None, action
     return {name: value for name, value in re.findall(
         r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))

@@ -13,6 +13,7 @@ from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
 from . import text
+from .forms import errors_shown
 
 
 def register_web(app: Flask) -> None:
@@ -30,6 +31,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
+    app.jinja_env.globals["errors_shown"] = errors_shown
 
     @app.context_processor
     def _site():

@@ -4,6 +4,7 @@ rules live in services)."""
 from __future__ import annotations
 
 from flask import request
+from jinja2 import pass_context
 
 
 def text_field(name: str) -> str:
@@ -22,3 +23,18 @@ def int_field(name: str, source=None) -> int | None:
     except ValueError:
         return None
     return value if -INT_MAX <= value <= INT_MAX else None
+
+
+@pass_context
+def errors_shown(context) -> bool:
+    """Whether the page being rendered shows a form's errors: then its title starts with
+    "Error: " (the GOV.UK pattern). One rule for every form: a page's ``errors``, the idea
+    page's ``forms`` and the triage page's ``states`` (region -> {"errors", "detail"}), or
+    one region's ``form`` / ``state`` (an HTMX fragment)."""
+    if context.get("errors"):
+        return True
+    regions = list((context.get("forms") or {}).values())
+    regions += list((context.get("states") or {}).values())
+    regions += [context.get("form"), context.get("state")]
+    return any(isinstance(region, dict) and (region.get("errors") or region.get("detail"))
+               for region in regions)

@@ -26,6 +26,7 @@ from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, 
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import engagement, ideas
+from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits
 from .actions import run_action
 from .forms import int_field, text_field
@@ -81,9 +82,10 @@ def index():
 
 @bp.get("/ideas/similar")
 def similar():
-    """Up to five ideas like the title being typed (an HTMX fragment)."""
+    """Ideas like the title being typed (an HTMX fragment): those open for support, and those
+    already answered, apart."""
     title = (request.args.get("title") or "").strip()[:200]
-    found = ideas.similar_ideas(title) if len(title) >= 4 else []
+    found = suggest_alternatives(title) if len(title) >= 4 else None
     return render_template("ideas/_similar.html", similar=found, title=title)
 
 
@@ -108,15 +110,20 @@ def _form_page(template: str, values: dict, errors: dict, status: int = 200, **e
 @login_required
 @_limits("RATELIMIT_PROPOSE")
 def new():
-    """Propose an idea. Without JS, similar ideas are shown on a confirm step first."""
+    """Propose an idea. Without JS, similar ideas are shown on a confirm step first, or on the
+    form itself by its "Check for similar ideas" button; "Change your idea" on the confirm
+    step goes back to the form. Neither loses a word of the draft."""
     if request.method == "GET":
         values = {"ward_id": current_user.ward_id}
         return _form_page("ideas/new.html", values, {})
     values = _idea_values()
-    # "confirmed": the no-JS confirm step was passed; "similar_seen": with JS, the similar
-    # ideas were shown live while the title was typed.
+    if request.form.get("check") or request.form.get("change"):
+        return _form_page("ideas/new.html", values, {}, checked=True,
+                          similar=suggest_alternatives(values["title"]))
+    # "confirmed": the no-JS confirm step was passed; "similar_seen": the similar ideas were
+    # shown on the form (live with JS, or by the check button).
     confirmed = "1" in (request.form.get("confirmed"), request.form.get("similar_seen"))
-    found = [] if confirmed else ideas.similar_ideas(values["title"])
+    found = None if confirmed else suggest_alternatives(values["title"])
 
     def sent(idea):
         if found:
@@ -133,7 +140,10 @@ def new():
                                    location_text=values["location_text"],
                                    asset_ids=[values["asset_id"]] if values["asset_id"] else ()),
         done=sent, commit=not found, catch=ValidationFailed,
-        failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422))
+        # Shown again with the similar ideas too: they were seen, so sending goes straight on.
+        failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422,
+                                      similar=found if found is not None
+                                      else suggest_alternatives(values["title"])))
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
