@@ -280,3 +280,48 @@ def test_an_htmx_get_that_needs_sign_in_also_loads_the_sign_in_page_whole(client
     response = client.get("/me", headers=HX)
     assert next_of(response.headers["HX-Redirect"]) == "/me"
     assert "<main" not in page_text(response)
+
+
+# ------------------------------------------------------------ abuse
+
+def test_drafts_from_one_address_without_a_session_are_capped(client, make, rate_limited,
+                                                              monkeypatch):
+    """A script posting forms with no cookies cannot fill the database: past the cap per
+    address the sender is still asked to sign in, but nothing more is kept."""
+    from citizenideas.models import FormDraft
+    from citizenideas.web import ideas as idea_views
+
+    monkeypatch.setattr(idea_views, "DRAFTS_PER_ADDRESS", "3 per hour")
+    idea = make.idea()
+    for n in range(5):
+        client.delete_cookie("session")
+        response = client.post(f"/ideas/{idea.id}/pledges",
+                               data={"kind": "time", "message": f"Spam {n}"})
+        assert next_of(response.headers["Location"]).startswith(f"/ideas/{idea.id}")
+    assert count(FormDraft) == 3
+
+
+def test_a_draft_is_kept_a_day_at_most_and_a_browser_keeps_twenty_at_most(app, make):
+    from datetime import timedelta
+
+    from citizenideas.models import FormDraft, utcnow
+    from citizenideas.services import drafts
+
+    ideas = [make.idea() for _ in range(22)]
+    for idea in ideas:
+        drafts.keep_draft("browser-a", idea, "comments", {"body": f"About {idea.id}",
+                                                          "unknown": "dropped"})
+    db.session.commit()
+    assert count(FormDraft) == drafts.MOST_PER_BROWSER == 20
+    assert drafts.take_drafts("browser-a", ideas[0]) == {}  # the oldest went first
+    assert drafts.take_drafts("browser-a", ideas[-1]) == {
+        "comments": {"body": f"About {ideas[-1].id}"}}
+    assert drafts.take_drafts("browser-a", ideas[-1]) == {}  # shown once
+    assert drafts.take_drafts("browser-b", ideas[-2]) == {}  # another browser's
+
+    db.session.execute(FormDraft.__table__.update().values(
+        created_at=utcnow() - timedelta(hours=25)))
+    assert drafts.take_drafts("browser-a", ideas[-2]) == {}
+    drafts.keep_draft("browser-c", ideas[0], "pledge", {"message": "Fresh"})
+    db.session.commit()
+    assert count(FormDraft) == 1  # the stale ones were dropped on the way

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -303,6 +304,8 @@ def _act(idea, fragment: str, work, message: str, values: dict | None = None,
 # once. The action itself never happens without a good token.
 
 DRAFT_KEY = "draft_key"  # the session's key to its drafts (services/drafts.py)
+# Drafts kept per address an hour: a form sent without a session can be sent by a script too.
+DRAFTS_PER_ADDRESS = "30 per hour"
 ENGAGE_ENDPOINTS = ("ideas.comment", "ideas.pledge", "ideas.flag", "ideas.support",
                     "ideas.follow")
 
@@ -390,10 +393,20 @@ def _keep_and_sign_in(idea_id: int):
     back = url_for("ideas.show", idea_id=idea.id, _anchor=form.key)
     message = (_("Sign in to continue. What you wrote has been kept: it has not been sent yet.")
                if form.key not in ("support", "follow") else None)
+    if not _may_keep_a_draft():
+        return ask_to_sign_in(back)
     owner_key = session.get(DRAFT_KEY) or drafts.new_owner_key()
     session[DRAFT_KEY] = owner_key
     return run_action(lambda: drafts.keep_draft(owner_key, idea, form.key, form.fields),
                       done=lambda _draft: ask_to_sign_in(back, message))
+
+
+def _may_keep_a_draft() -> bool:
+    """Under ``DRAFTS_PER_ADDRESS`` for this address (counted with the other rate limits)."""
+    if not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse_limit(DRAFTS_PER_ADDRESS), "form-drafts",
+                               get_remote_address())
 
 
 def _signed_in_or_kept(view):
