@@ -26,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from limits import parse as parse_limit
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ..error_handlers import answers_expired_forms
@@ -397,8 +398,18 @@ def _keep_and_sign_in(idea_id: int):
         return ask_to_sign_in(back)
     owner_key = session.get(DRAFT_KEY) or drafts.new_owner_key()
     session[DRAFT_KEY] = owner_key
-    return run_action(lambda: drafts.keep_draft(owner_key, idea, form.key, form.fields),
-                      done=lambda _draft: ask_to_sign_in(back, message))
+
+    def keep_once():
+        return run_action(lambda: drafts.keep_draft(owner_key, idea, form.key, form.fields),
+                          done=lambda _draft: ask_to_sign_in(back, message))
+
+    try:
+        return keep_once()
+    except IntegrityError:
+        # The same form sent twice at once (a double-click): the other request kept it a
+        # moment ago; this one replaces it.
+        db.session.rollback()
+        return keep_once()
 
 
 def _may_keep_a_draft() -> bool:
