@@ -8,9 +8,12 @@ the API alike, so they live beside create_app rather than in web/ or api/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -19,6 +22,20 @@ from .errors import DomainError, TooManyAttempts
 
 # Seconds a client is asked to wait when the database cannot be reached.
 DATABASE_RETRY_AFTER = 30
+
+# Views whose form is shown again, with what was typed, when its CSRF token no longer holds
+# (the session ended or was replaced): endpoint -> the answer given instead of the 400 page
+# (None: the 400 page after all). The action itself is never done without a good token.
+EXPIRED_FORM_ANSWERS: dict[str, Callable[[], ResponseReturnValue | None]] = {}
+
+
+def answers_expired_forms(*endpoints: str):
+    """Register the decorated function as the answer to a failed CSRF check on ``endpoints``."""
+    def register(answer: Callable[[], ResponseReturnValue | None]):
+        for endpoint in endpoints:
+            EXPIRED_FORM_ANSWERS[endpoint] = answer
+        return answer
+    return register
 
 
 def loggable_path() -> str:
@@ -79,6 +96,11 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
+        if (isinstance(error, CSRFError) and request.endpoint in EXPIRED_FORM_ANSWERS
+                and not wants_problem_json()):
+            answer = EXPIRED_FORM_ANSWERS[request.endpoint]()
+            if answer is not None:
+                return answer
         status = error.code or 500
         headers = {}
         if status == 429:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
 from .models import User
@@ -31,13 +34,48 @@ def configure_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from .error_handlers import wants_problem_json
-        from .errors import AuthRequired
+        return ask_to_sign_in(page_to_return_to())
 
-        if wants_problem_json():
-            raise AuthRequired("Sign in to do that.")
-        flash(_("Sign in to continue."), "info")
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+def ask_to_sign_in(next_url: str, message: str | None = None):
+    """Send someone who must sign in to the sign-in page, which brings them back to
+    ``next_url`` afterwards (checked again there: only a path on this site).
+
+    An HTMX request gets ``HX-Redirect``: the browser loads the sign-in page as a whole page,
+    rather than htmx swapping a whole page inside the region that asked. API and JSON callers
+    get a 401 problem.
+    """
+    from .error_handlers import wants_problem_json
+    from .errors import AuthRequired
+
+    if wants_problem_json():
+        raise AuthRequired("Sign in to do that.")
+    flash(message or _("Sign in to continue."), "info")
+    target = url_for("auth.sign_in", next=next_url)
+    if getattr(request, "htmx", False):
+        response = current_app.make_response(("", 200))
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=302 if request.method in ("GET", "HEAD") else 303)
+
+
+def page_to_return_to() -> str:
+    """Where signing in should bring someone back to: the page asked for; for a form sent
+    with POST (whose address answers nothing else), the page on this site the form was on
+    (the Referer, when it is a page that answers GET), else the home page."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != urlsplit(request.host_url).netloc or not referrer.path:
+        return "/"
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    try:
+        current_app.url_map.bind(request.host).match(referrer.path, method="GET")
+    except HTTPException:  # not a page (a POST-only address, or nothing at all)
+        return "/"
+    from .web.auth import safe_next
+
+    return safe_next(path, "/")
 
 
 def login_id(user: User) -> str:

@@ -10,6 +10,7 @@ from .delivery import (
     OutcomeReport,
     ProgressUpdate,
 )
+from .drafts import FormDraft
 from .ideas import (
     OPEN_FOR_SUPPORT,
     PLEDGE_KINDS,
@@ -41,7 +42,7 @@ __all__ = [
     "ASSET_KINDS", "CLAIM_STATUSES", "COMMUNITY_STATUSES", "MEMBERSHIP_ROLES", "NOTIFY_PREFS",
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
-    "Idea", "InternalNote", "Membership", "Notification", "Organisation", "OutcomeReport",
-    "Pledge", "ProgressUpdate", "ResponseTemplate", "SiteSetting", "StatusChange", "Support",
-    "UTCDateTime", "User", "UserToken", "Ward", "idea_assets", "utcnow",
+    "FormDraft", "Idea", "InternalNote", "Membership", "Notification", "Organisation",
+    "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate", "SiteSetting",
+    "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward", "idea_assets", "utcnow",
 ]

@@ -6,6 +6,9 @@ announcement for screen readers), and a plain browser with a 303 redirect and a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import wraps
+
 from flask import (
     Blueprint,
     abort,
@@ -13,19 +16,26 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse as parse_limit
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
+from ..error_handlers import answers_expired_forms
 from ..errors import DomainError, ValidationFailed
-from ..extensions import db
-from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
+from ..extensions import db, limiter
+from ..login import ask_to_sign_in
+from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Idea, Ward
 from ..pagination import requested_page
 from ..permissions import can
-from ..services import engagement, ideas
+from ..services import drafts, engagement, ideas
 from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits
 from .actions import run_action
@@ -200,8 +210,19 @@ def withdraw(idea_id: int):
 # ---------------------------------------------------------------- the idea page
 
 def _render_idea(idea, status: int = 200, forms: dict | None = None, **comments):
+    forms = dict(forms or {})
+    kept = _take_drafts(idea)
+    for key, fields in kept.items():
+        forms.setdefault(key, {"values": fields, "notice": _not_sent_yet(key, fields)})
+        if key.startswith("comment-") and not any(comments.values()):
+            # A report of an older comment: show the run of comments that ends with it.
+            comments = {"comments_through": int(key.removeprefix("comment-"))}
     page = ideas.idea_page(current_user, idea, **comments)
-    return render_template("ideas/show.html", p=page, forms=forms or {},
+    # A kept support or follow that is already done (from another tab) needs no reminder.
+    for key, done in (("support", page.supported), ("follow", page.following)):
+        if key in kept and forms.get(key, {}).get("notice") and done == _is_pressed(kept[key]):
+            forms.pop(key)
+    return render_template("ideas/show.html", p=page, forms=forms,
                            pledge_kinds=[(k, _(PLEDGE_LABELS[k])) for k in PLEDGE_KINDS]), status
 
 
@@ -255,14 +276,179 @@ def _act(idea, fragment: str, work, message: str, values: dict | None = None,
         return _region(idea, fragment, status=422, comment=comment,
                        form={"values": values or {}, "errors": errors})
 
+    owner_key = session.get(DRAFT_KEY)
+    if owner_key:
+        form_key = f"comment-{comment.id}" if comment is not None else fragment
+        act = work
+
+        def work():
+            result = act()
+            drafts.forget_draft(owner_key, idea, form_key)  # sent: no draft to show any more
+            return result
+
     return run_action(work, done=done or (lambda _result: _region(
                           idea, fragment, message=message, comment=comment)),
                       failed=failed, catch=DomainError if _is_htmx() else ValidationFailed)
 
 
+# ---------------------------------------------------------------- a session that ended
+#
+# A resident types a comment, their session ends (signed out in another tab, cookies cleared,
+# a CSRF token from before they signed in again), they press the button. Nothing they typed is
+# lost and nothing is done on their behalf: signed out, what the form held is kept as a draft
+# and they are sent to sign in, then back to the idea's page, where the form shows it again to
+# send; still signed in but with a token that no longer holds, the form is shown again at
+# once. The action itself never happens without a good token.
+
+DRAFT_KEY = "draft_key"  # the session's key to its drafts (services/drafts.py)
+# Drafts kept per address an hour: a form sent without a session can be sent by a script too.
+DRAFTS_PER_ADDRESS = "30 per hour"
+ENGAGE_ENDPOINTS = ("ideas.comment", "ideas.pledge", "ideas.flag", "ideas.support",
+                    "ideas.follow")
+
+
+@dataclass
+class PostedForm:
+    """One form of the idea page, as sent: its name on the page (``key``: "comments",
+    "pledge", "report", "comment-12", "support", "follow"), the region HTMX swaps, what it
+    held, and the comment it reports, if any."""
+
+    key: str
+    fragment: str
+    fields: dict = field(default_factory=dict)
+    comment: Comment | None = None
+
+
+def _pledge_values() -> dict:
+    return {"kind": text_field("kind"), "message": text_field("message"),
+            "hours": text_field("hours")}
+
+
+def _reported_comment(idea) -> Comment | None:
+    """The comment a report form names (``comment_id``), or None for a report of the idea."""
+    comment_id = int_field("comment_id")
+    if not comment_id:
+        return None
+    target = db.session.get(Comment, comment_id)
+    if target is None or target.idea_id != idea.id:
+        abort(404)
+    return target
+
+
+def _posted_form(idea) -> PostedForm:
+    """Which form of the idea page this POST was sent from, and what it held."""
+    endpoint = request.endpoint
+    if endpoint == "ideas.comment":
+        return PostedForm("comments", "comments", {"body": text_field("body")})
+    if endpoint == "ideas.pledge":
+        return PostedForm("pledge", "pledge", _pledge_values())
+    if endpoint == "ideas.flag":
+        target = _reported_comment(idea)
+        return PostedForm(f"comment-{target.id}" if target else "report", "report",
+                          {"reason": text_field("reason")}, target)
+    name = "support" if endpoint == "ideas.support" else "follow"
+    return PostedForm(name, name, {"action": text_field("action")})
+
+
+def _is_pressed(fields: dict) -> bool:
+    """A support or follow form was sent to support or follow (not to withdraw or stop)."""
+    return fields.get("action") not in ("withdraw", "unfollow")
+
+
+def _not_sent_yet(key: str, fields: dict) -> str:
+    """What a form shown again says: nothing was sent, check it and send it again."""
+    if key == "comments":
+        return _("Your comment has not been posted yet: check it and post it again.")
+    if key == "pledge":
+        return _("Your offer of help has not been sent yet: check it and send it again.")
+    if key == "report" or key.startswith("comment-"):
+        return _("Your report has not been sent yet: check it and send it again.")
+    if key == "support":
+        return (_("You have not supported this idea yet: press the button to support it.")
+                if _is_pressed(fields) else
+                _("Your support has not been withdrawn yet: press the button to withdraw it."))
+    return (_("You are not following this idea yet: press the button to follow it.")
+            if _is_pressed(fields) else
+            _("You are still following this idea: press the button to stop."))
+
+
+def _take_drafts(idea) -> dict:
+    """This browser's drafts for the idea's page, shown to the person now signed in, once."""
+    owner_key = session.get(DRAFT_KEY)
+    if not owner_key or not current_user.is_authenticated:
+        return {}
+    return run_action(lambda: drafts.take_drafts(owner_key, idea), done=lambda kept: kept)
+
+
+def _keep_and_sign_in(idea_id: int):
+    """Keep what the form held, then send its sender to sign in and back to the idea's page
+    (never to the POST-only address the form was sent to)."""
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        abort(404)
+    form = _posted_form(idea)
+    back = url_for("ideas.show", idea_id=idea.id, _anchor=form.key)
+    message = (_("Sign in to continue. What you wrote has been kept: it has not been sent yet.")
+               if form.key not in ("support", "follow") else None)
+    if not _may_keep_a_draft():
+        return ask_to_sign_in(back)
+    owner_key = session.get(DRAFT_KEY) or drafts.new_owner_key()
+    session[DRAFT_KEY] = owner_key
+
+    def keep_once():
+        return run_action(lambda: drafts.keep_draft(owner_key, idea, form.key, form.fields),
+                          done=lambda _draft: ask_to_sign_in(back, message))
+
+    try:
+        return keep_once()
+    except IntegrityError:
+        # The same form sent twice at once (a double-click): the other request kept it a
+        # moment ago; this one replaces it.
+        db.session.rollback()
+        return keep_once()
+
+
+def _may_keep_a_draft() -> bool:
+    """Under ``DRAFTS_PER_ADDRESS`` for this address (counted with the other rate limits)."""
+    if not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse_limit(DRAFTS_PER_ADDRESS), "form-drafts",
+                               get_remote_address())
+
+
+def _signed_in_or_kept(view):
+    """``login_required`` for the idea page's own forms: a sender who is not signed in has
+    what they typed kept, and is asked to sign in (``_keep_and_sign_in``)."""
+    @wraps(view)
+    def signed_in_view(idea_id: int):
+        if not current_user.is_authenticated:
+            return _keep_and_sign_in(idea_id)
+        return view(idea_id)
+    return signed_in_view
+
+
+@answers_expired_forms(*ENGAGE_ENDPOINTS)
+def _session_timed_out():
+    """A form of the idea page sent with a CSRF token that no longer holds: nothing is done.
+    Signed out, the draft is kept and the sender asked to sign in; signed in, the form is
+    shown again with what it held (in place for HTMX), a new token and a plain message."""
+    try:
+        idea_id = (request.view_args or {})["idea_id"]
+        if not current_user.is_authenticated:
+            return _keep_and_sign_in(idea_id)
+        idea = ideas.get_visible_idea(current_user, idea_id)
+        form = _posted_form(idea)
+    except (DomainError, HTTPException, KeyError):
+        db.session.rollback()
+        return None  # the usual error page
+    notice = _("Your session timed out.") + " " + _not_sent_yet(form.key, form.fields)
+    return _region(idea, form.fragment, status=400, comment=form.comment,
+                   form={"values": form.fields, "notice": notice})
+
+
 @bp.post("/ideas/<int:idea_id>/support")
-@login_required
 @_limits("RATELIMIT_SUPPORT")
+@_signed_in_or_kept
 def support(idea_id: int):
     """Support an idea, or withdraw a support (``action=withdraw``)."""
     idea = ideas.get_visible_idea(current_user, idea_id)
@@ -274,7 +460,7 @@ def support(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/follow")
-@login_required
+@_signed_in_or_kept
 def follow(idea_id: int):
     """Follow an idea, or stop (``action=unfollow``)."""
     idea = ideas.get_visible_idea(current_user, idea_id)
@@ -286,8 +472,8 @@ def follow(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/comments")
-@login_required
 @_limits("RATELIMIT_COMMENT")
+@_signed_in_or_kept
 def comment(idea_id: int):
     """Post a comment."""
     idea = ideas.get_visible_idea(current_user, idea_id)
@@ -298,12 +484,11 @@ def comment(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/pledges")
-@login_required
+@_signed_in_or_kept
 def pledge(idea_id: int):
     """Offer help with an idea."""
     idea = ideas.get_visible_idea(current_user, idea_id)
-    values = {"kind": text_field("kind"), "message": text_field("message"),
-              "hours": text_field("hours")}
+    values = _pledge_values()
     return _act(idea, "pledge",
                 lambda: engagement.pledge_help(current_user, idea, kind=values["kind"],
                                                message=values["message"],
@@ -313,17 +498,12 @@ def pledge(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/flag")
-@login_required
 @_limits("RATELIMIT_FLAG")
+@_signed_in_or_kept
 def flag(idea_id: int):
     """Report the idea, or one of its comments (``comment_id``)."""
     idea = ideas.get_visible_idea(current_user, idea_id)
-    comment_id = int_field("comment_id")
-    target = None
-    if comment_id:
-        target = db.session.get(Comment, comment_id)
-        if target is None or target.idea_id != idea.id:
-            abort(404)
+    target = _reported_comment(idea)
     values = {"reason": text_field("reason")}
     message = _("Thank you for your report. A moderator will look at it.")
 

@@ -304,6 +304,21 @@ def upgrade():
         batch_op.create_index('ix_flags_open', ['resolved_at'], unique=False)
         batch_op.create_index('ix_flags_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('form_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_key', sa.String(length=64), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('form', sa.String(length=40), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_form_drafts_idea_id_ideas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_form_drafts')),
+    sa.UniqueConstraint('owner_key', 'idea_id', 'form', name=op.f('uq_form_drafts_owner_key_idea_id_form'))
+    )
+    with op.batch_alter_table('form_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_drafts_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_form_drafts_idea_id'), ['idea_id'], unique=False)
+
     op.create_table('follows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -521,6 +536,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_follows_user_id'))
         batch_op.drop_index(batch_op.f('ix_follows_idea_id'))
 
+    with op.batch_alter_table('form_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_form_drafts_idea_id'))
+        batch_op.drop_index(batch_op.f('ix_form_drafts_created_at'))
+
+    op.drop_table('form_drafts')
     op.drop_table('follows')
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.drop_index('ix_flags_target')
