@@ -130,16 +130,25 @@ def data_download():
 @bp.route("/me/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    """Delete my account, after a confirm step. Contributions stay as "Former resident"."""
+    """Delete my account, after a confirm step and my current password. Contributions stay
+    as "Former resident"."""
     errors: dict = {}
+
+    def form(errors: dict):
+        return render_template("me/delete.html", errors=errors,
+                               values={"confirm": request.form.get("confirm")}), (
+            422 if errors else 200)
+
     if request.method == "POST":
         if request.form.get("confirm") == "no":
             return redirect(url_for("me.profile"), code=303)
         if request.form.get("confirm") != "yes":
             errors = {"confirm": [_("Select yes to confirm you want to delete your account")]}
         else:
-            return run_action(lambda: privacy.erase_account(current_user), done=_erased)
-    return render_template("me/delete.html", errors=errors), (422 if errors else 200)
+            return run_action(lambda: privacy.erase_account(
+                current_user, password=request.form.get("password", "")),
+                done=_erased, catch=ValidationFailed, failed=lambda exc: form(exc.errors))
+    return form(errors)
 
 
 def _erased(_result):
