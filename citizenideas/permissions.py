@@ -24,6 +24,8 @@ from .models import (
 # An idea's delivery (claims decided, progress, the outcome report) is open while the idea is
 # accepted or in delivery; after an outcome is published the record is closed.
 CLAIMABLE = ("accepted", "in_delivery")
+# Statuses an outcome's publication sets: the idea's record is closed.
+CLOSED_RECORD = ("delivered", "partly_delivered", "not_delivered")
 
 
 def _signed_in(user: User | None) -> bool:
@@ -152,6 +154,10 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "pledge": lambda u, i: (_participant(u) and not i.hidden
                             and i.status in ("submitted", "under_review", "accepted",
                                              "in_delivery")),
+    # Only the person who offered takes an offer back, and not once the outcome is published
+    # (the record is closed).
+    "withdraw_pledge": lambda u, p: (_signed_in(u) and u.id == p.user_id
+                                     and p.idea.status not in CLOSED_RECORD),
     "follow": lambda u, _=None: _signed_in(u),
     "flag": lambda u, _=None: _participant(u),
     # Council

@@ -294,6 +294,8 @@ class IdeaPage:
     # What the page offers a partner: "offer" (a link to the claim form), "offered" (every
     # one of the viewer's verified organisations has an open claim) or None.
     delivery_offer: str | None = None
+    # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
+    my_pledges: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -331,6 +333,9 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
         page.flagged_idea = any(t == "idea" for t, _i in flags)
         page.flagged_comment_ids = {i for t, i in flags if t == "comment"}
         page.delivery_offer = delivery_offer(viewer, idea)
+        from .engagement import my_pledges
+
+        page.my_pledges = my_pledges(viewer, idea)
     return page
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
-from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Ward
+from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Pledge, Ward
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import engagement, ideas
@@ -315,6 +315,18 @@ def pledge(idea_id: int):
                                                hours=values["hours"] or None),
                 _("Thank you. Your offer of help has been sent. The people delivering this "
                   "idea can contact you."), values)
+
+
+@bp.post("/ideas/<int:idea_id>/pledges/<int:pledge_id>/withdraw")
+@login_required
+def withdraw_pledge(idea_id: int, pledge_id: int):
+    """Take back one of my offers of help on this idea."""
+    idea = ideas.get_visible_idea(current_user, idea_id)
+    found = db.session.get(Pledge, pledge_id)
+    if found is None or found.idea_id != idea.id:
+        abort(404)
+    return _act(idea, "pledge", lambda: engagement.withdraw_pledge(current_user, found),
+                _("You have withdrawn your offer of help."))
 
 
 @bp.post("/ideas/<int:idea_id>/flag")

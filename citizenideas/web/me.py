@@ -7,6 +7,7 @@ import json
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -18,11 +19,11 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Follow, Idea, Pledge, Support, Ward
 from ..pagination import requested_page
-from ..services import accounts, inbox, privacy
+from ..services import accounts, engagement, inbox, privacy
 from .actions import run_action
 from .auth import safe_next
 from .forms import int_field, text_field
@@ -77,6 +78,24 @@ def profile():
                                                       values["notify_pref"]),
                       done=saved, catch=ValidationFailed,
                       failed=lambda exc: page(values, exc.errors))
+
+
+@bp.post("/me/pledges/<int:pledge_id>/withdraw")
+@login_required
+def withdraw_pledge(pledge_id: int):
+    """Take back one of my offers of help, from my account page."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None:
+        abort(404)
+
+    def back(message: str, category: str):
+        flash(message, category)
+        return redirect(url_for("me.profile", _anchor="my-pledges"), code=303)
+
+    return run_action(lambda: engagement.withdraw_pledge(current_user, pledge),
+                      done=lambda _p: back(_("You have withdrawn your offer of help."),
+                                           "success"),
+                      catch=Conflict, failed=lambda exc: back(exc.detail, "important"))
 
 
 @bp.get("/me/notifications")
