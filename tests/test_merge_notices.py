@@ -9,7 +9,9 @@ from citizenideas.models import Notification
 from citizenideas.notify.outbox import send_pending
 from citizenideas.services import engagement, merging
 from tests.conftest import csrf_token
-from tests.test_email_outbox import smtp  # noqa: F401  (a real SMTP server on loopback)
+from tests.test_email_outbox import smtp as smtp_server
+
+smtp = smtp_server  # the fixture: a real SMTP server on loopback
 
 
 def notes(user, kind=None):
