@@ -174,6 +174,8 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     # Partners
     "create_organisation": lambda u, _=None: _participant(u),
     "manage_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
+    "edit_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
+    "change_member_role": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
     "claim_idea": lambda u, o: _member_of_verified(u, o),
     "withdraw_claim": lambda u, c: _member_of_verified(u, c.organisation),
     "deliver": lambda u, i: _staff(u) or delivers(u, i),
