@@ -105,3 +105,19 @@ def test_the_delete_page_asks_for_the_password_and_refuses_a_wrong_one(client, m
     assert done.status_code == 303
     assert db.session.get(User, me.id).deleted_at is not None
     assert client.get("/me").status_code == 302
+
+
+def test_wrong_passwords_on_the_delete_page_count_as_failed_sign_ins(client, make, auth, app,
+                                                                   rate_limited):
+    app.config["RATELIMIT_SIGN_IN"] = "2 per minute"
+    me = make.user(email="resident@example.org")
+    auth.sign_in(me.email)
+    token = csrf_token(client, "/me/delete")
+    for _ in range(2):
+        wrong = client.post("/me/delete", data={"csrf_token": token, "confirm": "yes",
+                                                "password": "a wrong guess"})
+        assert wrong.status_code == 422
+    stopped = client.post("/me/delete", data={"csrf_token": token, "confirm": "yes",
+                                              "password": PASSWORD})
+    assert stopped.status_code == 429
+    assert db.session.get(User, me.id).deleted_at is None

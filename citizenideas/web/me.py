@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import throttling
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Follow, Idea, Pledge, Support, Ward
@@ -164,9 +165,18 @@ def delete_account():
         if request.form.get("confirm") != "yes":
             errors = {"confirm": [_("Select yes to confirm you want to delete your account")]}
         else:
+            # A wrong password counts as a failed sign-in: a session left open on a shared
+            # computer must not become a way to guess the password.
+            throttling.refuse_if_too_many_failed_sign_ins(current_user.email)
+
+            def refused(exc: ValidationFailed):
+                if request.form.get("password"):
+                    throttling.record_failed_sign_in(current_user.email)
+                return form(exc.errors)
+
             return run_action(lambda: privacy.erase_account(
                 current_user, password=request.form.get("password", "")),
-                done=_erased, catch=ValidationFailed, failed=lambda exc: form(exc.errors))
+                done=_erased, catch=ValidationFailed, failed=refused)
     return form(errors)
 
 
