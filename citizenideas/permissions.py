@@ -24,6 +24,8 @@ from .models import (
 # An idea's delivery (claims decided, progress, the outcome report) is open while the idea is
 # accepted or in delivery; after an outcome is published the record is closed.
 CLAIMABLE = ("accepted", "in_delivery")
+# Statuses an outcome's publication sets: the idea's record is closed.
+CLOSED_RECORD = ("delivered", "partly_delivered", "not_delivered")
 
 
 def _signed_in(user: User | None) -> bool:
@@ -152,6 +154,10 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "pledge": lambda u, i: (_participant(u) and not i.hidden
                             and i.status in ("submitted", "under_review", "accepted",
                                              "in_delivery")),
+    # Only the person who offered takes an offer back, and not once the outcome is published
+    # (the record is closed).
+    "withdraw_pledge": lambda u, p: (_signed_in(u) and u.id == p.user_id
+                                     and p.idea.status not in CLOSED_RECORD),
     "follow": lambda u, _=None: _signed_in(u),
     "flag": lambda u, _=None: _participant(u),
     # Council
@@ -168,6 +174,8 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     # Partners
     "create_organisation": lambda u, _=None: _participant(u),
     "manage_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
+    "edit_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
+    "change_member_role": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),
     "claim_idea": lambda u, o: _member_of_verified(u, o),
     "withdraw_claim": lambda u, c: _member_of_verified(u, c.organisation),
     "deliver": lambda u, i: _staff(u) or delivers(u, i),

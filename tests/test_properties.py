@@ -63,6 +63,7 @@ from citizenideas.services import (
 from citizenideas.services import assets as register
 from citizenideas.services.lifecycle import DECISIONS, OUTCOME_ONLY, TRANSITIONS
 from citizenideas.services.opendata import FORMULA_START
+from tests.factories import PASSWORD
 
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, database=None,
                              suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -273,7 +274,7 @@ def test_support_and_comment_counters_equal_their_rows_under_any_interleaving(ma
         elif verb == "merge":
             _attempt(merging.merge_idea, moderator, idea, other, "The same idea.")
         elif verb == "erase" and person.deleted_at is None:
-            _attempt(privacy.erase_account, person)
+            _attempt(privacy.erase_account, person, password=PASSWORD)
         for each in pair:
             db.session.expire_all()
             fresh = db.session.get(Idea, each.id)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import PLEDGE_KINDS, Comment, Idea
+from ..models import PLEDGE_KINDS, Comment, Idea, Pledge
 from ..services import engagement, ideas
 from .base import (
     AUTH_OPTIONAL,
@@ -296,6 +296,23 @@ def pledge(idea_id: int, json: PledgeIn):
     made = committed(lambda: engagement.pledge_help(caller(), idea, kind=json.kind,
                                                     message=json.message, hours=json.hours))
     return pledge_out(made), 201
+
+
+@bp.delete("/ideas/<int:idea_id>/pledges/<int:pledge_id>")
+@signed_in
+@spec.validate(resp=responses(204, None, 401, 403, 409), tags=TAG, security=AUTH_REQUIRED)
+def withdraw_pledge(idea_id: int, pledge_id: int):
+    """Withdraw one of the caller's offers of help. The delivering partners stop seeing it and
+    are told. Withdrawing it again changes nothing; once the idea's outcome is published its
+    record is closed (409)."""
+    idea = load_idea(idea_id)
+    found = db.session.get(Pledge, pledge_id) if 0 < pledge_id <= MAX_ID else None
+    if found is None or found.idea_id != idea.id:
+        from ..errors import NotFound
+
+        raise NotFound("There is no such offer of help on this idea.")
+    committed(lambda: engagement.withdraw_pledge(caller(), found))
+    return "", 204
 
 
 def pledge_out(made) -> PledgeOut:

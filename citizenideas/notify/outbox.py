@@ -344,7 +344,7 @@ def _digest_message(user: User, notes: list[Notification]) -> EmailMessage:
                      f"{'change' if len(notes) == 1 else 'changes'}"
     msg["From"] = cfg["MAIL_FROM"]
     msg["To"] = user.email
-    parts = [f"Hello {user.display_name},", "Here is what happened to ideas you follow:"]
+    parts = [f"Hello {user.display_name},", "Here is what happened since your last update:"]
     for n in notes:
         parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
     parts.append(f"--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "

@@ -22,7 +22,7 @@ from ..permissions import CLAIMABLE, can, delivering_organisations, membership, 
 from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status, lock_idea
-from .notifications import idea_link, notify_idea_audience, notify_user
+from .notifications import idea_link, notify_idea_audience, notify_moderators, notify_user
 from .text_rules import clean_text
 
 PLAN_MIN, PLAN_MAX = 20, 5000
@@ -162,6 +162,13 @@ def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str
         # open (pending or approved) claim per organisation and idea. The caller rolls back.
         raise Conflict(_("%(name)s has already offered to deliver this idea.",
                          name=name)) from None
+    notify_moderators(
+        "claim_submitted",
+        _("%(name)s offers to deliver \u201c%(title)s\u201d", name=name, title=idea.title),
+        _("%(name)s has offered to deliver the idea \u201c%(title)s\u201d. Approve or reject "
+          "the offer.", name=name, title=idea.title) + f"\n\n{plan}",
+        link=_absolute("partners.review.claim", claim_id=claim.id), idea=idea, actor=actor)
+    db.session.flush()
     return claim
 
 

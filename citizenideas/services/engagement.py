@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import selectinload
 
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import (
     PLEDGE_KINDS,
@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..pagination import Page, paginate
-from ..permissions import can, require
+from ..permissions import CLOSED_RECORD, can, delivering_organisations, require
 from .lifecycle import add_timeline_event
 from .notifications import notify_user
 from .text_rules import clean_text
@@ -148,6 +148,50 @@ def pledge_help(actor: User, idea: Idea, *, kind: str, message: str,
     _auto_follow(actor, idea)
     db.session.flush()
     return pledge
+
+
+def withdraw_pledge(actor: User, pledge: Pledge) -> Pledge:
+    """The resident takes back their offer of help. Partners stop seeing it, and the members
+    of the organisations delivering the idea (who had it in their list) are told. Once the
+    idea's outcome is published its record is closed: the offer stays. Withdrawing an offer
+    already withdrawn changes nothing."""
+    from .lifecycle import lock_idea
+    from .notifications import idea_link
+
+    if actor is not None and getattr(actor, "is_authenticated", False) \
+            and actor.id == pledge.user_id:
+        # Under the idea's lock, so a withdrawal racing the outcome's publication sees it.
+        idea = lock_idea(pledge.idea)
+        if idea.status in CLOSED_RECORD:
+            raise Conflict(_("The outcome of this idea is published, so its record is closed: "
+                             "your offer of help can no longer be withdrawn."))
+    require(actor, "withdraw_pledge", pledge,
+            detail=_("Only the person who offered help can withdraw the offer."))
+    db.session.refresh(pledge)
+    if pledge.withdrawn_at is not None:
+        return pledge
+    pledge.withdrawn_at = utcnow()
+    idea = pledge.idea
+    from .claims import notify_members
+
+    for org in delivering_organisations(idea):
+        notify_members(org, "pledge_withdrawn",
+                       _("An offer of help with \u201c%(title)s\u201d was withdrawn",
+                         title=idea.title),
+                       _("%(name)s withdrew their offer of help with \u201c%(title)s\u201d. "
+                         "It is no longer in your list of volunteers.",
+                         name=actor.public_name, title=idea.title),
+                       link=idea_link(idea), idea=idea, skip=actor)
+    db.session.flush()
+    return pledge
+
+
+def my_pledges(viewer: User, idea: Idea) -> list[Pledge]:
+    """The viewer's offers of help on ``idea`` that they have not withdrawn, oldest first."""
+    return list(db.session.scalars(
+        select(Pledge).where(Pledge.user_id == viewer.id, Pledge.idea_id == idea.id,
+                             Pledge.withdrawn_at.is_(None))
+        .order_by(Pledge.created_at, Pledge.id)))
 
 
 def follow_idea(actor: User, idea: Idea) -> bool:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound, ValidationFailed
@@ -23,6 +24,7 @@ from ..models import (
     CommunityAsset,
     Follow,
     Idea,
+    Organisation,
     OutcomeReport,
     ProgressUpdate,
     StatusChange,
@@ -274,6 +276,44 @@ def latest_outcomes(limit: int = 3) -> list[OutcomeReport]:
 
 
 @dataclass
+class DeliveringEntry:
+    """A timeline entry for an approved claim: "<organisation> is delivering this idea" on
+    the day the council approved it. Made from the claim itself, so it stays on the record
+    if the organisation later withdraws (that is its own entry, ``claim_withdrawn``)."""
+
+    organisation: Organisation
+    created_at: datetime
+    actor: User | None
+    message: str = ""
+    event: str = "delivering"
+    related_idea: Idea | None = None
+    actor_id: int | None = None
+
+
+def public_timeline(idea: Idea) -> list:
+    """The idea's public timeline: its StatusChange entries, and one entry per claim the
+    council approved (approved now, or approved and later withdrawn), in time order.
+    Pending, rejected and never-approved claims stay between the council and the partner.
+    The ``claim_approved`` entries the approval wrote are left out: the claim's own entry
+    says the same, naming the organisation."""
+    changes = [c for c in db.session.scalars(
+        select(StatusChange).where(StatusChange.idea_id == idea.id)
+        .options(selectinload(StatusChange.actor), selectinload(StatusChange.related_idea))
+        .order_by(StatusChange.created_at, StatusChange.id)) if c.event != "claim_approved"]
+    approved = db.session.scalars(
+        select(Claim).where(Claim.idea_id == idea.id, Claim.decided_at.is_not(None), or_(
+            Claim.status == "approved",
+            and_(Claim.status == "withdrawn", Claim.decided_by_id.is_not(None))))
+        .options(selectinload(Claim.organisation), selectinload(Claim.decided_by))
+        .order_by(Claim.decided_at, Claim.id))
+    entries = [DeliveringEntry(organisation=c.organisation, created_at=c.decided_at,
+                               actor=c.decided_by, actor_id=c.decided_by_id,
+                               message=c.decision_message or "") for c in approved]
+    # Stable: at the same moment, the status change ("now in delivery") comes first.
+    return sorted(changes + entries, key=lambda e: e.created_at)
+
+
+@dataclass
 class IdeaPage:
     """Everything the idea page shows, loaded in a fixed number of queries."""
 
@@ -295,6 +335,8 @@ class IdeaPage:
     # What the page offers a partner: "offer" (a link to the claim form), "offered" (every
     # one of the viewer's verified organisations has an open claim) or None.
     delivery_offer: str | None = None
+    # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
+    my_pledges: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -305,10 +347,7 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
     from ..models import Flag
     from .engagement import comment_window
 
-    timeline = list(db.session.scalars(
-        select(StatusChange).where(StatusChange.idea_id == idea.id)
-        .options(selectinload(StatusChange.actor), selectinload(StatusChange.related_idea))
-        .order_by(StatusChange.created_at, StatusChange.id)))
+    timeline = public_timeline(idea)
     window = comment_window(viewer, idea, before_id=comments_before,
                             through_id=comments_through)
     partners = list(db.session.scalars(
@@ -332,6 +371,9 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
         page.flagged_idea = any(t == "idea" for t, _i in flags)
         page.flagged_comment_ids = {i for t, i in flags if t == "comment"}
         page.delivery_offer = delivery_offer(viewer, idea)
+        from .engagement import my_pledges
+
+        page.my_pledges = my_pledges(viewer, idea)
     return page
 
 

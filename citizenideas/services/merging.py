@@ -5,6 +5,7 @@ supporters and followers move across; both timelines say so).
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from ..errors import Conflict, ValidationFailed
@@ -21,6 +22,7 @@ from .lifecycle import (
     changed_meanwhile,
     lock_ideas,
 )
+from .notifications import idea_audience, idea_link, notify_user
 from .triage import idea_label
 
 
@@ -69,7 +71,12 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
     if "duplicate" not in TRANSITIONS[idea.status]:
         raise Conflict(_("An idea that is %(status)s cannot be merged.",
                          status=str(STATUS_LABELS[idea.status]).lower()))
-    change = change_status(actor, idea, "duplicate", message, related_idea=into)
+    # Who hears of the merge, as the two ideas stand before anyone moves across.
+    merged_audience = idea_audience(idea)
+    told = {user.id for user in merged_audience} | {actor.id}
+    survivors_audience = [user for user in idea_audience(into) if user.id not in told]
+    moved = idea.support_count
+    change = change_status(actor, idea, "duplicate", message, related_idea=into, notify=False)
     idea.merged_into_id = into.id
 
     # Supporters and followers move; anyone already on the target is not added twice.
@@ -90,9 +97,53 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
                          "followers now count here.", ref=idea_label(idea), title=idea.title),
                        related_idea=idea)
     into.updated_at = utcnow()
+    _tell_of_merge(actor, idea, into, change.message, moved, merged_audience,
+                   survivors_audience)
     record_audit(actor, "idea.merge", idea, {"status": change.from_status, "merged_into_id": None},
                  {"status": "duplicate", "merged_into_id": into.id})
     db.session.flush()
     db.session.refresh(idea)
     db.session.refresh(into)
     return change
+
+
+def _tell_of_merge(actor: User, idea: Idea, into: Idea, message: str, moved: int,
+                   merged_audience: list[User], survivors_audience: list[User]) -> None:
+    """Tell the merged idea's author where its supporters went, its other people which idea
+    they now support or follow, and the surviving idea's people that another idea was merged
+    in. Everyone once; never the moderator who merged."""
+    link = idea_link(into)
+    ref, into_ref = idea_label(idea), idea_label(into)
+    reason = f"\n\n{message}" if message else ""
+    for user in merged_audience:
+        if user.id == actor.id:
+            continue
+        if user.id == idea.author_id:
+            notify_user(
+                user, "merged",
+                _("Your idea \u201c%(title)s\u201d was merged into %(ref)s", title=idea.title,
+                  ref=into_ref),
+                ngettext("The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                         "supporter now counts there, and its followers follow it there.",
+                         "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                         "supporters now count there, and its followers follow it there.",
+                         moved, title=idea.title, ref=into_ref, into=into.title) + reason,
+                link=link, idea=idea)
+        else:
+            notify_user(
+                user, "merged",
+                _("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
+                _("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s\u201d. "
+                  "If you supported or followed it, you now support or follow that idea.",
+                  title=idea.title, ref=into_ref, into=into.title) + reason,
+                link=link, idea=idea)
+    for user in survivors_audience:
+        notify_user(
+            user, "merged_in",
+            _("%(title)s: another idea was merged in", title=into.title),
+            _("%(ref)s, \u201c%(title)s\u201d, was merged into the idea \u201c%(into)s\u201d. "
+              "Its supporters and followers now count here.", ref=ref, title=idea.title,
+              into=into.title) + reason,
+            link=link, idea=into)

@@ -77,6 +77,18 @@ def idea_audience(idea: Idea) -> list[User]:
     ))
 
 
+def notify_moderators(kind: str, subject: str, body: str, link: str | None = None,
+                      idea: Idea | None = None, actor: User | None = None) -> list[Notification]:
+    """Tell every active moderator and admin (except ``actor``) about something waiting for
+    the council's review. Each is emailed by their own preference (``notify_user``): at once,
+    in their daily digest, or not at all (the in-app list only)."""
+    staff = db.session.scalars(
+        select(User).where(User.role.in_(("moderator", "admin")), User.deleted_at.is_(None),
+                           User.deactivated_at.is_(None)).order_by(User.id))
+    return [notify_user(user, kind, subject, body, link=link, idea=idea)
+            for user in staff if actor is None or user.id != actor.id]
+
+
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute link on SITE_URL, for emails. Works in a request, a command or a worker
     alike, and never trusts the request's Host header."""

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..errors import AuthRequired, Conflict, NotAllowed, NotFound, ValidationFailed
 from ..extensions import db
@@ -67,17 +67,19 @@ def _clean_website(raw: str | None, errors: dict) -> str | None:
     return value
 
 
-def register_organisation(actor: User, *, name: str, registered_number: str | None,
-                          description: str, website: str | None,
-                          contact_email: str) -> Organisation:
-    """Create an unverified organisation with ``actor`` as its manager."""
-    require(actor, "create_organisation")
+def _clean_details(*, name: str, registered_number: str | None, description: str,
+                   website: str | None, contact_email: str,
+                   other_than: Organisation | None = None) -> dict:
+    """An organisation's details, cleaned, or ValidationFailed with each field's problem (the
+    same rules at sign-up and when a manager changes them)."""
     errors: dict[str, list[str]] = {}
     name = clean_text(" ".join(without_control_characters(name or "").split()), "name", errors,
                       required=_("Enter the name of your organisation."), maximum=NAME_MAX,
                       too_long=_("Name must be %(n)s characters or fewer.", n=NAME_MAX))
-    if "name" not in errors and db.session.scalar(select(Organisation.id).where(
-            func.lower(Organisation.name) == name.lower())) is not None:
+    same_name = select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    if other_than is not None:
+        same_name = same_name.where(Organisation.id != other_than.id)
+    if "name" not in errors and db.session.scalar(same_name) is not None:
         errors["name"] = [_("An organisation with this name is already registered.")]
     registered_number = clean_text(
         registered_number, "registered_number", errors, maximum=40,
@@ -92,9 +94,19 @@ def register_organisation(actor: User, *, name: str, registered_number: str | No
     contact_email = _clean_email(contact_email, "contact_email", errors)
     if errors:
         raise ValidationFailed(_("There is a problem with the organisation's details."), errors)
+    return {"name": name, "registered_number": registered_number, "description": description,
+            "website": website, "contact_email": contact_email}
 
-    org = Organisation(name=name, registered_number=registered_number, description=description,
-                       website=website, contact_email=contact_email, created_at=utcnow())
+
+def register_organisation(actor: User, *, name: str, registered_number: str | None,
+                          description: str, website: str | None,
+                          contact_email: str) -> Organisation:
+    """Create an unverified organisation with ``actor`` as its manager."""
+    require(actor, "create_organisation")
+    details = _clean_details(name=name, registered_number=registered_number,
+                             description=description, website=website,
+                             contact_email=contact_email)
+    org = Organisation(**details, created_at=utcnow())
     db.session.add(org)
     db.session.flush()
     db.session.add(Membership(user_id=actor.id, organisation_id=org.id, role="manager",
@@ -102,6 +114,100 @@ def register_organisation(actor: User, *, name: str, registered_number: str | No
     db.session.flush()
     db.session.refresh(actor, ["memberships"])
     return org
+
+
+def _lock_organisation(org: Organisation) -> Organisation:
+    """Hold ``org`` until the transaction ends and reload it (as ``lifecycle.lock_idea`` does
+    for ideas): two managers demoting each other at once cannot leave it with none."""
+    db.session.execute(update(Organisation).where(Organisation.id == org.id)
+                       .values(name=Organisation.name)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(org)
+    return org
+
+
+def edit_organisation(actor: User, org: Organisation, *, name: str,
+                      registered_number: str | None, description: str, website: str | None,
+                      contact_email: str) -> Organisation:
+    """A manager (or an admin) changes the organisation's details; audited.
+
+    The council verified the organisation against its registered number, so when a manager
+    changes the number of a verified organisation it goes back to the council: verification
+    is withdrawn until an admin verifies it again, and the admins are told. An admin's own
+    change keeps the verification.
+    """
+    require(actor, "edit_organisation", org,
+            detail=_("Only a manager of this organisation can change its details."))
+    _lock_organisation(org)
+    details = _clean_details(name=name, registered_number=registered_number,
+                             description=description, website=website,
+                             contact_email=contact_email, other_than=org)
+    before = {key: getattr(org, key) for key in details}
+    after = dict(details)
+    renumbered = (details["registered_number"] or "") != (org.registered_number or "")
+    for key, value in details.items():
+        setattr(org, key, value)
+    if renumbered and org.verified_at is not None and not actor.is_admin:
+        org.verified_at = None
+        before["verified"], after["verified"] = True, False
+        link = _absolute("partners.organisation", org_id=org.id)
+        admins = db.session.scalars(select(User).where(
+            User.role == "admin", User.deleted_at.is_(None), User.deactivated_at.is_(None)))
+        for admin in admins:
+            notify_user(admin, "organisation_changed",
+                        _("%(name)s changed its registered number", name=org.name),
+                        _("%(name)s changed its registered number to %(number)s, so it needs "
+                          "verifying again. Until then it cannot offer to deliver ideas.",
+                          name=org.name, number=org.registered_number or _("none")),
+                        link=link)
+    record_audit(actor, "organisation.edit", org, before, after)
+    db.session.flush()
+    return org
+
+
+MEMBER_ROLES = ("member", "manager")
+
+
+def change_member_role(actor: User, org: Organisation, user: User, role: str) -> Membership:
+    """A manager (or an admin) makes a member a manager, or a manager a member; audited.
+    An organisation always keeps at least one manager."""
+    require(actor, "change_member_role", org,
+            detail=_("Only a manager of this organisation can change members' roles."))
+    if role not in MEMBER_ROLES:
+        raise ValidationFailed(_("Choose manager or member."),
+                               {"role": [_("Choose manager or member.")]})
+    _lock_organisation(org)
+    member = db.session.scalar(select(Membership).where(Membership.organisation_id == org.id,
+                                                        Membership.user_id == user.id)
+                               .execution_options(populate_existing=True))
+    if member is None:
+        raise NotFound(_("That person is not a member of this organisation."))
+    if member.role == role:
+        return member
+    if member.role == "manager":
+        managers = db.session.scalar(select(func.count(Membership.id)).where(
+            Membership.organisation_id == org.id, Membership.role == "manager"))
+        if managers <= 1:
+            raise Conflict(_("An organisation needs at least one manager. Make someone else a "
+                             "manager first."))
+    before = {"user_id": user.id, "role": member.role}
+    member.role = role
+    record_audit(actor, "organisation.member_role", org, before,
+                 {"user_id": user.id, "role": role})
+    if user.id != actor.id and user.deleted_at is None:
+        if role == "manager":
+            subject = _("You are now a manager of %(name)s", name=org.name)
+            body = _("You can now change %(name)s's details, invite and remove members, and "
+                     "choose its managers.", name=org.name)
+        else:
+            subject = _("You are now a member of %(name)s", name=org.name)
+            body = _("You are no longer a manager of %(name)s. You can still act for it.",
+                     name=org.name)
+        notify_user(user, "member_role", subject, body,
+                    link=_absolute("partners.organisation", org_id=org.id))
+    db.session.flush()
+    db.session.expire(user, ["memberships"])
+    return member
 
 
 def _notify_managers(org: Organisation, kind: str, subject: str, body: str,

@@ -27,7 +27,7 @@ from .accounts import _absolute
 from .audit import record_audit
 from .claims import acting_organisation, checked_text, notify_members
 from .lifecycle import change_status, lock_idea
-from .notifications import idea_link, notify_idea_audience, notify_user
+from .notifications import idea_link, notify_idea_audience, notify_moderators, notify_user
 
 MAX_PEOPLE = 1_000_000
 MAX_HOURS = 1_000_000
@@ -177,6 +177,15 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
     if submit:
         report.submitted_at = now
     db.session.flush()
+    if submit:
+        who = org.name if org is not None else _("The council")
+        notify_moderators(
+            "outcome_submitted",
+            _("Outcome report for \u201c%(title)s\u201d to review", title=idea.title),
+            _("%(who)s sent the outcome report for \u201c%(title)s\u201d. Publish it, or send "
+              "it back with a note.", who=who, title=idea.title),
+            link=_absolute("partners.review.outcome", report_id=report.id), idea=idea,
+            actor=actor)
     if actor.is_staff:
         record_audit(actor, "outcome.submit" if submit else "outcome.save", report, before,
                      {"state": report.state, "idea_id": idea.id})

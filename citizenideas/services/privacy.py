@@ -6,11 +6,14 @@ offers of help) stays, shown as "Former resident", so the public record stays wh
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select, update
 
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import (
     ApiToken,
@@ -27,6 +30,13 @@ from ..models import (
     utcnow,
 )
 from ..permissions import require
+from .accounts import check_password
+from .ideas import _like_escape
+
+# Notifications written for other people that carry the actor's name: "<name> commented on
+# your idea", "<name> joined <organisation>", "<name> has invited you to join ...".
+NAMING_KINDS = ("comment", "member_joined", "invitation")
+FORMER = "Former resident"
 
 
 def _plain(value):
@@ -77,14 +87,50 @@ def export_my_data(actor: User) -> dict:
     }
 
 
-def erase_account(actor: User) -> None:
-    """Anonymise the actor's account. They can never sign in to it again.
+def _scrub_name_from_others_notifications(actor: User, name: str) -> None:
+    """Replace ``name`` (as a whole word run) with "Former resident" in notifications held
+    for other people that name the actor. Only the kinds that name the person who acted are
+    looked at, and comment notices only on ideas the actor commented on, so a namesake's
+    notices elsewhere are left alone."""
+    name = " ".join(name.split())
+    if not name:
+        return
+    like = f"%{_like_escape(name)}%"
+    commented = select(Comment.idea_id).where(Comment.author_id == actor.id)
+    candidates = db.session.scalars(select(Notification).where(
+        or_(Notification.user_id.is_(None), Notification.user_id != actor.id),
+        Notification.kind.in_(NAMING_KINDS),
+        or_(Notification.kind != "comment", Notification.idea_id.in_(commented)),
+        or_(Notification.subject.like(like, escape="\\"),
+            Notification.body.like(like, escape="\\"))))
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    for note in candidates:
+        note.subject = pattern.sub(FORMER, note.subject)
+        note.body = pattern.sub(FORMER, note.body)
+
+
+def erase_account(actor: User, *, password: str) -> None:
+    """Anonymise the actor's account, once they give their current password. They can never
+    sign in to it again.
 
     Email becomes a unique non-routable placeholder, the name and password go, follows,
-    memberships and tokens are removed or revoked, and no more email is sent.
+    memberships and tokens are removed or revoked, no more email is sent, the person's own
+    notifications (in-app and email, and mail sent to their address) are deleted, and their
+    name is scrubbed from notifications held for others that named them.
     """
     require(actor, "follow")
+    if not password:
+        raise ValidationFailed(_("Enter your password."),
+                               {"password": [_("Enter your password")]})
+    if not check_password(actor, password):
+        raise ValidationFailed(_("Your password is not correct."),
+                               {"password": [_("Your password is not correct")]})
     now = utcnow()
+    _scrub_name_from_others_notifications(actor, actor.display_name or "")
+    # Rows a sender holds (state ``sending``) go too: its next step finds nothing to send.
+    db.session.execute(delete(Notification).where(or_(
+        Notification.user_id == actor.id,
+        func.lower(Notification.to_email) == actor.email.lower())))
     actor.email = f"deleted-{actor.id}@invalid"
     actor.display_name = ""
     actor.password_hash = None
@@ -97,9 +143,5 @@ def erase_account(actor: User) -> None:
     db.session.execute(update(ApiToken).where(ApiToken.user_id == actor.id,
                                               ApiToken.revoked_at.is_(None))
                        .values(revoked_at=now))
-    db.session.execute(update(Notification).where(
-        Notification.user_id == actor.id,
-        Notification.email_state.in_(("pending", "sending", "digest")))
-        .values(email_state="skipped"))
     db.session.expire(actor, ["memberships"])
     db.session.flush()

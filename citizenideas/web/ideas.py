@@ -32,7 +32,16 @@ from ..error_handlers import answers_expired_forms
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db, limiter
 from ..login import ask_to_sign_in
-from ..models import PLEDGE_KINDS, STATUSES, Category, Comment, CommunityAsset, Idea, Ward
+from ..models import (
+    PLEDGE_KINDS,
+    STATUSES,
+    Category,
+    Comment,
+    CommunityAsset,
+    Idea,
+    Pledge,
+    Ward,
+)
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import drafts, engagement, ideas
@@ -495,6 +504,18 @@ def pledge(idea_id: int):
                                                hours=values["hours"] or None),
                 _("Thank you. Your offer of help has been sent. The people delivering this "
                   "idea can contact you."), values)
+
+
+@bp.post("/ideas/<int:idea_id>/pledges/<int:pledge_id>/withdraw")
+@login_required
+def withdraw_pledge(idea_id: int, pledge_id: int):
+    """Take back one of my offers of help on this idea."""
+    idea = ideas.get_visible_idea(current_user, idea_id)
+    found = db.session.get(Pledge, pledge_id)
+    if found is None or found.idea_id != idea.id:
+        abort(404)
+    return _act(idea, "pledge", lambda: engagement.withdraw_pledge(current_user, found),
+                _("You have withdrawn your offer of help."))
 
 
 @bp.post("/ideas/<int:idea_id>/flag")

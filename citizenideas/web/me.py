@@ -7,6 +7,7 @@ import json
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -18,11 +19,12 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import ValidationFailed
+from .. import throttling
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Follow, Idea, Pledge, Support, Ward
 from ..pagination import requested_page
-from ..services import accounts, inbox, privacy
+from ..services import accounts, engagement, inbox, privacy
 from .actions import run_action
 from .auth import safe_next
 from .forms import int_field, text_field
@@ -79,6 +81,24 @@ def profile():
                       failed=lambda exc: page(values, exc.errors))
 
 
+@bp.post("/me/pledges/<int:pledge_id>/withdraw")
+@login_required
+def withdraw_pledge(pledge_id: int):
+    """Take back one of my offers of help, from my account page."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None:
+        abort(404)
+
+    def back(message: str, category: str):
+        flash(message, category)
+        return redirect(url_for("me.profile", _anchor="my-pledges"), code=303)
+
+    return run_action(lambda: engagement.withdraw_pledge(current_user, pledge),
+                      done=lambda _p: back(_("You have withdrawn your offer of help."),
+                                           "success"),
+                      catch=Conflict, failed=lambda exc: back(exc.detail, "important"))
+
+
 @bp.get("/me/notifications")
 @login_required
 def notifications():
@@ -130,16 +150,34 @@ def data_download():
 @bp.route("/me/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    """Delete my account, after a confirm step. Contributions stay as "Former resident"."""
+    """Delete my account, after a confirm step and my current password. Contributions stay
+    as "Former resident"."""
     errors: dict = {}
+
+    def form(errors: dict):
+        return render_template("me/delete.html", errors=errors,
+                               values={"confirm": request.form.get("confirm")}), (
+            422 if errors else 200)
+
     if request.method == "POST":
         if request.form.get("confirm") == "no":
             return redirect(url_for("me.profile"), code=303)
         if request.form.get("confirm") != "yes":
             errors = {"confirm": [_("Select yes to confirm you want to delete your account")]}
         else:
-            return run_action(lambda: privacy.erase_account(current_user), done=_erased)
-    return render_template("me/delete.html", errors=errors), (422 if errors else 200)
+            # A wrong password counts as a failed sign-in: a session left open on a shared
+            # computer must not become a way to guess the password.
+            throttling.refuse_if_too_many_failed_sign_ins(current_user.email)
+
+            def refused(exc: ValidationFailed):
+                if request.form.get("password"):
+                    throttling.record_failed_sign_in(current_user.email)
+                return form(exc.errors)
+
+            return run_action(lambda: privacy.erase_account(
+                current_user, password=request.form.get("password", "")),
+                done=_erased, catch=ValidationFailed, failed=refused)
+    return form(errors)
 
 
 def _erased(_result):

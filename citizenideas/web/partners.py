@@ -108,6 +108,64 @@ def organisation(org_id: int):
     return _organisation_page(organisations.get_organisation(org_id))
 
 
+ORGANISATION_FIELDS = ("name", "registered_number", "description", "website", "contact_email")
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_organisation(org_id: int):
+    """A manager (or an admin) changes the organisation's details."""
+    org = organisations.get_organisation(org_id)
+    require(current_user, "edit_organisation", org,
+            detail=_("Only a manager of this organisation can change its details."))
+    if request.method == "GET":
+        values = {f: getattr(org, f) or "" for f in ORGANISATION_FIELDS}
+    else:
+        values = {f: text_field(f) for f in ORGANISATION_FIELDS}
+
+    def form(errors: dict):
+        return render_template("partners/organisation_edit.html", org=org, values=values,
+                               errors=errors), (422 if errors else 200)
+
+    if request.method == "GET":
+        return form({})
+
+    def saved(changed):
+        if changed.is_verified or current_user.is_admin:
+            flash(_("The details of %(name)s have been saved.", name=changed.name), "success")
+        else:
+            flash(_("The details of %(name)s have been saved. It needs verifying again, so it "
+                    "cannot offer to deliver ideas until the council has checked it.",
+                    name=changed.name), "success")
+        return redirect(url_for("partners.organisation", org_id=org.id), code=303)
+
+    return run_action(lambda: organisations.edit_organisation(current_user, org, **values),
+                      done=saved, catch=ValidationFailed, failed=lambda exc: form(exc.errors))
+
+
+@bp.post("/organisations/<int:org_id>/members/<int:user_id>/role")
+@login_required
+def member_role(org_id: int, user_id: int):
+    """A manager (or an admin) makes a member a manager, or a manager a member."""
+    org = organisations.get_organisation(org_id)
+    user = _get(User, user_id)
+    role = text_field("role")
+
+    def changed(member):
+        flash(_("%(name)s is now a manager.", name=user.public_name) if member.role == "manager"
+              else _("%(name)s is now a member.", name=user.public_name), "success")
+        if not can(current_user, "view_organisation", org):
+            return redirect(url_for("partners.dashboard"), code=303)
+        return redirect(url_for("partners.organisation", org_id=org.id, _anchor="members"),
+                        code=303)
+
+    return run_action(lambda: organisations.change_member_role(current_user, org, user, role),
+                      done=changed,
+                      failed=lambda exc: _organisation_page(
+                          org, {}, {"members": exc.errors.get("role") or [exc.detail]},
+                          form_status(exc)))
+
+
 @bp.post("/organisations/<int:org_id>/invitations")
 @login_required
 def invite(org_id: int):
