@@ -41,19 +41,23 @@ def checker() -> list[str]:
 
 
 def validate(files: dict[Path, str]) -> list[str]:
-    """Run the checker once over every file; return its errors, named by page."""
+    """Run the checker once over every file; return its errors, each with the pages it is on
+    (the same error in a shared template shows once, not once per page)."""
     run = subprocess.run([*checker(), "--errors-only", "--format", "json", "--stdout",
                           "--exit-zero-always", *map(str, files)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"vnu did not run: {run.stderr[-2000:]}"
-    by_name = {p.resolve().as_uri(): page for p, page in files.items()}
-    errors = []
+    by_name = {p.name: page for p, page in files.items()}
+    errors: dict[str, tuple[str, list[str]]] = {}
     for m in json.loads(run.stdout)["messages"]:
         if m.get("type") == "error" or m.get("subType") == "fatal":
-            page = by_name.get(m.get("url"), m.get("url"))
-            extract = (m.get("extract") or "").strip().replace("\n", " ")[:160]
-            errors.append(f"{page}, line {m.get('lastLine')}: {m['message']}\n    {extract}")
-    return errors
+            name = (m.get("url") or "").rsplit("/", 1)[-1]
+            page = f"{by_name.get(name, name)} (line {m.get('lastLine')})"
+            extract = " ".join((m.get("extract") or "").split())[:160]
+            errors.setdefault(m["message"], (extract, []))[1].append(page)
+    return [f"{message}\n    {extract}\n    on {len(pages)} page(s): {'; '.join(pages[:5])}"
+            + (" ..." if len(pages) > 5 else "")
+            for message, (extract, pages) in errors.items()]
 
 
 def forms_sent_empty(ids: dict) -> list[tuple[str | None, str]]:
@@ -108,8 +112,7 @@ def test_every_page_is_valid_html(app, tmp_path):
     checker()  # before the slow part: say at once if the checker is missing
     files = render_every_page(app, tmp_path)
     errors = validate(files)
-    assert not errors, (f"The Nu HTML Checker found {len(errors)} error(s) on "
-                        f"{len({e.split(', line')[0] for e in errors})} page(s):\n"
+    assert not errors, (f"The Nu HTML Checker found {len(errors)} different error(s):\n"
                         + "\n".join(errors))
 
 
