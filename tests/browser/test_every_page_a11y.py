@@ -79,7 +79,7 @@ class Roles:
         if role not in self.pages:
             context = self.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                                java_script_enabled=self.js, locale="en-GB")
-            context.set_default_timeout(10_000)
+            context.set_default_timeout(30_000)  # Swagger UI parses slowly on a busy machine
             page = context.new_page()
             page.js_enabled = self.js
             page.on("response", self._record_broken)
