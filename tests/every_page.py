@@ -1,0 +1,243 @@
+"""Every page type the app serves, as the role it is for, on the demo council's data.
+
+One list shared by the page sweeps: axe at phone size (tests/browser/test_every_page_a11y.py),
+no page wider than a phone (tests/browser/test_every_page_fits_a_phone.py) and the Nu HTML
+Checker (tests/test_html_validity.py). ``seed_demo()`` fills the database and returns
+representative ids; ``visits(ids)`` lists the pages. Every GET rule of the app is either
+visited or listed in SKIPPED with a reason (test_every_get_rule_is_swept_or_skipped_with_a_reason),
+so a new page joins every sweep as soon as it is added to ``visits()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from citizenideas import demo
+from citizenideas.extensions import db
+from citizenideas.models import (
+    Claim,
+    Comment,
+    CommunityAsset,
+    Idea,
+    Notification,
+    Organisation,
+    OutcomeReport,
+    Pledge,
+    ResponseTemplate,
+    User,
+)
+from citizenideas.services import accounts, reports
+
+DEMO_PASSWORD = "demo-pass-1234"
+RESIDENT = "resident@example.org"
+PARTNER = "partner@example.org"
+MODERATOR = "moderator@example.org"
+ADMIN = "admin@example.org"
+
+# GET rules that are not HTML pages (or not pages of their own), with the reason.
+SKIPPED = {
+    "/static/<path:filename>": "static files (checked on every page: none may fail to load)",
+    "/accountability.csv": "download",
+    "/accountability.json": "download",
+    "/admin/audit.csv": "download",
+    "/ideas.csv": "download",
+    "/ideas.json": "download",
+    "/outcomes.csv": "download",
+    "/outcomes.json": "download",
+    "/me/data.json": "download",
+    "/feeds/ideas.atom": "Atom feed (XML, not a page)",
+    "/feeds/outcomes.atom": "Atom feed (XML, not a page)",
+    "/feeds/status-changes.atom": "Atom feed (XML, not a page)",
+    "/ideas/similar": "HTMX fragment, not a page: checked swapped into /ideas/new "
+                      "(test_similar_ideas_fragment_is_accessible)",
+}
+# No GET rule is redirect-only: /sign-out redirects only when signed out (it is visited
+# signed in) and /verify-email/<token> redirects on success but renders a page for a bad link.
+
+
+def is_skipped(rule: str) -> bool:
+    return rule in SKIPPED or rule.startswith("/api/v1/")
+
+
+def open_api_explorer(page) -> None:
+    """Swagger UI on /api/docs, opened up: every area, one operation of each method with
+    "Try it out", and the schemas (the explorer is part of the page, so it is checked too)."""
+    from playwright.sync_api import expect
+
+    if not page.js_enabled:
+        return
+    page.locator(".swagger-ui .opblock-tag").first.wait_for()
+    click_all = "sel => document.querySelectorAll(sel).forEach(e => e.click())"
+    page.evaluate(click_all, ".swagger-ui .opblock-tag")
+    for method in ("get", "post", "put", "patch", "delete"):
+        page.locator(f".swagger-ui .opblock-{method} .opblock-summary-control").first.wait_for()
+        page.evaluate("sel => document.querySelector(sel).click()",
+                      f".swagger-ui .opblock-{method} .opblock-summary-control")
+    page.evaluate(click_all, ".swagger-ui .models-control")
+    page.locator(".swagger-ui .try-out__btn").first.wait_for()
+    page.evaluate(click_all, ".swagger-ui .try-out__btn")
+    expect(page.locator(".swagger-ui .btn.execute").first).to_be_visible()
+
+
+@dataclass
+class Visit:
+    role: str | None  # None: anonymous
+    path: str
+    status: int = 200
+    then: Callable | None = None  # run on the page before the check
+
+
+def get_rules(app) -> set[str]:
+    return {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+def rule_of(app, path: str) -> str:
+    adapter = app.url_map.bind("localhost")
+    rule, _args = adapter.match(path.split("?")[0], method="GET", return_rule=True)
+    return rule.rule
+
+
+def seed_demo() -> dict:
+    """The demo council, plus a hidden idea and a hidden comment; representative ids."""
+    demo.seed()
+    db.session.commit()
+    one = db.session.scalar
+
+    def user(email):
+        return one(select(User).where(User.email == email))
+
+    resident, partner, moderator = user(RESIDENT), user(PARTNER), user(MODERATOR)
+    org = partner.memberships[0].organisation
+    # An idea in delivery by the partner's organisation, with comments and pledges.
+    delivering = one(select(Idea).join(Claim, Claim.idea_id == Idea.id)
+                     .where(Idea.status == "in_delivery", Claim.status == "approved",
+                            Claim.organisation_id == org.id,
+                            Idea.id.in_(select(Comment.idea_id)),
+                            Idea.id.in_(select(Pledge.idea_id)))
+                     .order_by(Idea.id))
+    pledge = one(select(Pledge).where(Pledge.idea_id == delivering.id).order_by(Pledge.id))
+    # An accepted idea nobody has claimed yet (the partner may claim it).
+    claimable = one(select(Idea).where(Idea.status == "accepted", Idea.hidden.is_(False),
+                                       ~Idea.id.in_(select(Claim.idea_id)))
+                    .order_by(Idea.id))
+    own = one(select(Idea).where(Idea.author_id == resident.id, Idea.status == "submitted")
+              .order_by(Idea.id))
+    # Hide one submitted idea (not the resident's) and one comment on the idea in delivery.
+    hidden = one(select(Idea).where(Idea.status == "submitted", Idea.id != own.id)
+                 .order_by(Idea.id))
+    reports.hide_idea(moderator, hidden, "Personal details in the description.")
+    comment = one(select(Comment).where(Comment.idea_id == delivering.id).order_by(Comment.id))
+    reports.hide_comment(moderator, comment, "Personal details in the comment.")
+    pending_claim = one(select(Claim).where(Claim.status == "pending",
+                                            Claim.organisation_id == org.id))
+    any_pending = one(select(Claim).where(Claim.status == "pending").order_by(Claim.id))
+    submitted_report = one(select(OutcomeReport).where(OutcomeReport.state == "submitted")
+                           .order_by(OutcomeReport.id))
+    note = one(select(Notification).where(Notification.user_id == resident.id)
+               .order_by(Notification.id.desc()))
+    reset = accounts.issue_token("reset_password", 2, user=resident)
+    invite = accounts.issue_token("invite", 24, email=RESIDENT, organisation_id=org.id)
+    delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
+                    .order_by(OutcomeReport.id))
+    ids = {
+        "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
+        "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
+        "pending_claim": pending_claim.id, "any_pending": any_pending.id,
+        "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
+        "asset": one(select(CommunityAsset.id).join(CommunityAsset.ideas)
+                     .order_by(CommunityAsset.id)),
+        "template": one(select(ResponseTemplate.id).order_by(ResponseTemplate.id)),
+        "other_org": one(select(Organisation.id).where(Organisation.id != org.id)
+                         .order_by(Organisation.id)),
+    }
+    db.session.commit()
+    return ids
+
+
+def visits(ids: dict) -> list[Visit]:
+    """Every page, as the role it is for (some public pages also as other roles)."""
+    i = ids
+    return [
+        # Public pages, anonymous.
+        Visit(None, "/"),
+        Visit(None, "/accessibility"),
+        Visit(None, "/privacy"),
+        Visit(None, "/accountability"),
+        Visit(None, "/outcomes"),
+        Visit(None, "/ideas"),
+        Visit(None, "/ideas?q=park&sort=newest"),
+        Visit(None, f"/ideas/{i['delivering']}"),
+        Visit(None, f"/ideas/{i['delivered']}"),  # with its published outcome
+        Visit(None, "/ideas?page=2"),
+        Visit(None, "/ideas?q=zzzz-nothing-matches"),
+        Visit(None, "/ideas/999999", status=404),  # the error page
+        Visit(None, "/assets"),
+        Visit(None, f"/assets/{i['asset']}"),
+        Visit(None, f"/organisations/{i['org']}"),
+        Visit(None, "/partners/open"),
+        Visit(None, "/api/docs", then=open_api_explorer),
+        Visit(None, "/sign-in"),
+        Visit(None, "/register"),
+        Visit(None, "/register/check-email"),
+        Visit(None, "/forgot-password"),
+        Visit(None, f"/reset-password/{i['reset']}"),
+        Visit(None, "/verify-email/not-a-real-token", status=400),  # the link-problem page
+        # Resident.
+        Visit(RESIDENT, "/"),
+        Visit(RESIDENT, f"/ideas/{i['delivering']}"),  # support, pledge, comment, flag forms
+        Visit(RESIDENT, "/ideas/new"),
+        Visit(RESIDENT, f"/ideas/{i['own']}/edit"),
+        Visit(RESIDENT, f"/ideas/{i['own']}/withdraw"),
+        Visit(RESIDENT, "/me"),
+        Visit(RESIDENT, "/me/notifications"),
+        Visit(RESIDENT, f"/me/notifications/{i['note']}"),
+        Visit(RESIDENT, "/me/password"),
+        Visit(RESIDENT, "/me/delete"),
+        Visit(RESIDENT, "/me/tokens"),
+        Visit(RESIDENT, "/organisations/new"),
+        Visit(RESIDENT, f"/organisations/invitations/{i['invite']}"),
+        Visit(RESIDENT, "/sign-out"),
+        Visit(RESIDENT, "/admin", status=403),  # the error page, signed in
+        # Partner.
+        Visit(PARTNER, "/partners"),
+        Visit(PARTNER, f"/organisations/{i['org']}"),  # the manager's view: members, invite
+        Visit(PARTNER, f"/ideas/{i['delivering']}"),  # "Your organisation has offered ..."
+        Visit(PARTNER, f"/ideas/{i['claimable']}"),  # the "Offer to deliver this idea" button
+        Visit(PARTNER, f"/partners/ideas/{i['claimable']}/claim"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/progress"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/volunteers"),
+        Visit(PARTNER, f"/partners/ideas/{i['delivering']}/outcome"),
+        Visit(PARTNER, f"/partners/pledges/{i['pledge']}/message"),
+        Visit(PARTNER, f"/partners/claims/{i['pending_claim']}/withdraw"),
+        # Moderator.
+        Visit(MODERATOR, "/council"),
+        Visit(MODERATOR, "/council/flags"),
+        Visit(MODERATOR, f"/council/ideas/{i['delivering']}"),
+        Visit(MODERATOR, f"/council/ideas/{i['hidden']}"),
+        Visit(MODERATOR, f"/council/ideas/{i['own']}"),  # submitted: every decision open
+        Visit(MODERATOR, f"/ideas/{i['hidden']}"),  # a hidden idea, seen by staff
+        Visit(MODERATOR, f"/ideas/{i['delivering']}"),  # with a hidden comment
+        Visit(MODERATOR, "/council/claims"),
+        Visit(MODERATOR, f"/council/claims/{i['any_pending']}"),
+        Visit(MODERATOR, "/council/outcomes"),
+        Visit(MODERATOR, f"/council/outcomes/{i['report']}"),
+        Visit(MODERATOR, "/assets/new"),
+        Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
+        Visit(MODERATOR, "/council/assets/import"),
+        # Admin.
+        Visit(ADMIN, "/admin"),
+        Visit(ADMIN, "/admin/categories"),
+        Visit(ADMIN, "/admin/wards"),
+        Visit(ADMIN, "/admin/audit"),
+        Visit(ADMIN, "/admin/audit?page=2"),
+        Visit(ADMIN, "/admin/organisations"),
+        Visit(ADMIN, "/admin/settings"),
+        Visit(ADMIN, "/admin/templates"),
+        Visit(ADMIN, "/admin/templates/new"),
+        Visit(ADMIN, f"/admin/templates/{i['template']}/edit"),
+        Visit(ADMIN, "/admin/users"),
+        Visit(ADMIN, f"/organisations/{i['other_org']}"),
+    ]
