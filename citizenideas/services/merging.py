@@ -68,7 +68,7 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
         raise Conflict(_("%(ref)s has been withdrawn: choose another idea.", ref=idea_label(into)))
     if "duplicate" not in TRANSITIONS[idea.status]:
         raise Conflict(_("An idea that is %(status)s cannot be merged.",
-                         status=str(STATUS_LABELS[idea.status]).lower()))
+                         status=str(STATUS_LABELS[idea.status])))
     change = change_status(actor, idea, "duplicate", message, related_idea=into)
     idea.merged_into_id = into.id
 

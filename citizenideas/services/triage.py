@@ -246,7 +246,7 @@ def bulk_change_status(actor: User, ideas: list[Idea], to_status: str,
     refused = [i for i in ideas if to_status not in allowed_targets(i)]
     if refused:
         raise Conflict(_("Nothing was changed. These ideas cannot become %(status)s: %(refs)s.",
-                         status=str(STATUS_LABELS[to_status]).lower(),
+                         status=str(STATUS_LABELS[to_status]),
                          refs=", ".join(idea_label(i) for i in refused)))
     if any(message_required(i.status, to_status) for i in ideas) and not (message or "").strip():
         raise ValidationFailed(_("Give a public reason for this change."),

@@ -44,6 +44,7 @@ from ..permissions import require
 from ..services import merging, reports, triage
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
+from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
 from ..services.site import response_templates
 from .actions import form_status, run_action
@@ -204,6 +205,8 @@ def _context(idea: Idea) -> dict:
         "assets": [a for a in active_assets() if a.id not in linked],
         "days": triage.days_waiting(idea),
         "overdue": triage.is_overdue(idea),
+        # The merge form's example: a reference as the site writes them (not this idea's).
+        "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
     }
 
 
@@ -290,13 +293,7 @@ def change_idea_status(idea_id: int):
                 lambda i: change_status(current_user, i, values["status"], values["message"],
                                         expected_status=seen),
                 lambda c: _("Status changed to %(status)s.",
-                            status=_status_text(c.to_status)), values)
-
-
-def _status_text(status: str) -> str:
-    from ..services.lifecycle import STATUS_LABELS
-
-    return str(STATUS_LABELS.get(status, status)).lower()
+                            status=str(STATUS_LABELS.get(c.to_status, c.to_status))), values)
 
 
 @bp.post("/council/ideas/<int:idea_id>/assign")
