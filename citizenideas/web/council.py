@@ -53,6 +53,7 @@ from .forms import int_field, text_field
 
 bp = Blueprint("council", __name__)
 PER_PAGE = 25
+FLAGS_PER_PAGE = 25
 
 
 def staff_only(view):
@@ -149,17 +150,20 @@ def bulk_status():
 
 @bp.get("/council/flags")
 def flags():
-    """Open reports from residents, oldest first."""
+    """Open reports from residents, one entry per reported item, oldest first."""
     return _flags_page(requested_page(request.args))
 
 
 def _flags_page(page: int, state: dict | None = None, status: int = 200):
-    """The reports queue; ``state`` (flag_id, values, errors) shows one refused form again."""
-    items, total = reports.open_flags(current_user, page=page)
+    """The reports queue, one entry per reported item; ``state`` (flag_id of the entry's
+    first report, values, errors) shows one refused form again."""
+    items, total = reports.reported_items(current_user, page=page, per_page=FLAGS_PER_PAGE)
     state = state or {}
-    return render_template("council/flags.html", flags=items, total=total, page=page,
-                           comments=reports.flag_targets(items), state=state,
-                           errors=state.get("errors", {})), status
+    return render_template("council/flags.html", items=items, total=total, page=page,
+                           per_page=FLAGS_PER_PAGE,
+                           open_reports=reports.open_report_count(current_user),
+                           comments=reports.flag_targets([i.first for i in items]),
+                           state=state, errors=state.get("errors", {})), status
 
 
 # --- Triage page ------------------------------------------------------------------------
@@ -412,9 +416,11 @@ def resolve_flag(flag_id: int):
                 "values": {"resolution": resolution, "note": note, "message": message}},
                 form_status(exc))
 
+        # The queue shows one entry per reported item: its decision resolves all its reports.
         return run_action(
-            lambda: reports.resolve_flag(current_user, flag, resolution, note, message),
-            done=lambda _r: back(_("Report resolved."), "success"), failed=refused)
+            lambda: reports.resolve_reports_about(current_user, flag, resolution, note, message),
+            done=lambda flags: back(ngettext("Report resolved.", "%(num)s reports resolved.",
+                                             len(flags)), "success"), failed=refused)
     return _act(flag.idea_id, "comments",
                 lambda i: reports.resolve_flag(current_user, flag, resolution, note, message),
                 _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
