@@ -147,3 +147,20 @@ def test_the_queue_costs_the_same_queries_for_many_reported_items(client, make, 
         report(make, other, "Two")
         report(make, other, "Three", comment=comment)
     assert queries() == few
+
+
+def test_the_triage_page_groups_reports_and_resolves_them_together(client, make, moderator):
+    idea = make.idea()
+    first = report(make, idea, "Names a neighbour", name="Ann Reporter", minutes_ago=9)
+    report(make, idea, "Also rude", name="Bob Reporter", minutes_ago=5)
+    page = f"/council/ideas/{idea.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "2 open reports" in html and "Resolve all 2 reports" in html
+    assert html.count('name="resolution" type="radio" value="dismissed"') == 1
+    assert "Ann Reporter" in html and "Bob Reporter" in html
+    response = client.post(f"/council/flags/{first.id}/resolve", data={
+        "resolution": "dismissed", "csrf_token": csrf_token(client, page)},
+        headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "2 reports dismissed." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))) == 0

@@ -192,6 +192,9 @@ def _context(idea: Idea) -> dict:
                             before_id=int_field("comments_before", request.args),
                             through_id=int_field("comments_through", request.values))
     flags, _total = reports.open_flags(current_user, idea)
+    reported: dict[tuple[str, int], list[Flag]] = {}
+    for flag in flags:  # one entry per reported item, as in the reports queue
+        reported.setdefault((flag.target_type, flag.target_id), []).append(flag)
     linked = {a.id for a in idea.assets}
     return {
         "idea": idea,
@@ -202,6 +205,7 @@ def _context(idea: Idea) -> dict:
         "notes": triage.internal_notes(current_user, idea),
         "comments": window,
         "flags": flags,
+        "reported": [reports.ReportedItem(group) for group in reported.values()],
         "timeline": list(db.session.scalars(
             select(StatusChange).where(StatusChange.idea_id == idea.id)
             .order_by(StatusChange.created_at, StatusChange.id)
@@ -422,8 +426,12 @@ def resolve_flag(flag_id: int):
             done=lambda flags: back(ngettext("Report resolved.", "%(num)s reports resolved.",
                                              len(flags)), "success"), failed=refused)
     return _act(flag.idea_id, "comments",
-                lambda i: reports.resolve_flag(current_user, flag, resolution, note, message),
-                _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
+                lambda i: reports.resolve_reports_about(current_user, flag, resolution, note,
+                                                        message),
+                lambda flags: (ngettext("Report upheld.", "%(num)s reports upheld.", len(flags))
+                               if resolution == "upheld" else
+                               ngettext("Report dismissed.", "%(num)s reports dismissed.",
+                                        len(flags))),
                 {"flag_id": flag_id, "resolution": resolution, "note": note, "message": message},
                 {"resolution": f"flag-{flag_id}-resolution",
                  "message": f"flag-{flag_id}-message"})
