@@ -109,7 +109,8 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
     wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
     now = utcnow()
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
-             "overdue": triage.is_overdue(i, now)} for i in ideas]
+             "overdue": triage.is_overdue(i, now),
+             "decision_overdue": triage.is_decision_overdue(i, now)} for i in ideas]
     return render_template(
         "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
         filters=filters, counts=counts, categories=categories, wards=wards,
@@ -213,6 +214,7 @@ def _context(idea: Idea) -> dict:
         "assets": [a for a in active_assets() if a.id not in linked],
         "days": triage.days_waiting(idea),
         "overdue": triage.is_overdue(idea),
+        "decision_overdue": triage.is_decision_overdue(idea),
         # The merge form's example: a reference as the site writes them (not this idea's).
         "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
     }
