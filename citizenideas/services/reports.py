@@ -48,6 +48,14 @@ class ReportedItem:
         return self.flags[0]
 
 
+def by_item(flags) -> list[ReportedItem]:
+    """``flags`` gathered per reported idea or comment, in the order of each item's first."""
+    grouped: dict[tuple[str, int], list[Flag]] = {}
+    for flag in flags:
+        grouped.setdefault((flag.target_type, flag.target_id), []).append(flag)
+    return [ReportedItem(group) for group in grouped.values()]
+
+
 def reported_items(actor: User, page: int = 1, per_page: int = 25) -> Page:
     """The reports queue: one entry per reported idea or comment (however many residents
     reported it), the item first reported first. Three queries: the count, the page of items
@@ -67,11 +75,7 @@ def reported_items(actor: User, page: int = 1, per_page: int = 25) -> Page:
             select(Flag.idea_id).where(Flag.id.in_(firsts.items))))
         .order_by(Flag.created_at, Flag.id)
         .options(joinedload(Flag.idea), joinedload(Flag.reporter)))
-    grouped: dict[tuple[str, int], list[Flag]] = {}
-    for flag in flags:
-        grouped.setdefault((flag.target_type, flag.target_id), []).append(flag)
-    items = [ReportedItem(group) for group in grouped.values()
-             if any(f.id in firsts.items for f in group)]
+    items = [item for item in by_item(flags) if any(f.id in firsts.items for f in item.flags)]
     order = {flag_id: n for n, flag_id in enumerate(firsts.items)}
     items.sort(key=lambda item: min(order.get(f.id, len(order)) for f in item.flags))
     return Page(items, firsts.total, firsts.page, firsts.per_page)

@@ -193,9 +193,6 @@ def _context(idea: Idea) -> dict:
                             before_id=int_field("comments_before", request.args),
                             through_id=int_field("comments_through", request.values))
     flags, _total = reports.open_flags(current_user, idea)
-    reported: dict[tuple[str, int], list[Flag]] = {}
-    for flag in flags:  # one entry per reported item, as in the reports queue
-        reported.setdefault((flag.target_type, flag.target_id), []).append(flag)
     linked = {a.id for a in idea.assets}
     return {
         "idea": idea,
@@ -206,7 +203,7 @@ def _context(idea: Idea) -> dict:
         "notes": triage.internal_notes(current_user, idea),
         "comments": window,
         "flags": flags,
-        "reported": [reports.ReportedItem(group) for group in reported.values()],
+        "reported": reports.by_item(flags),  # one entry per item, as in the reports queue
         "timeline": list(db.session.scalars(
             select(StatusChange).where(StatusChange.idea_id == idea.id)
             .order_by(StatusChange.created_at, StatusChange.id)
