@@ -101,5 +101,5 @@ def test_moderator_works_through_the_new_queue(page, live_server, make):
     for path in ("/admin", "/admin/users", "/admin/categories", "/admin/settings",
                  "/admin/templates", "/admin/audit"):
         _visit(page, f"{base}{path}")
-    page.locator("strong", has_text="idea.merge").first.wait_for()
+    page.locator("code", has_text="idea.merge").first.wait_for()
     assert db.session.scalar(select(CommunityAsset.name)) == "Central Library"
