@@ -57,6 +57,8 @@ class BaseConfig:
     CONTACT_EMAIL = "ideas@example.org"
     IDEA_REFERENCE_PREFIX = "DB"
     RESPONSE_TARGET_DAYS = 20
+    # Days from an idea's arrival to the council's decision (accepted, declined or duplicate).
+    DECISION_TARGET_DAYS = 56
     FLAG_HIDE_THRESHOLD = 3
     PARTNER_UPDATE_OVERDUE_DAYS = 30
 
@@ -136,6 +138,7 @@ CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": P
 
 # Settings whose type is not str: environment strings are converted to these.
 _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
+        "DECISION_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
         "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH", "SQLITE_BUSY_TIMEOUT_MS"}

@@ -690,7 +690,7 @@ class _DemoBorough:
             plan = self.by_title[idea.title]
             for step in plan.steps:
                 if step.event == "status" and step.actor is not resident:
-                    label = str(STATUS_LABELS[step.to_status]).lower()
+                    label = str(STATUS_LABELS[step.to_status])
                     news.append((step.at, "status_change", idea, f"{idea.title}: now {label}",
                                  f"The idea \u201c{idea.title}\u201d is now {label}."
                                  + (f"\n\n{step.message}" if step.message else "")))

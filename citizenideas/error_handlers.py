@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from urllib.parse import urlencode
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -19,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError, TooManyAttempts
+from .pagination import PastTheEnd
 
 # Seconds a client is asked to wait when the database cannot be reached.
 DATABASE_RETRY_AFTER = 30
@@ -90,6 +92,16 @@ def register_error_handlers(app: Flask) -> None:
         return _needing_database(lambda: (render_template(
             template, status=error.status, title=error.title, detail=error.detail),
             error.status, headers))
+
+    @app.errorhandler(PastTheEnd)
+    def handle_page_past_the_end(error: PastTheEnd):
+        """A page number past the end of its list: the last page, same filters (303)."""
+        from .extensions import db
+
+        db.session.rollback()
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != error.name]
+        query = urlencode([(error.name, error.last), *args])
+        return redirect(f"{request.script_root}{request.path}?{query}", code=303)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -4,6 +4,13 @@ Services build a filtered, sorted query and hand it to :func:`paginate`, which r
 queries whatever the size of the list (the count and the page) and returns a :class:`Page`.
 Routes read the page number with :func:`requested_page`; the API reads ``page`` and
 ``per_page`` through its ``PageQuery`` schema, bounded by the same limits.
+
+A page number past the end of its list (an old bookmark, a link from when the list was
+longer) would show "53 ideas found" above "No ideas match". For the pages, and only for them,
+:func:`paginate` raises :class:`PastTheEnd` when the number it was given is one a GET request
+asked for through :func:`requested_page`; the error handler answers with a 303 to the last
+page, keeping the other query arguments. The API, which never calls ``requested_page``, keeps
+answering an empty page.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g, has_request_context, request
 from sqlalchemy import Select, func, select
 
 from .extensions import db
@@ -20,6 +28,16 @@ from .extensions import db
 # it keeps OFFSET within what every database accepts.
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 100
+
+
+class PastTheEnd(Exception):
+    """The page number a page's query string asked for (``name``) lies past the end of its
+    list, whose last page is ``last``."""
+
+    def __init__(self, name: str, last: int):
+        super().__init__(f"{name}={last}")
+        self.name = name
+        self.last = last
 
 
 class Page(tuple):
@@ -70,9 +88,24 @@ def paginate(query: Select, page: int | None, per_page: int, *,
     if count is None:
         count = select(func.count()).select_from(query.order_by(None).subquery())
     total = db.session.scalar(count) or 0
+    last = max(1, math.ceil(total / per_page))
+    if page > last:
+        name = _asked_for(page)
+        if name is not None:
+            raise PastTheEnd(name, last)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
                  .unique())
     return Page(items, total, page, per_page)
+
+
+def _asked_for(page: int) -> str | None:
+    """The query argument through which this GET request asked for page ``page``, if any."""
+    if not has_request_context():
+        return None
+    for name, number in g.get("_requested_pages", {}).items():
+        if number == page:
+            return name
+    return None
 
 
 def requested_page(args: Mapping[str, Any], name: str = "page") -> int:
@@ -84,4 +117,9 @@ def requested_page(args: Mapping[str, Any], name: str = "page") -> int:
         number = int(raw)
     except ValueError:
         return 1
-    return number if 1 <= number <= MAX_PAGE else 1
+    number = number if 1 <= number <= MAX_PAGE else 1
+    if (number > 1 and has_request_context() and request.method in ("GET", "HEAD")
+            and args is request.args):
+        # Remembered so paginate() can send a page past the end to the last page.
+        g.setdefault("_requested_pages", {})[name] = number
+    return number

@@ -184,7 +184,7 @@ def test_settings_page(signed_in):
     response = post(signed_in, "/admin/settings", {
         "COUNCIL_NAME": "Elmbridge Test Council", "COUNCIL_SHORT_NAME": "Elm",
         "COUNCIL_LOGO_URL": "", "COUNCIL_COLOUR": "#224466", "RESPONSE_TARGET_DAYS": "15",
-        "CONTACT_EMAIL": "ideas@example.org"}, "/admin/settings")
+        "DECISION_TARGET_DAYS": "56", "CONTACT_EMAIL": "ideas@example.org"}, "/admin/settings")
     assert response.status_code == 303
     g.pop("_site_settings", None)
     assert "Elmbridge Test Council" in signed_in.get("/admin/settings").get_data(as_text=True)

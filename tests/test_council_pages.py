@@ -150,7 +150,7 @@ def test_changing_status_without_js_redirects_with_a_message(client, make, moder
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{page}#panel-status")
     html = client.get(page).get_data(as_text=True)
-    assert "Status changed to under review." in html
+    assert "Status changed to Under review." in html
     assert db.session.get(Idea, idea.id).status == "under_review"
 
 
@@ -163,7 +163,7 @@ def test_changing_status_with_htmx_swaps_the_panel(client, make, moderator):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="panel-status"')
-    assert "Status changed to declined." in html and "<html" not in html
+    assert "Status changed to Declined." in html and "<html" not in html
     assert "Outside what the council can do." in html
 
 
@@ -173,11 +173,11 @@ def test_a_refused_transition_shows_a_clear_error_on_the_form(client, make, mode
     response = post(client, f"{page}/status", {"status": "accepted", "message": "x"}, page)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "An idea that is declined cannot become accepted." in html
+    assert "An idea that is Declined cannot become Accepted." in html
     assert 'id="panel-status"' in html
     htmx = post(client, f"{page}/status", {"status": "accepted", "message": "x"}, page, HX)
     assert htmx.status_code == 422
-    assert "cannot become accepted" in htmx.get_data(as_text=True)
+    assert "cannot become Accepted" in htmx.get_data(as_text=True)
 
 
 def test_declining_without_a_message_is_refused(client, make, moderator):
@@ -377,7 +377,7 @@ def test_a_status_change_with_htmx_also_refreshes_the_merge_panel(client, make, 
     html = post(client, f"{page}/status", {"status": "accepted", "message": ""}, page,
                 HX).get_data(as_text=True)
     assert '<section id="panel-merge"' in html and 'data-hx-swap-oob="true"' in html
-    assert "An idea that is accepted cannot be merged." in html
+    assert "An idea that is Accepted cannot be merged." in html
     assert '<div id="triage-announce" data-hx-swap-oob="innerHTML"><p>Status changed' in html
 
 

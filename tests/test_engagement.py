@@ -126,7 +126,7 @@ def test_followers_hear_about_status_changes(make):
     change_status(moderator, idea, "accepted", "Good idea.")
     db.session.commit()
     note = db.session.query(Notification).filter_by(user_id=follower.id).one()
-    assert note.kind == "status_change" and "accepted" in note.subject
+    assert note.kind == "status_change" and note.subject.endswith(": now Accepted")
 
 
 def test_a_flag_needs_a_reason_and_counts_once_per_person(make):

@@ -58,6 +58,7 @@ class StatsOut(Out):
     generated_at: str
     filters: dict[str, int | None]
     response_target_days: int
+    decision_target_days: int
     totals: dict[str, Any]
     decisions_by_status: list[dict[str, Any]]
     by_month: list[dict[str, Any]]

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -70,6 +74,101 @@ def audit_choices() -> tuple[list[str], list[str]]:
     return actions, targets
 
 
+# --- reading an entry ---------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "asset.create": _l("Place added"), "asset.retire": _l("Place retired"),
+    "asset.update": _l("Place changed"), "category.add": _l("Category added"),
+    "comment.hide": _l("Comment hidden"), "comment.unhide": _l("Comment shown again"),
+    "flag.resolve": _l("Report resolved"), "idea.assign": _l("Idea assigned"),
+    "idea.hide": _l("Idea hidden"), "idea.link_asset": _l("Place linked to an idea"),
+    "idea.merge": _l("Ideas merged"), "idea.note": _l("Internal note added"),
+    "idea.official_reply": _l("Official reply published"), "idea.status": _l("Status changed"),
+    "idea.unhide": _l("Idea shown again"), "idea.unlink_asset": _l("Place unlinked from an idea"),
+    "organisation.remove_member": _l("Member removed from an organisation"),
+    "organisation.unverify": _l("Organisation no longer verified"),
+    "organisation.verify": _l("Organisation verified"), "outcome.publish": _l("Outcome published"),
+    "outcome.return": _l("Outcome report sent back"), "outcome.save": _l("Outcome report saved"),
+    "outcome.submit": _l("Outcome report submitted"), "progress.post": _l("Progress update posted"),
+    "settings.update": _l("Site settings changed"),
+    "template.create": _l("Response template added"),
+    "template.delete": _l("Response template deleted"),
+    "template.update": _l("Response template changed"), "user.deactivate": _l("User deactivated"),
+    "user.reactivate": _l("User reactivated"), "user.role": _l("User's role changed"),
+    "ward.add": _l("Ward added"),
+}
+FIELD_LABELS = {
+    "status": _l("Status"), "idea_status": _l("Idea's status"), "message": _l("Public message"),
+    "note": _l("Internal note"), "resolution": _l("Decision"), "hidden": _l("Hidden"),
+    "hidden_reason": _l("Reason for hiding"), "assignee_id": _l("Assigned to (user number)"),
+    "asset_id": _l("Place (number)"), "idea_id": _l("Idea (number)"),
+    "note_id": _l("Note (number)"), "user_id": _l("User (number)"),
+    "merged_into_id": _l("Merged into (idea number)"), "role": _l("Role"), "name": _l("Name"),
+    "ons_code": _l("ONS code"), "title": _l("Title"), "body": _l("Text"),
+    "state": _l("State"), "verified": _l("Verified"), "retired": _l("Retired"),
+    "retired_at": _l("Retired on"), "deactivated_at": _l("Deactivated on"),
+    "COUNCIL_NAME": _l("Council name"), "COUNCIL_SHORT_NAME": _l("Short name"),
+    "COUNCIL_LOGO_URL": _l("Logo address"), "COUNCIL_COLOUR": _l("Colour"),
+    "RESPONSE_TARGET_DAYS": _l("Response target in days"),
+    "DECISION_TARGET_DAYS": _l("Decision target in days"),
+    "CONTACT_EMAIL": _l("Contact email"),
+}
+STATUS_FIELDS = {"status", "idea_status"}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words ("Status changed"); an unknown one as its code."""
+    return ACTION_LABELS.get(action, action)
+
+
+def _value_text(field: str, value: Any) -> str:
+    """One recorded value in words: statuses by their label, yes/no, dates, "nothing"."""
+    from .lifecycle import STATUS_LABELS
+
+    if value is None or value == "":
+        return _("nothing")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field in STATUS_FIELDS and value in STATUS_LABELS:
+        return str(STATUS_LABELS[value])
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).strftime("%-d %B %Y %H:%M UTC")
+        except ValueError:
+            return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def describe_entry(entry: AuditLog) -> list[tuple[str, str]]:
+    """What an entry recorded, as (field label, text) lines: "No → Yes" for a change,
+    the value for something set, "was ..." for something removed, "(unchanged)" for a value
+    recorded on both sides. Plain text: the page escapes it."""
+    before, after = entry.before or {}, entry.after or {}
+    fields = list(after) + [k for k in before if k not in after]
+    lines = []
+    for field in fields:
+        label = FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
+        old, new = _value_text(field, before.get(field)), _value_text(field, after.get(field))
+        if field not in before:
+            text = new
+        elif field not in after:
+            text = _("was %(value)s", value=old)
+        elif before[field] == after[field]:
+            text = _("%(value)s (unchanged)", value=new)
+        else:
+            text = f"{old} \u2192 {new}"
+        lines.append((label, text))
+    return lines
+
+
+def raw_record(entry: AuditLog) -> str:
+    """The entry's before and after as indented JSON, characters as they are (no \\u codes)."""
+    return json.dumps({"before": entry.before, "after": entry.after}, indent=2,
+                      ensure_ascii=False, default=str)
+
+
 def _csv_cell(value) -> str:
     """Neutralise spreadsheet formulas in exported text."""
     text = "" if value is None else str(value)
@@ -78,8 +177,6 @@ def _csv_cell(value) -> str:
 
 def export_audit_csv(actor: User, filters: AuditFilters, batch: int = 1000):
     """The filtered audit log as CSV, yielded in chunks (streamable)."""
-    import json
-
     require(actor, "view_audit_log")
     where = _audit_where(filters)
     out = io.StringIO()

@@ -177,8 +177,9 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         raise ValidationFailed("Choose a status.", {"status": ["Choose a valid status."]})
     expect_status(actor, idea, expected_status)
     if to_status not in TRANSITIONS[idea.status]:
-        raise Conflict(f"An idea that is {STATUS_LABELS[idea.status].lower()} cannot become "
-                       f"{STATUS_LABELS[to_status].lower()}.")
+        raise Conflict(_("An idea that is %(status)s cannot become %(to_status)s.",
+                         status=str(STATUS_LABELS[idea.status]),
+                         to_status=str(STATUS_LABELS[to_status])))
     if to_status in OUTCOME_ONLY and not via_outcome:
         raise Conflict("An idea becomes delivered, partly delivered or not delivered only "
                        "when its outcome is published.")
@@ -214,10 +215,10 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         record_audit(actor, "idea.status", idea, {"status": from_status},
                      {"status": to_status, "message": message})
     if notify:
-        label = STATUS_LABELS[to_status]
+        label = str(STATUS_LABELS[to_status])
         notify_idea_audience(
-            idea, "status_change", f"{idea.title}: now {label.lower()}",
-            f"The idea \u201c{idea.title}\u201d is now {label.lower()}."
+            idea, "status_change", f"{idea.title}: now {label}",
+            f"The idea \u201c{idea.title}\u201d is now {label}."
             + (f"\n\n{message}" if message else ""),
             actor=actor,
         )

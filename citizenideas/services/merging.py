@@ -70,7 +70,7 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
         raise Conflict(_("%(ref)s has been withdrawn: choose another idea.", ref=idea_label(into)))
     if "duplicate" not in TRANSITIONS[idea.status]:
         raise Conflict(_("An idea that is %(status)s cannot be merged.",
-                         status=str(STATUS_LABELS[idea.status]).lower()))
+                         status=str(STATUS_LABELS[idea.status])))
     # Who hears of the merge, as the two ideas stand before anyone moves across.
     merged_audience = idea_audience(idea)
     told = {user.id for user in merged_audience} | {actor.id}

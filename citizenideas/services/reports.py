@@ -4,6 +4,8 @@ a report (uphold or dismiss). Every staff action writes an AuditLog row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
@@ -14,7 +16,7 @@ from ..models import AuditLog, Comment, Flag, Idea, User, utcnow
 from ..pagination import Page, paginate
 from ..permissions import require
 from .audit import record_audit
-from .lifecycle import add_timeline_event
+from .lifecycle import add_timeline_event, lock_idea
 from .notifications import notify_user
 from .text_rules import clean_text
 from .triage import MAX_NOTE
@@ -33,6 +35,55 @@ def open_flags(actor: User, idea: Idea | None = None, page: int = 1,
         select(Flag).where(*where).order_by(Flag.created_at, Flag.id)
         .options(joinedload(Flag.idea), joinedload(Flag.reporter)), page, per_page,
         count=select(func.count(Flag.id)).where(*where))
+
+
+@dataclass
+class ReportedItem:
+    """One idea or comment in the reports queue, with its open reports, oldest first."""
+
+    flags: list[Flag]
+
+    @property
+    def first(self) -> Flag:
+        return self.flags[0]
+
+
+def by_item(flags) -> list[ReportedItem]:
+    """``flags`` gathered per reported idea or comment, in the order of each item's first."""
+    grouped: dict[tuple[str, int], list[Flag]] = {}
+    for flag in flags:
+        grouped.setdefault((flag.target_type, flag.target_id), []).append(flag)
+    return [ReportedItem(group) for group in grouped.values()]
+
+
+def reported_items(actor: User, page: int = 1, per_page: int = 25) -> Page:
+    """The reports queue: one entry per reported idea or comment (however many residents
+    reported it), the item first reported first. Three queries: the count, the page of items
+    (as their first report's id) and their open reports."""
+    require(actor, "moderate")
+    open_ = Flag.resolved_at.is_(None)
+    key = (Flag.target_type, Flag.target_id)
+    firsts = paginate(
+        select(func.min(Flag.id)).where(open_).group_by(*key)
+        .order_by(func.min(Flag.created_at), func.min(Flag.id)), page, per_page,
+        count=select(func.count()).select_from(
+            select(*key).where(open_).group_by(*key).subquery()))
+    if not firsts.items:
+        return Page([], firsts.total, firsts.page, firsts.per_page)
+    flags = db.session.scalars(
+        select(Flag).where(open_, Flag.idea_id.in_(
+            select(Flag.idea_id).where(Flag.id.in_(firsts.items))))
+        .order_by(Flag.created_at, Flag.id)
+        .options(joinedload(Flag.idea), joinedload(Flag.reporter)))
+    items = [item for item in by_item(flags) if any(f.id in firsts.items for f in item.flags)]
+    order = {flag_id: n for n, flag_id in enumerate(firsts.items)}
+    items.sort(key=lambda item: min(order.get(f.id, len(order)) for f in item.flags))
+    return Page(items, firsts.total, firsts.page, firsts.per_page)
+
+
+def open_report_count(actor: User) -> int:
+    require(actor, "moderate")
+    return db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))) or 0
 
 
 def flag_targets(flags: list[Flag]) -> dict[int, Comment]:
@@ -157,21 +208,61 @@ def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "",
     an item hidden automatically by reports shows it again.
     """
     require(actor, "hide", flag)
+    _check_resolution(resolution)
+    if flag.resolved_at is not None:
+        raise Conflict(_("This report has already been resolved."))
+    return _decide(actor, [flag], resolution, note, message)[0]
+
+
+def resolve_reports_about(actor: User, flag: Flag, resolution: str, note: str = "",
+                          message: str = "") -> list[Flag]:
+    """One decision on every open report about the item ``flag`` is about (the reports
+    queue's entry): each report is resolved with the same decision and internal note, the
+    item is hidden or shown once, and its author is told once. ``note`` and ``message`` as
+    in :func:`resolve_flag`. Refused (409) if ``flag`` was resolved meanwhile.
+    """
+    require(actor, "hide", flag)
+    _check_resolution(resolution)
+    lock_idea(flag.idea)  # two moderators deciding one entry: the second waits, then sees it
+    db.session.refresh(flag)
+    if flag.resolved_at is not None:
+        raise Conflict(_("These reports have already been resolved."))
+    flags = list(db.session.scalars(
+        select(Flag).where(Flag.target_type == flag.target_type,
+                           Flag.target_id == flag.target_id, Flag.resolved_at.is_(None))
+        .order_by(Flag.created_at, Flag.id)))
+    return _decide(actor, flags, resolution, note, message)
+
+
+def _check_resolution(resolution: str) -> None:
     if resolution not in ("upheld", "dismissed"):
         raise ValidationFailed(_("Choose a decision."),
                                {"resolution": [_("Choose to uphold or dismiss the report.")]})
-    if flag.resolved_at is not None:
-        raise Conflict(_("This report has already been resolved."))
+
+
+def _decide(actor: User, flags: list[Flag], resolution: str, note: str,
+            message: str) -> list[Flag]:
+    """Resolve ``flags`` (open reports about one item) and act on the item once."""
     message = _check_message(resolution, message)
     note = (note or "").strip()[:MAX_NOTE]
-    flag.resolution, flag.resolution_note = resolution, note or None
-    flag.resolved_by_id, flag.resolved_at = actor.id, utcnow()
-    record_audit(actor, "flag.resolve", flag, {"resolution": None},
-                 {"resolution": resolution, "note": note, "message": message})
+    now = utcnow()
+    for item in flags:
+        item.resolution, item.resolution_note = resolution, note or None
+        item.resolved_by_id, item.resolved_at = actor.id, now
+        record_audit(actor, "flag.resolve", item, {"resolution": None},
+                     {"resolution": resolution, "note": note, "message": message})
     db.session.flush()
+    flag = flags[0]
+    _act_on_target(actor, flag, resolution, message)
+    db.session.flush()
+    return flags
+
+
+def _act_on_target(actor: User, flag: Flag, resolution: str, message: str) -> None:
+    """What a decision does to the reported item (hide, tell the author, or show again)."""
     target = _flag_target(flag)
     if target is None:
-        return flag
+        return
     if resolution == "upheld" and not target.hidden:
         reason = message or _("Reported content removed by a moderator: %(reason)s",
                               reason=flag.reason)
@@ -186,5 +277,3 @@ def resolve_flag(actor: User, flag: Flag, resolution: str, note: str = "",
             Flag.resolved_at.is_(None))))
         if not still_open and not _hidden_by_staff(target):
             (unhide_idea if isinstance(target, Idea) else unhide_comment)(actor, target)
-    db.session.flush()
-    return flag

@@ -1,8 +1,8 @@
 """The council's site settings and response templates.
 
-Settings an admin can change at run time (council name, logo, colour, response target,
-contact email), falling back to the environment's settings; and the saved public replies
-moderators pick from when they change an idea's status.
+Settings an admin can change at run time (council name, logo, colour, response and
+decision targets, contact email), falling back to the environment's settings; and the saved
+public replies moderators pick from when they change an idea's status.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from .audit import record_audit
 from .text_rules import clean_text
 
 EDITABLE = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_LOGO_URL", "COUNCIL_COLOUR",
-            "RESPONSE_TARGET_DAYS", "CONTACT_EMAIL")
+            "RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS", "CONTACT_EMAIL")
+TARGETS = ("RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -36,7 +37,7 @@ def site_settings() -> dict:
     for row in db.session.scalars(select(SiteSetting)):
         if row.key in values:
             values[row.key] = row.value
-    values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
+    _whole_days(values)
     g._site_settings = values
     return values
 
@@ -45,7 +46,7 @@ def use_configured_settings() -> None:
     """For the rest of this request, the environment's settings only: the database cannot
     be reached (the error page must still show the council's name and colour)."""
     values = _configured()
-    values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
+    _whole_days(values)
     g._site_settings = values
 
 
@@ -53,8 +54,20 @@ def _configured() -> dict:
     return {key: current_app.config.get(key) for key in EDITABLE}
 
 
+def _whole_days(values: dict) -> None:
+    values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
+    values["DECISION_TARGET_DAYS"] = int(values.get("DECISION_TARGET_DAYS") or 56)
+
+
 def response_target_days() -> int:
+    """Days within which every idea should have its first public response."""
     return site_settings()["RESPONSE_TARGET_DAYS"]
+
+
+def decision_target_days() -> int:
+    """Days within which every idea should have the council's decision (accepted, declined
+    or duplicate)."""
+    return site_settings()["DECISION_TARGET_DAYS"]
 
 
 def contrast_with_white(colour: str) -> float:
@@ -69,7 +82,8 @@ def contrast_with_white(colour: str) -> float:
 
 
 def save_settings(actor: User, values: dict[str, str]) -> dict:
-    """Store council name, short name, logo, colour, response target, contact email."""
+    """Store council name, short name, logo, colour, response and decision targets, contact
+    email."""
     require(actor, "administer")
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
@@ -93,12 +107,13 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
             "Choose a darker colour: white text on it needs a contrast ratio of at least 4.5 "
             "to 1, and this colour gives %(ratio)s to 1.",
             ratio=f"{contrast_with_white(clean['COUNCIL_COLOUR']):.1f}")]
-    if "RESPONSE_TARGET_DAYS" in clean:
-        raw = clean["RESPONSE_TARGET_DAYS"]
-        if not 1 <= (whole_number(raw) or 0) <= 365:
-            errors["RESPONSE_TARGET_DAYS"] = [_("Enter a whole number of days from 1 to 365.")]
+    for key in TARGETS:
+        if key not in clean:
+            continue
+        if not 1 <= (whole_number(clean[key]) or 0) <= 365:
+            errors[key] = [_("Enter a whole number of days from 1 to 365.")]
         else:
-            clean["RESPONSE_TARGET_DAYS"] = str(int(raw))
+            clean[key] = str(int(clean[key]))
     if clean.get("CONTACT_EMAIL"):
         try:
             validate_email(clean["CONTACT_EMAIL"], check_deliverability=False)

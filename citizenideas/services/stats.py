@@ -18,6 +18,15 @@ Definitions (the /accountability page repeats them in plain English):
   idea answered later, or still without a response once more than target days have passed,
   counts as not within target. An idea without a response that is still within its target time
   is left out of the share (it may yet be answered in time).
+- Days to a decision: the time from an idea's creation to the council's decision
+  (``Idea.decided_at``: first accepted, declined or marked a duplicate), over the ideas that
+  have one. Median and 90th percentile as above.
+- Decided within the decision target (``services.site.decision_target_days()``), like the
+  response target: decided no later than exactly target days after creation is within
+  target; decided later, or still submitted or under review (not merged) once more than
+  target days have passed, is not. An undecided idea still within its target time, and an
+  idea withdrawn before a decision, are left out. Totals only (not by month, ward or
+  category).
 - Ideas delivered: ideas whose status is ``delivered`` (their outcome report said delivered).
   Ideas partly delivered (status ``partly_delivered``) are counted apart, in their own figure,
   and are not included in "ideas delivered": the headline promises what it says. Both count
@@ -52,10 +61,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..extensions import db
 from ..models import STATUSES, Category, Idea, OutcomeReport, Pledge, Ward, utcnow
 from .lifecycle import STATUS_LABELS
-from .site import response_target_days
+from .site import decision_target_days, response_target_days
 
 MONTHS_SHOWN = 12
 SECONDS_PER_DAY = 86400
+# Statuses of an idea still waiting for the council's decision.
+UNDECIDED_STATUSES = ("submitted", "under_review")
 
 
 # --- small, exact helpers -----------------------------------------------------------------
@@ -168,6 +179,30 @@ def _response_figures(durations: list[float], received: int, responded: int,
         "within_target": within,
         "within_target_denominator": denominator,
         "within_target_share": share(within, denominator),
+    }
+
+
+def _decision_figures(conditions, now: datetime, target_days: int) -> dict:
+    """Decision figures for the filtered ideas (two queries): how many are decided, the
+    median and 90th percentile days to a decision, and the share decided within target."""
+    rows = db.session.execute(select(Idea.created_at, Idea.decided_at)
+                              .where(*conditions, Idea.decided_at.is_not(None)))
+    durations = [(decided - created).total_seconds() / SECONDS_PER_DAY
+                 for created, decided in rows]
+    late_undecided = db.session.scalar(
+        select(func.count(Idea.id)).where(
+            *conditions, Idea.decided_at.is_(None), Idea.status.in_(UNDECIDED_STATUSES),
+            Idea.merged_into_id.is_(None),
+            Idea.created_at < now - timedelta(days=target_days))) or 0
+    within = sum(1 for d in durations if d <= target_days)
+    denominator = len(durations) + late_undecided
+    return {
+        "decided": len(durations),
+        "median_days_to_decision": _days(median(durations)),
+        "p90_days_to_decision": _days(percentile_nearest_rank(durations, 90)),
+        "decided_within_target": within,
+        "decided_within_target_denominator": denominator,
+        "decided_within_target_share": share(within, denominator),
     }
 
 
@@ -321,6 +356,8 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
                   volunteer_hours_pledged=_number(hours_pledged),
                   volunteer_hours_delivered=_number(hours_delivered),
                   outcomes_published=outcomes_n)
+    decision_target = decision_target_days()
+    totals.update(_decision_figures(conditions, now, decision_target))
 
     status_counts = dict(db.session.execute(
         select(Idea.status, func.count(Idea.id)).where(*conditions).group_by(Idea.status)).all())
@@ -360,6 +397,7 @@ def accountability_figures(ward_id: int | None = None, category_id: int | None =
         "generated_at": now.isoformat(timespec="seconds"),
         "filters": {"ward_id": ward_id, "category_id": category_id},
         "response_target_days": target,
+        "decision_target_days": decision_target,
         "totals": totals,
         "decisions_by_status": by_status,
         "by_month": by_month,

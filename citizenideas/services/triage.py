@@ -44,13 +44,13 @@ from .lifecycle import (
     message_required,
 )
 from .notifications import notify_idea_audience
-from .site import response_target_days
+from .site import decision_target_days, response_target_days
 from .text_rules import clean_text
 
 MAX_NOTE = 5000
 # Statuses still waiting for the council: "open" on the dashboard.
 OPEN_STATUSES = ("submitted", "under_review")
-AGE_FILTERS = ("overdue", "7", "14", "30")
+AGE_FILTERS = ("overdue", "decision_overdue", "7", "14", "30")
 SORTS = ("oldest", "supported")
 
 
@@ -69,6 +69,22 @@ def is_overdue(idea: Idea, now: datetime | None = None) -> bool:
             and idea.created_at < overdue_cutoff(now))
 
 
+def decision_cutoff(now: datetime | None = None) -> datetime:
+    """Ideas created before this and still not decided (accepted, declined or merged) are
+    overdue for a decision, whether or not they had a first public response."""
+    return (now or utcnow()) - timedelta(days=decision_target_days())
+
+
+def _decision_overdue_clause(now: datetime | None = None):
+    return and_(Idea.decided_at.is_(None), Idea.status.in_(OPEN_STATUSES),
+                Idea.merged_into_id.is_(None), Idea.created_at < decision_cutoff(now))
+
+
+def is_decision_overdue(idea: Idea, now: datetime | None = None) -> bool:
+    return (idea.decided_at is None and idea.status in OPEN_STATUSES
+            and idea.merged_into_id is None and idea.created_at < decision_cutoff(now))
+
+
 def days_waiting(idea: Idea, now: datetime | None = None) -> int:
     """Whole days since the idea was proposed."""
     return max(0, ((now or utcnow()) - idea.created_at).days)
@@ -85,6 +101,7 @@ def queue_counts(actor: User) -> dict[str, int]:
         count(Idea, Idea.status == "submitted").label("new"),
         count(Idea, Idea.status == "under_review").label("under_review"),
         count(Idea, _overdue_clause()).label("overdue"),
+        count(Idea, _decision_overdue_clause()).label("decision_overdue"),
         count(Flag, Flag.resolved_at.is_(None)).label("flags"),
         count(Claim, Claim.status == "pending").label("claims"),
         count(OutcomeReport, OutcomeReport.state == "submitted").label("outcomes"),
@@ -100,7 +117,7 @@ class TriageFilters:
     category_id: int | None = None
     ward_id: int | None = None
     assignee: str = ""  # "", "me", "unassigned" or a user id
-    age: str = ""  # "", "overdue" or a number of days
+    age: str = ""  # "", "overdue", "decision_overdue" or a number of days
     q: str = ""
     sort: str = "oldest"
 
@@ -126,6 +143,8 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         where.append(Idea.assignee_id == whole_number(filters.assignee))
     if filters.age == "overdue":
         where.append(_overdue_clause())
+    elif filters.age == "decision_overdue":
+        where.append(_decision_overdue_clause())
     elif filters.age.isdigit():
         where.append(Idea.created_at < utcnow() - timedelta(days=int(filters.age)))
     if filters.q:
@@ -246,7 +265,7 @@ def bulk_change_status(actor: User, ideas: list[Idea], to_status: str,
     refused = [i for i in ideas if to_status not in allowed_targets(i)]
     if refused:
         raise Conflict(_("Nothing was changed. These ideas cannot become %(status)s: %(refs)s.",
-                         status=str(STATUS_LABELS[to_status]).lower(),
+                         status=str(STATUS_LABELS[to_status]),
                          refs=", ".join(idea_label(i) for i in refused)))
     if any(message_required(i.status, to_status) for i in ideas) and not (message or "").strip():
         raise ValidationFailed(_("Give a public reason for this change."),

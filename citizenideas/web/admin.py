@@ -251,7 +251,8 @@ def audit():
     args = {k: v for k, v in vars(filters).items() if v}
     return render_template("admin/audit.html", entries=entries, total=total, page=page,
                            per_page=50, filters=filters, actions=actions, targets=targets,
-                           query_args=args)
+                           query_args=args, describe=audit_log.describe_entry,
+                           raw_record=audit_log.raw_record, action_label=audit_log.action_label)
 
 
 @bp.get("/admin/audit.csv")

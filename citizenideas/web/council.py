@@ -44,6 +44,7 @@ from ..permissions import require
 from ..services import merging, reports, triage
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
+from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
 from ..services.site import response_templates
 from .actions import form_status, run_action
@@ -52,6 +53,7 @@ from .forms import int_field, text_field
 
 bp = Blueprint("council", __name__)
 PER_PAGE = 25
+FLAGS_PER_PAGE = 25
 
 
 def staff_only(view):
@@ -107,7 +109,8 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
     wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
     now = utcnow()
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
-             "overdue": triage.is_overdue(i, now)} for i in ideas]
+             "overdue": triage.is_overdue(i, now),
+             "decision_overdue": triage.is_decision_overdue(i, now)} for i in ideas]
     return render_template(
         "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
         filters=filters, counts=counts, categories=categories, wards=wards,
@@ -148,17 +151,20 @@ def bulk_status():
 
 @bp.get("/council/flags")
 def flags():
-    """Open reports from residents, oldest first."""
+    """Open reports from residents, one entry per reported item, oldest first."""
     return _flags_page(requested_page(request.args))
 
 
 def _flags_page(page: int, state: dict | None = None, status: int = 200):
-    """The reports queue; ``state`` (flag_id, values, errors) shows one refused form again."""
-    items, total = reports.open_flags(current_user, page=page)
+    """The reports queue, one entry per reported item; ``state`` (flag_id of the entry's
+    first report, values, errors) shows one refused form again."""
+    items, total = reports.reported_items(current_user, page=page, per_page=FLAGS_PER_PAGE)
     state = state or {}
-    return render_template("council/flags.html", flags=items, total=total, page=page,
-                           comments=reports.flag_targets(items), state=state,
-                           errors=state.get("errors", {})), status
+    return render_template("council/flags.html", items=items, total=total, page=page,
+                           per_page=FLAGS_PER_PAGE,
+                           open_reports=reports.open_report_count(current_user),
+                           comments=reports.flag_targets([i.first for i in items]),
+                           state=state, errors=state.get("errors", {})), status
 
 
 # --- Triage page ------------------------------------------------------------------------
@@ -197,6 +203,7 @@ def _context(idea: Idea) -> dict:
         "notes": triage.internal_notes(current_user, idea),
         "comments": window,
         "flags": flags,
+        "reported": reports.by_item(flags),  # one entry per item, as in the reports queue
         "timeline": list(db.session.scalars(
             select(StatusChange).where(StatusChange.idea_id == idea.id)
             .order_by(StatusChange.created_at, StatusChange.id)
@@ -204,6 +211,9 @@ def _context(idea: Idea) -> dict:
         "assets": [a for a in active_assets() if a.id not in linked],
         "days": triage.days_waiting(idea),
         "overdue": triage.is_overdue(idea),
+        "decision_overdue": triage.is_decision_overdue(idea),
+        # The merge form's example: a reference as the site writes them (not this idea's).
+        "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
     }
 
 
@@ -290,13 +300,7 @@ def change_idea_status(idea_id: int):
                 lambda i: change_status(current_user, i, values["status"], values["message"],
                                         expected_status=seen),
                 lambda c: _("Status changed to %(status)s.",
-                            status=_status_text(c.to_status)), values)
-
-
-def _status_text(status: str) -> str:
-    from ..services.lifecycle import STATUS_LABELS
-
-    return str(STATUS_LABELS.get(status, status)).lower()
+                            status=str(STATUS_LABELS.get(c.to_status, c.to_status))), values)
 
 
 @bp.post("/council/ideas/<int:idea_id>/assign")
@@ -415,12 +419,18 @@ def resolve_flag(flag_id: int):
                 "values": {"resolution": resolution, "note": note, "message": message}},
                 form_status(exc))
 
+        # The queue shows one entry per reported item: its decision resolves all its reports.
         return run_action(
-            lambda: reports.resolve_flag(current_user, flag, resolution, note, message),
-            done=lambda _r: back(_("Report resolved."), "success"), failed=refused)
+            lambda: reports.resolve_reports_about(current_user, flag, resolution, note, message),
+            done=lambda flags: back(ngettext("Report resolved.", "%(num)s reports resolved.",
+                                             len(flags)), "success"), failed=refused)
     return _act(flag.idea_id, "comments",
-                lambda i: reports.resolve_flag(current_user, flag, resolution, note, message),
-                _("Report upheld.") if resolution == "upheld" else _("Report dismissed."),
+                lambda i: reports.resolve_reports_about(current_user, flag, resolution, note,
+                                                        message),
+                lambda flags: (ngettext("Report upheld.", "%(num)s reports upheld.", len(flags))
+                               if resolution == "upheld" else
+                               ngettext("Report dismissed.", "%(num)s reports dismissed.",
+                                        len(flags))),
                 {"flag_id": flag_id, "resolution": resolution, "note": note, "message": message},
                 {"resolution": f"flag-{flag_id}-resolution",
                  "message": f"flag-{flag_id}-message"})

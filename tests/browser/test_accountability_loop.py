@@ -146,4 +146,4 @@ def test_an_idea_goes_from_proposal_to_published_outcome(page, live_server, make
     assert page.get_by_text(SUMMARY).first.is_visible()
     assert page.get_by_text("The trees are ordered and arrive next week.").is_visible()
     _visit(page, f"{base}/me/notifications")
-    assert page.get_by_text(re.compile(f"{TITLE}: now delivered")).first.is_visible()
+    assert page.get_by_text(re.compile(f"{TITLE}: now Delivered")).first.is_visible()

@@ -64,7 +64,7 @@ def test_moderator_works_through_the_new_queue(page, live_server, make):
     # Answer the idea publicly.
     page.get_by_label("Accepted", exact=True).check()
     page.locator("#message").fill("A good idea: the library team will set this up.")
-    _press(page, "Change status", "Status changed to accepted.")
+    _press(page, "Change status", "Status changed to Accepted.")
     assert _fresh(Idea, ids["answer"]).first_response_at is not None
 
     # Link it to the library.
@@ -101,5 +101,5 @@ def test_moderator_works_through_the_new_queue(page, live_server, make):
     for path in ("/admin", "/admin/users", "/admin/categories", "/admin/settings",
                  "/admin/templates", "/admin/audit"):
         _visit(page, f"{base}{path}")
-    page.locator("strong", has_text="idea.merge").first.wait_for()
+    page.locator("code", has_text="idea.merge").first.wait_for()
     assert db.session.scalar(select(CommunityAsset.name)) == "Central Library"

@@ -108,7 +108,7 @@ def test_resident_journey_on_a_phone(page, live_server, neighbourhood):
     # Read the council's answer to my own idea.
     page.goto(base + "/me/notifications")
     assert_accessible(page)
-    page.get_by_role("link", name="Benches along the river path: now accepted").click()
+    page.get_by_role("link", name="Benches along the river path: now Accepted").click()
     expect(page.get_by_text("We will fund two benches.")).to_be_visible()
     assert_accessible(page)
     # Reading it marked nothing; the resident marks it read with a button (a POST).
