@@ -91,7 +91,7 @@ def test_publishing_a_partly_delivered_report_makes_the_idea_partly_delivered(wo
     assert last.message == REPORT["summary"]
     subjects = db.session.scalars(select(Notification.subject).where(
         Notification.user_id == follower.id, Notification.kind == "status_change")).all()
-    assert any(s.endswith("now partly delivered") for s in subjects), subjects
+    assert any(s.endswith("now Partly delivered") for s in subjects), subjects
 
 
 def test_a_delivered_report_still_makes_the_idea_delivered(world):
@@ -140,7 +140,7 @@ def test_the_idea_page_badge_and_timeline_say_partly_delivered(client, world):
     html = client.get(f"/ideas/{world.idea.id}").get_data(as_text=True)
     assert "Partly delivered" in _tags(html)
     assert "Delivered" not in _tags(html)
-    assert "Now partly delivered" in html
+    assert "Now Partly delivered" in html
 
 
 def test_the_ideas_list_filters_by_partly_delivered(client, world, make):
