@@ -16,6 +16,7 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	bash tests/tools/install-vnu
 
 ## make run: install, migrate, seed the demo council on first start, serve on 127.0.0.1:5000
 run: install
