@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import INSTANCE_DIR, load_config
-from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,6 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    # First of the after-request steps to be registered, so the last to run: it compresses
+    # the answer every other step has finished.
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -98,6 +101,9 @@ def create_app(config: dict | None = None) -> Flask:
         response.vary.add("HX-Request")
         return response
 
+    from .static_files import init_static
+
+    init_static(app)
     return app
 
 

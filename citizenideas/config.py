@@ -46,6 +46,18 @@ class BaseConfig:
     # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For and
     # X-Forwarded-Proto headers are trusted. 0: none (the app faces the internet directly).
     TRUSTED_PROXIES = 0
+    # Where the content-hashed, precompressed copies of the static files are built at start-up
+    # (empty: instance/static-build). Must be writable; see static_files.py.
+    STATIC_BUILD_DIR = ""
+    # Compressed answers (Flask-Compress): brotli, else gzip, for pages, feeds and the API.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "text/plain", "text/xml",
+                          "application/json", "application/problem+json",
+                          "application/geo+json", "application/atom+xml",
+                          "application/rss+xml", "application/xml", "application/javascript"]
 
     # The council
     COUNCIL_NAME = "Demo Borough Council"
