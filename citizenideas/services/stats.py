@@ -49,7 +49,6 @@ when there is nothing to divide by.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,6 +59,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import STATUSES, Category, Idea, OutcomeReport, Pledge, Ward, utcnow
+from .arithmetic import median, percentile_nearest_rank, share
 from .lifecycle import STATUS_LABELS
 from .site import decision_target_days, response_target_days
 
@@ -69,38 +69,7 @@ SECONDS_PER_DAY = 86400
 UNDECIDED_STATUSES = ("submitted", "under_review")
 
 
-# --- small, exact helpers -----------------------------------------------------------------
-
-def median(values: list[float]) -> float | None:
-    """The median of ``values`` (mean of the two middle values when there is an even number)."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return None
-    middle = n // 2
-    if n % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def percentile_nearest_rank(values: list[float], percent: float) -> float | None:
-    """The nearest-rank percentile: the value at 1-based rank ceil(percent/100 * n) once sorted.
-
-    ``percentile_nearest_rank([1..10], 90)`` is the 9th value; for 11 values it is the 10th.
-    This equals PostgreSQL's ``percentile_disc(percent/100)``.
-    """
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return None
-    rank = max(1, math.ceil(percent / 100 * n - 1e-9))
-    return ordered[rank - 1]
-
-
-def share(part: int, whole: int) -> float | None:
-    """``part / whole`` rounded to 4 places, or None when ``whole`` is 0."""
-    return round(part / whole, 4) if whole else None
-
+# --- small, exact helpers (median, percentile and share: services/arithmetic.py) --------
 
 def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 1)

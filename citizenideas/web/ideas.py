@@ -45,6 +45,7 @@ from ..models import (
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import drafts, engagement, ideas
+from ..services.idea_page import idea_page
 from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits
 from .actions import run_action
@@ -226,7 +227,7 @@ def _render_idea(idea, status: int = 200, forms: dict | None = None, **comments)
         if key.startswith("comment-") and not any(comments.values()):
             # A report of an older comment: show the run of comments that ends with it.
             comments = {"comments_through": int(key.removeprefix("comment-"))}
-    page = ideas.idea_page(current_user, idea, **comments)
+    page = idea_page(current_user, idea, **comments)
     # A kept support or follow that is already done (from another tab) needs no reminder.
     for key, done in (("support", page.supported), ("follow", page.following)):
         if key in kept and forms.get(key, {}).get("notice") and done == _is_pressed(kept[key]):
@@ -243,7 +244,7 @@ def show(idea_id: int):
     idea = ideas.get_visible_idea(current_user, idea_id)
     before = int_field("comments_before", request.args)
     if _is_htmx() and request.headers.get("HX-Target") == "older-comments":
-        page = ideas.idea_page(current_user, idea, comments_before=before)
+        page = idea_page(current_user, idea, comments_before=before)
         return render_template("ideas/_fragment.html", fragment="older_comments", p=page,
                                form={}, announce=ngettext(
                                    "%(num)s older comment shown.",
@@ -255,7 +256,7 @@ def _region(idea, fragment: str, *, message: str | None = None, status: int = 20
             form: dict | None = None, comment: Comment | None = None):
     """Answer an action: HTMX gets its region (plus an announcement); others a redirect."""
     if _is_htmx():
-        page = ideas.idea_page(current_user, idea)
+        page = idea_page(current_user, idea)
         return render_template(
             "ideas/_fragment.html", fragment=fragment, p=page, form=form or {},
             comment=comment, announce=message,
