@@ -62,7 +62,7 @@ DURATION = float(os.environ.get("BENCH_DURATION", "1" if QUICK else "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 BIG_COMMENTS = int(os.environ.get("BENCH_BIG_COMMENTS", "10000"))
 MIN_REQUESTS = int(os.environ.get("BENCH_MIN_REQUESTS", "5" if QUICK else "30"))
-LONGEST = float(os.environ.get("BENCH_LONGEST", "5" if QUICK else "30"))
+LONGEST = int(os.environ.get("BENCH_LONGEST", "5" if QUICK else "20"))
 WORKERS, THREADS = 2, 4
 STAFF_EMAIL = "moderator@example.org"
 SECRET = "bench-secret-key-not-for-production"
@@ -90,7 +90,7 @@ class Block:
 
     database: str
     size: int
-    seed_seconds: float
+    seed_time: str
     minimal: Result
     results: dict[str, Result] = field(default_factory=dict)
 
@@ -144,7 +144,7 @@ def app_config(url: str) -> dict:
             "REMEMBER_COOKIE_SECURE": False, "NOTIFY_SEND_AFTER_REQUEST": False}
 
 
-def load_data(url: str, size: int) -> tuple[dict, float]:
+def load_data(url: str, size: int) -> tuple[dict, str]:
     """Schema from the migrations, the demo council and ``size`` more ideas. Returns what
     the pages need (the long idea, a ten-comment idea, a deep page) and the seconds taken."""
     from flask_migrate import upgrade
@@ -170,7 +170,7 @@ def load_data(url: str, size: int) -> tuple[dict, float]:
         targets = {"big": report.big_idea_id, "ten": ten, "deep": max(1, pages // 2)}
         db.session.remove()
         db.engine.dispose()
-    return targets, report.seconds
+    return targets, f"{report.seconds:.0f} s ({report.cpu_seconds:.0f} s CPU)"
 
 
 def pages_for(targets: dict) -> list[Page]:
@@ -362,7 +362,10 @@ def drive_with_wrk(url: str, headers: dict) -> Result:
                    "--timeout", "60s", url]
         for name, value in headers.items():
             command[1:1] = ["-H", f"{name}: {value}"]
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        finished = subprocess.run(command, capture_output=True, text=True)
+        if finished.returncode:
+            raise SystemExit(f"wrk failed on {url}: {finished.stderr or finished.stdout}")
+        out = finished.stdout
         done = re.search(r"(\d+) requests in", out)
         if (done and int(done.group(1)) >= MIN_REQUESTS) or seconds >= LONGEST:
             break
@@ -420,13 +423,13 @@ def run_block(kind: str, size: int, tmp: Path, admin_url: str | None,
               minimal_env: dict) -> Block:
     with scratch_database(kind, size, tmp, admin_url) as url:
         print(f"\n== {kind}, {size:,} ideas: loading ...", flush=True)
-        targets, seconds = load_data(url, size)
-        print(f"   loaded in {seconds:.0f} s (seed-load); counting queries ...", flush=True)
+        targets, seed_time = load_data(url, size)
+        print(f"   seed-load took {seed_time}; counting queries ...", flush=True)
         pages = pages_for(targets)
         queries = count_queries(url, pages)
         with gunicorn("minimal_app:app", minimal_env, ROOT / "bench") as minimal_base:
             minimal = drive(minimal_base + "/")
-        block = Block(kind, size, seconds, minimal)
+        block = Block(kind, size, seed_time, minimal)
         print(f"   minimal page: {minimal.rps:,.0f} req/s", flush=True)
         with gunicorn("wsgi:app", app_env(url), ROOT) as base:
             cookie = sign_in_over_http(base)
@@ -472,8 +475,8 @@ def report(blocks: list[Block]) -> str:
             for label in small.results:
                 a, z = small.results[label].rps, large.results[label].rps
                 lines.append(f"| {label} | {a:,.1f} | {z:,.1f} | {z / a:.3f} |")
-        lines += ["", "seed-load seconds: " + ", ".join(
-            f"{size_label(b.size)} {b.seed_seconds:.0f}" for b in mine)]
+        lines += ["", "seed-load: " + ", ".join(
+            f"{size_label(b.size)} in {b.seed_time}" for b in mine)]
     return "\n".join(lines)
 
 

@@ -91,7 +91,8 @@ def register_cli(app: Flask) -> None:
                            echo=click.echo)
         db.session.commit()
         made = ", ".join(f"{n} {table}" for table, n in report.rows.items())
-        click.echo(f"Added {made} in {report.seconds:.1f} s.")
+        click.echo(f"Added {made} in {report.seconds:.1f} s "
+                   f"({report.cpu_seconds:.1f} s of CPU in this process).")
         if report.big_idea_id:
             click.echo(f"The idea with the most comments: /ideas/{report.big_idea_id}")
 
