@@ -40,7 +40,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +63,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 BIG_COMMENTS = int(os.environ.get("BENCH_BIG_COMMENTS", "10000"))
 MIN_REQUESTS = int(os.environ.get("BENCH_MIN_REQUESTS", "5" if QUICK else "30"))
 LONGEST = int(os.environ.get("BENCH_LONGEST", "5" if QUICK else "20"))
+CPU_REPEAT = int(os.environ.get("BENCH_CPU_REPEAT", "5"))
+HTTP = os.environ.get("BENCH_HTTP", "1") not in ("", "0")
+WARM_UP_TIMEOUT = 300
 WORKERS, THREADS = 2, 4
 STAFF_EMAIL = "moderator@example.org"
 SECRET = "bench-secret-key-not-for-production"
@@ -82,6 +85,8 @@ class Result:
     p99_ms: float
     errors: int = 0
     queries: int | None = None
+    cpu_ms: float = float("nan")
+    size_kb: float = float("nan")
 
 
 @dataclass
@@ -188,11 +193,25 @@ def pages_for(targets: dict) -> list[Page]:
     ]
 
 
-def count_queries(url: str, pages: list[Page]) -> dict[str, int]:
-    """SQL statements per request, through a test client (the second request of each page,
-    so one-off warm-up reads are not counted)."""
+def cpu_ms(get) -> float:
+    """The median CPU time of a request in this process, in ms: unlike wall time, it hardly
+    moves when other programs load the machine (for PostgreSQL it leaves out the server)."""
+    times = []
+    for _ in range(CPU_REPEAT):
+        start = time.process_time()
+        get()
+        times.append((time.process_time() - start) * 1000)
+        if times[-1] > 1000 and len(times) >= 2:
+            break
+    times.sort()
+    return times[len(times) // 2]
+
+
+def measure_in_process(url: str, pages: list[Page]) -> dict[str, tuple[int, float, int]]:
+    """SQL statements, CPU ms and bytes (uncompressed) per request, through a test client
+    (after one warm-up request of each page, so one-off reads are not counted)."""
     app = create_app(app_config(url))
-    counted = {}
+    measured = {}
     with app.app_context():
         engine = db.engine
     client = app.test_client()
@@ -213,12 +232,22 @@ def count_queries(url: str, pages: list[Page]) -> dict[str, int]:
             event.remove(engine, "before_cursor_execute", count)
         if response.status_code != 200:
             raise SystemExit(f"{page.path} answered {response.status_code} in the test client")
-        counted[page.label] = total
+        measured[page.label] = (total, cpu_ms(lambda path=page.path, c=client: c.get(path)),
+                                len(response.get_data()))
         if page.signed_in:
             client = app.test_client()
     with app.app_context():
         db.engine.dispose()
-    return counted
+    return measured
+
+
+def minimal_cpu_ms(minimal_db: str) -> float:
+    os.environ["MINIMAL_DB"] = minimal_db
+    from minimal_app import app as minimal
+
+    client = minimal.test_client()
+    client.get("/")
+    return cpu_ms(lambda: client.get("/"))
 
 
 def csrf_from(html: str) -> str:
@@ -328,7 +357,7 @@ WRK = os.environ.get("BENCH_WRK", shutil.which("wrk") or "")
 def warm_up(url: str, headers: dict) -> None:
     for _ in range(2):
         request = urllib.request.Request(url, headers=headers)
-        with urllib.request.urlopen(request, timeout=120) as response:
+        with urllib.request.urlopen(request, timeout=WARM_UP_TIMEOUT) as response:
             if response.status != 200:
                 raise SystemExit(f"{url} answered {response.status}")
             response.read()
@@ -426,21 +455,33 @@ def run_block(kind: str, size: int, tmp: Path, admin_url: str | None,
         targets, seed_time = load_data(url, size)
         print(f"   seed-load took {seed_time}; counting queries ...", flush=True)
         pages = pages_for(targets)
-        queries = count_queries(url, pages)
-        with gunicorn("minimal_app:app", minimal_env, ROOT / "bench") as minimal_base:
-            minimal = drive(minimal_base + "/")
+        in_process = measure_in_process(url, pages)
+        nothing = Result(float("nan"), float("nan"), float("nan"))
+        minimal = nothing
+        if HTTP:
+            with gunicorn("minimal_app:app", minimal_env, ROOT / "bench") as minimal_base:
+                minimal = drive(minimal_base + "/")
+        minimal.cpu_ms = minimal_cpu_ms(minimal_env["MINIMAL_DB"])
         block = Block(kind, size, seed_time, minimal)
-        print(f"   minimal page: {minimal.rps:,.0f} req/s", flush=True)
-        with gunicorn("wsgi:app", app_env(url), ROOT) as base:
-            cookie = sign_in_over_http(base)
+        print(f"   minimal page: {minimal.rps:,.0f} req/s, {minimal.cpu_ms:.2f} CPU ms",
+              flush=True)
+        with gunicorn("wsgi:app", app_env(url), ROOT) if HTTP else nullcontext() as base:
+            cookie = sign_in_over_http(base) if HTTP else ""
             for page in pages:
                 headers = {"Cookie": cookie} if page.signed_in else {}
-                result = drive(base + page.path, headers)
-                result.queries = queries[page.label]
+                result = Result(float("nan"), float("nan"), float("nan"))
+                if HTTP:
+                    try:
+                        result = drive(base + page.path, headers)
+                    except OSError as exc:  # a server still busy with the last page's queue
+                        print(f"   {page.label}: not measured ({exc})", flush=True)
+                result.queries, result.cpu_ms, size = in_process[page.label]
+                result.size_kb = size / 1024
                 block.results[page.label] = result
                 print(f"   {page.label:24} {result.rps:8.1f} req/s  "
                       f"{result.rps / minimal.rps:6.3f}x  p50 {result.p50_ms:8.1f} ms  "
-                      f"p99 {result.p99_ms:8.1f} ms  {result.queries:3d} queries"
+                      f"p99 {result.p99_ms:8.1f} ms  {result.queries:3d} queries  "
+                      f"{result.cpu_ms:8.1f} CPU ms  {result.size_kb:7.1f} KB"
                       + (f"  {result.errors} errors" if result.errors else ""), flush=True)
     return block
 
@@ -449,32 +490,41 @@ def size_label(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
+def _n(value: float, digits: int = 1) -> str:
+    return "-" if value != value else f"{value:,.{digits}f}"  # NaN: not measured
+
+
 def report(blocks: list[Block]) -> str:
     lines = []
     for kind in dict.fromkeys(b.database for b in blocks):
         mine = [b for b in blocks if b.database == kind]
         lines += ["", f"### {kind}", "",
-                  "| page | ideas | req/s | x minimal | p50 ms | p99 ms | queries |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| page | ideas | req/s | x minimal | p50 ms | p99 ms | queries | CPU ms "
+                  "| CPU x minimal | KB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for b in mine:
-            lines.append(f"| minimal Flask+SQLite page | {size_label(b.size)} | "
-                         f"{b.minimal.rps:,.0f} | 1.000 | {b.minimal.p50_ms:.1f} | "
-                         f"{b.minimal.p99_ms:.1f} | 1 |")
+            m = b.minimal
+            lines.append(f"| minimal Flask+SQLite page | {size_label(b.size)} | {_n(m.rps)} | "
+                         f"1 | {_n(m.p50_ms)} | {_n(m.p99_ms)} | 1 | {_n(m.cpu_ms, 2)} | 1 | |")
         for label in mine[0].results:
             for b in mine:
                 r = b.results[label]
-                lines.append(f"| {label} | {size_label(b.size)} | {r.rps:,.1f} | "
-                             f"{r.rps / b.minimal.rps:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                             f"{r.queries} |" + (f" {r.errors} errors" if r.errors else ""))
+                lines.append(
+                    f"| {label} | {size_label(b.size)} | {_n(r.rps)} | "
+                    f"{_n(r.rps / b.minimal.rps, 3)} | {_n(r.p50_ms)} | {_n(r.p99_ms)} | "
+                    f"{r.queries} | {_n(r.cpu_ms)} | {_n(b.minimal.cpu_ms / r.cpu_ms, 3)} | "
+                    f"{_n(r.size_kb)} |"
+                    + (f" {r.errors} errors" if r.errors else ""))
         if len(mine) > 1:
             small, large = mine[0], mine[-1]
             head = f"{size_label(large.size)} vs {size_label(small.size)}"
-            lines += ["", f"| page | req/s at {size_label(small.size)} | req/s at "
-                      f"{size_label(large.size)} | {head} (target >= 0.67) |",
-                      "|---|---:|---:|---:|"]
+            lines += ["", f"| page | req/s {size_label(small.size)} | req/s "
+                      f"{size_label(large.size)} | {head} req/s (target >= 0.67) | {head} by "
+                      "CPU ms |", "|---|---:|---:|---:|---:|"]
             for label in small.results:
-                a, z = small.results[label].rps, large.results[label].rps
-                lines.append(f"| {label} | {a:,.1f} | {z:,.1f} | {z / a:.3f} |")
+                a, z = small.results[label], large.results[label]
+                lines.append(f"| {label} | {_n(a.rps)} | {_n(z.rps)} | "
+                             f"{_n(z.rps / a.rps if a.rps else float('nan'), 3)} | "
+                             f"{_n(a.cpu_ms / z.cpu_ms, 3)} |")
         lines += ["", "seed-load: " + ", ".join(
             f"{size_label(b.size)} in {b.seed_time}" for b in mine)]
     return "\n".join(lines)
