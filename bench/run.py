@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -539,6 +540,8 @@ def machine() -> str:
 
 
 def main() -> None:
+    # Stopped with SIGTERM: unwind, so the servers stop and scratch databases are dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     admin_url = pg_admin_url()
     kinds = [k.strip() for k in os.environ.get("BENCH_DATABASES", "sqlite,postgresql")
              .split(",") if k.strip()]
