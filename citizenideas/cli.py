@@ -70,6 +70,32 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo("Demo data loaded." if created else "Demo data already present: nothing added.")
 
+    @app.cli.command("seed-load")
+    @click.option("--ideas", type=click.IntRange(min=1), required=True,
+                  help="How many ideas to add.")
+    @click.option("--residents", type=click.IntRange(min=2), default=None,
+                  help="Load-test residents to have (default: a fifth of the ideas, "
+                       "500 to 20,000).")
+    @click.option("--big-comments", type=click.IntRange(min=0), default=None,
+                  help="Comments on the one very long idea (default 10,000 when adding at "
+                       "least 10,000 ideas, otherwise none).")
+    @click.option("--seed", "random_seed", type=int, default=None,
+                  help="Random seed (default: fixed, so a load is repeatable).")
+    def seed_load_command(ideas: int, residents: int | None, big_comments: int | None,
+                          random_seed: int | None) -> None:
+        """Add many believable ideas on top of the demo council, for benchmarks."""
+        from .seed_load import RANDOM_SEED, seed_load
+
+        report = seed_load(ideas, residents=residents, big_comments=big_comments,
+                           random_seed=RANDOM_SEED if random_seed is None else random_seed,
+                           echo=click.echo)
+        db.session.commit()
+        made = ", ".join(f"{n} {table}" for table, n in report.rows.items())
+        click.echo(f"Added {made} in {report.seconds:.1f} s "
+                   f"({report.cpu_seconds:.1f} s of CPU in this process).")
+        if report.big_idea_id:
+            click.echo(f"The idea with the most comments: /ideas/{report.big_idea_id}")
+
     @app.cli.command("import-assets")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--valid-only", is_flag=True,
