@@ -69,15 +69,17 @@ RESIDENT_EMAIL = "load.resident.{:05d}@example.org"
 CHUNK = 2500            # ideas generated and written per batch
 ROWS_PER_EXECUTE = 5000
 BIG_COMMENTS = 10_000
-# Demo council: 60 ideas by status (delivered 10, submitted 9, ...); new ideas are mostly open.
-STATUS_WEIGHTS = {"delivered": 10, "submitted": 9, "in_delivery": 8, "accepted": 8,
-                  "under_review": 7, "declined": 6, "not_delivered": 5, "duplicate": 4,
-                  "withdrawn": 3}
+# Demo council: 60 ideas by status (delivered 9, partly 1, submitted 9, ...); new ideas are mostly open.
+STATUS_WEIGHTS = {"delivered": 9, "partly_delivered": 1, "submitted": 9, "in_delivery": 8,
+                  "accepted": 8, "under_review": 7, "declined": 6, "not_delivered": 5,
+                  "duplicate": 4, "withdrawn": 3}
 YOUNG_STATUS_WEIGHTS = {"submitted": 6, "under_review": 3, "accepted": 1, "withdrawn": 0.3}
 SUPPORT_SHARE = {"submitted": 0.6, "under_review": 0.9, "accepted": 1.0, "in_delivery": 1.1,
-                 "delivered": 1.1, "not_delivered": 0.8, "declined": 0.5, "duplicate": 0.0,
-                 "withdrawn": 0.4}
+                 "delivered": 1.1, "partly_delivered": 1.0, "not_delivered": 0.8,
+                 "declined": 0.5, "duplicate": 0.0, "withdrawn": 0.4}
 HISTORY_DAYS = 1000
+# The statuses an idea reaches when its outcome is published.
+FINISHED = ("delivered", "partly_delivered", "not_delivered")
 HIDDEN_SHARE = 0.01
 
 
@@ -311,7 +313,7 @@ class _Loader:
             first_response_at=staff[0] if staff else None,
             decided_at=next((times[s] for s in ("accepted", "declined", "duplicate")
                              if s in times), None),
-            delivered_at=times.get("delivered") or times.get("not_delivered"))
+            delivered_at=_finished(times))
         batch.ideas.append(idea)
         if asset:
             batch.links.append(dict(idea_id=idea_id, asset_id=asset[0]))
@@ -380,6 +382,7 @@ class _Loader:
             "declined": head + ["declined"], "duplicate": ["duplicate"],
             "withdrawn": head + ["withdrawn"], "in_delivery": head + ["accepted", "in_delivery"],
             "delivered": head + ["accepted", "in_delivery", "delivered"],
+            "partly_delivered": head + ["accepted", "in_delivery", "partly_delivered"],
             "not_delivered": head + ["accepted"] + (["in_delivery"] if rng.random() < 0.6
                                                     else []) + ["not_delivered"],
         }[status]
@@ -389,7 +392,7 @@ class _Loader:
         gaps = [rng.uniform(22, 48) if late else rng.uniform(0.5, 17)]
         later = {"under_review": (20, 60), "accepted": (5, 25), "declined": (5, 25),
                  "withdrawn": (4, 30), "in_delivery": (7, 35), "delivered": (30, 120),
-                 "not_delivered": (30, 120), "duplicate": (1, 10)}
+                 "partly_delivered": (30, 120), "not_delivered": (30, 120), "duplicate": (1, 10)}
         gaps += [rng.uniform(*later[s]) for s in path[1:]]
         room = age - 0.05
         if sum(gaps) > room * 0.95:
@@ -484,12 +487,11 @@ class _Loader:
         return made
 
     def pledges(self, ctx: _Context, batch: _Batch, idea: dict, times: dict) -> None:
-        if idea["status"] not in ("under_review", "accepted", "in_delivery", "delivered",
-                                  "not_delivered"):
+        if idea["status"] not in ("under_review", "accepted", "in_delivery", *FINISHED):
             return
         rng = self.rng
         count = rng.choice((0, 0, 1, 1, 2, 3))
-        end = times.get("delivered") or times.get("not_delivered") or self.now
+        end = _finished(times) or self.now
         users = rng.sample(ctx.resident_ids, count)
         for user_id, (kind, message, hours) in zip(users, rng.sample(demo_words.PLEDGES, count),
                                                    strict=True):
@@ -503,7 +505,7 @@ class _Loader:
         """Claims, progress updates and outcome reports, agreeing with the timeline."""
         rng, status, idea_id = self.rng, idea["status"], idea["id"]
         accepted, delivering = times.get("accepted"), times.get("in_delivery")
-        finished = times.get("delivered") or times.get("not_delivered")
+        finished = _finished(times)
         claim = dict(idea_id=idea_id, plan="", expected_start=None, expected_end=None,
                      status="", decision_message=None, decided_by_id=None, decided_at=None)
         if org and delivering:
@@ -545,8 +547,10 @@ class _Loader:
                  if status == "in_delivery" else None)
         if state is None:
             return
-        result = ("not_delivered" if status == "not_delivered" else
-                  "partly_delivered" if rng.random() < 0.1 else "delivered")
+        # A published outcome says what the idea became; a report still being written may
+        # say anything.
+        result = (status if status in FINISHED else
+                  rng.choice(("delivered",) * 8 + ("partly_delivered", "not_delivered")))
         summary = (idea_summary(batch, idea_id)
                    or rng.choice(words.OUTCOME_SUMMARIES[result]))
         created = (finished or self.now) - timedelta(days=rng.uniform(5, 12))
@@ -569,12 +573,17 @@ class _Loader:
             updated_at=(finished or submitted or created).replace(microsecond=0)))
 
 
+def _finished(times: dict):
+    """When the idea's outcome was published (its delivered, partly or not step), or None."""
+    return next((times[s] for s in FINISHED if s in times), None)
+
+
 def idea_summary(batch: _Batch, idea_id: int) -> str | None:
     """The message of the idea's delivered/not-delivered step: the outcome's summary."""
     for row in reversed(batch.changes):
         if row["idea_id"] != idea_id:
             return None
-        if row["event"] == "status" and row["to_status"] in ("delivered", "not_delivered"):
+        if row["event"] == "status" and row["to_status"] in FINISHED:
             return row["message"]
     return None
 
