@@ -69,7 +69,7 @@ RESIDENT_EMAIL = "load.resident.{:05d}@example.org"
 CHUNK = 2500            # ideas generated and written per batch
 ROWS_PER_EXECUTE = 5000
 BIG_COMMENTS = 10_000
-# Demo council: 60 ideas by status (delivered 9, partly 1, submitted 9, ...); new ideas are mostly open.
+# Demo council: 60 ideas by status (delivered 9, partly 1, ...); new ideas are mostly open.
 STATUS_WEIGHTS = {"delivered": 9, "partly_delivered": 1, "submitted": 9, "in_delivery": 8,
                   "accepted": 8, "under_review": 7, "declined": 6, "not_delivered": 5,
                   "duplicate": 4, "withdrawn": 3}
