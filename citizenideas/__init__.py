@@ -37,6 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     clean_request_input(app)  # after htmx, which sets its own request class
     babel.init_app(app, locale_selector=_select_locale)
+    from .page_cache import init_page_cache
+
+    # Before the rate limits and everything else: a cached public page is answered first.
+    init_page_cache(app)
     # <html lang> follows the language actually served (WCAG 3.1.1).
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     # Flask-Limiter skips its whole set-up when initialised disabled, so a test could never

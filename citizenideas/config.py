@@ -49,6 +49,13 @@ class BaseConfig:
     # Where the content-hashed, precompressed copies of the static files are built at start-up
     # (empty: instance/static-build). Must be writable; see static_files.py.
     STATIC_BUILD_DIR = ""
+    # Public pages for visitors who are not signed in are cached (page_cache.py). In-process
+    # by default; with several workers or hosts set CACHE_TYPE=RedisCache and CACHE_REDIS_URL
+    # (redis://host:6379/1) so that every worker sees a write at once.
+    PAGE_CACHE = True
+    CACHE_TYPE = "SimpleCache"
+    CACHE_REDIS_URL = ""
+    CACHE_KEY_PREFIX = "citizenideas:"
     # Compressed answers (Flask-Compress): brotli, else gzip, for pages, feeds and the API.
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 5

@@ -39,10 +39,13 @@ def nonce() -> str:
     return g.csp_nonce
 
 
-def policy(script_nonce: str, script_hashes: list[str]) -> str:
+def policy(script_nonce: str | None, script_hashes: list[str]) -> str:
+    """The policy; without a nonce for a page shared by every visitor (page_cache.py), whose
+    one inline script is allowed by its hash alone."""
+    sources = ["'self'"] + ([f"'nonce-{script_nonce}'"] if script_nonce else []) + script_hashes
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'nonce-" + script_nonce + "' " + " ".join(script_hashes),
+        "script-src " + " ".join(sources),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: https:",
         "font-src 'self' data:",
@@ -57,11 +60,14 @@ def policy(script_nonce: str, script_hashes: list[str]) -> str:
 def init_csp(app: Flask) -> None:
     hashes = _govuk_inline_script_hashes()
 
+    from .page_cache import serving_visitor
+
     @app.context_processor
     def _csp_nonce():
-        return {"cspNonce": nonce()}
+        return {"cspNonce": None if serving_visitor() else nonce()}
 
     @app.after_request
     def _content_security_policy(response):
-        response.headers.setdefault("Content-Security-Policy", policy(nonce(), hashes))
+        response.headers.setdefault("Content-Security-Policy",
+                                    policy(None if serving_visitor() else nonce(), hashes))
         return response

@@ -111,6 +111,10 @@ def app(_app):
         _app.config.update(saved)
         limiter.enabled = False
         _empty_all_tables(_app)
+        from citizenideas.page_cache import cache
+
+        with _app.app_context():
+            cache.clear()  # the tables were emptied behind the data version's back
 
 
 class FreshContextClient(FlaskClient):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
+from ..page_cache import public_page
 from ..pagination import requested_page
 from ..services import feeds, opendata
 from ..services.stats import accountability_figures
@@ -58,6 +59,7 @@ def _atom(document: bytes) -> Response:
 
 
 @bp.get("/outcomes")
+@public_page
 def outcomes():
     """"You said, we did": published outcomes, newest first, filtered and paginated in SQL."""
     ward_id, category_id = _filters()
@@ -72,6 +74,7 @@ def outcomes():
 
 
 @bp.get("/accountability")
+@public_page
 def accountability():
     """How we are doing: response times, decisions and delivery, with charts and tables."""
     ward_id, category_id = _filters()
@@ -130,15 +133,18 @@ def outcomes_json():
 
 
 @bp.get("/feeds/ideas.atom")
+@public_page
 def ideas_feed():
     return _atom(feeds.ideas_feed())
 
 
 @bp.get("/feeds/status-changes.atom")
+@public_page
 def status_changes_feed():
     return _atom(feeds.status_changes_feed())
 
 
 @bp.get("/feeds/outcomes.atom")
+@public_page
 def outcomes_feed():
     return _atom(feeds.outcomes_feed())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
+from ..page_cache import public_page
 from ..pagination import requested_page
 from ..services import asset_import
 from ..services import assets as register
@@ -42,6 +43,7 @@ def _choices() -> dict:
 
 
 @bp.get("/assets")
+@public_page
 def index():
     """Public list of community places, filtered by kind, ward and community status."""
     kind = request.args.get("kind") if request.args.get("kind") in ASSET_KINDS else None
@@ -58,6 +60,7 @@ def index():
 
 
 @bp.get("/assets/<int:asset_id>")
+@public_page
 def show(asset_id: int):
     """A place, the ideas linked to it and outcomes delivered there."""
     asset = register.get_asset(current_user, asset_id)

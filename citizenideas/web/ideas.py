@@ -42,6 +42,7 @@ from ..models import (
     Pledge,
     Ward,
 )
+from ..page_cache import public_page
 from ..pagination import requested_page
 from ..permissions import can
 from ..services import drafts, engagement, ideas
@@ -78,6 +79,7 @@ def _options():
 # ---------------------------------------------------------------- list and search
 
 @bp.get("/ideas")
+@public_page
 def index():
     """All ideas, searchable, filterable and sortable; HTMX swaps only the results."""
     args = request.args
@@ -237,6 +239,7 @@ def _render_idea(idea, status: int = 200, forms: dict | None = None, **comments)
 
 
 @bp.get("/ideas/<int:idea_id>")
+@public_page
 def show(idea_id: int):
     """The idea, its public timeline, partners, progress, outcome and its newest comments.
     ``comments_before`` pages back through older comments: without JS the whole page shows

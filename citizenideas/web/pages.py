@@ -6,6 +6,7 @@ import importlib
 
 from flask import Blueprint, render_template
 
+from ..page_cache import public_page
 from ..services import ideas
 
 bp = Blueprint("pages", __name__)
@@ -21,6 +22,7 @@ def _headline_figures() -> dict | None:
 
 
 @bp.get("/")
+@public_page
 def home():
     """What the platform is for, how to take part, popular ideas, outcomes and figures."""
     return render_template("pages/home.html", top_ideas=ideas.most_supported_open(5),
@@ -28,10 +30,12 @@ def home():
 
 
 @bp.get("/accessibility")
+@public_page
 def accessibility():
     return render_template("pages/accessibility.html")
 
 
 @bp.get("/privacy")
+@public_page
 def privacy():
     return render_template("pages/privacy.html")
