@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .places import idea_assets
+from .search import register as register_search_schema
 from .users import _in
 
 STATUSES = ("submitted", "under_review", "accepted", "declined", "duplicate", "withdrawn",
@@ -82,6 +83,10 @@ class Idea(db.Model):
 
     def __repr__(self) -> str:
         return f"<Idea {self.id} {self.status}>"
+
+
+# The full-text index (FTS5 on SQLite, a tsvector column on PostgreSQL) comes with the table.
+register_search_schema(Idea.__table__)
 
 
 class Support(db.Model):

@@ -8,6 +8,9 @@ Create Date: 2026-11-28 20:45:54.682790
 from alembic import op
 import sqlalchemy as sa
 
+from citizenideas.models.search import (
+    POSTGRESQL_CREATE, POSTGRESQL_DROP, SQLITE_CREATE, SQLITE_DROP)
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -198,6 +201,12 @@ def upgrade():
         batch_op.create_index('ix_ideas_status_support', ['status', 'support_count'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_ward_id'), ['ward_id'], unique=False)
+
+    # Full-text search (by hand): FTS5 table and triggers on SQLite, a generated tsvector
+    # column with a GIN index on PostgreSQL. See citizenideas/models/search.py.
+    for statement in (POSTGRESQL_CREATE if op.get_bind().dialect.name == "postgresql"
+                      else SQLITE_CREATE):
+        op.execute(statement)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -559,6 +568,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_assignee_id'))
 
+    for statement in (POSTGRESQL_DROP if op.get_bind().dialect.name == "postgresql"
+                      else SQLITE_DROP):
+        op.execute(statement)
     op.drop_table('ideas')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_target')
