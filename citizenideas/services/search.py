@@ -5,10 +5,11 @@ understands: words (all must match), ``"a phrase"``, ``or`` between alternatives
 to leave out ideas with that word. Words are stemmed for English ("libraries" finds "library").
 
 The query is parsed once here, in Python, into words made only of letters and digits (any
-alphabet: Welsh letters stay), and then written out again for each database: a normalised
-web-search string for ``websearch_to_tsquery('english', ...)`` on PostgreSQL, and an FTS5
-expression of double-quoted strings on SQLite. Nothing a person types reaches either parser as
-syntax, so unbalanced quotes, a lone ``AND``, brackets or stars never cause an error. English
+alphabet: Welsh letters stay), and then written out again for each database: on PostgreSQL,
+each word or phrase goes through ``websearch_to_tsquery('english', ...)`` and the results are
+combined with tsquery AND/OR/NOT; on SQLite, an FTS5 expression of double-quoted strings.
+Nothing a person types reaches either parser as syntax, so unbalanced quotes, a lone ``AND``,
+brackets or stars never cause an error. English
 stop words (PostgreSQL's list) are dropped on both sides, as PostgreSQL drops them. A query
 that asks only for what to leave out ("-bins") finds nothing on both: it would otherwise list
 nearly every idea.
@@ -78,14 +79,19 @@ def _term(text: str) -> Term | None:
 
 
 def parse_query(text: str | None) -> SearchQuery:
-    """Parse web-search syntax into a SearchQuery (empty when nothing can be searched for)."""
+    """Parse web-search syntax into a SearchQuery (empty when nothing can be searched for).
+
+    ``a b or c -d`` means a AND (b OR c) AND NOT d: ``or`` joins the two terms either side of
+    it (as web search engines read it); an ``or`` with no term before it is ignored.
+    """
     query = SearchQuery()
     pending_or = False
+    last_was_group = False
     for match in _TOKEN.finditer((text or "")[:500]):
         negated, phrase, bare = match.group(1), match.group(2), match.group(3)
         if bare is not None:
             if bare.lower() == "or":
-                pending_or = bool(query.groups)
+                pending_or = last_was_group
                 continue
             negated = "-" if bare.startswith("-") else ""
             phrase = bare.lstrip("-")
@@ -94,12 +100,11 @@ def parse_query(text: str | None) -> SearchQuery:
             continue
         if negated:
             query.excluded.append(term)
-            pending_or = False
         elif pending_or:
             query.groups[-1].append(term)
-            pending_or = False
         else:
             query.groups.append([term])
+        pending_or, last_was_group = False, not negated
         if sum(len(g) for g in query.groups) + len(query.excluded) >= MAX_TERMS:
             break
     return query
@@ -121,14 +126,23 @@ def fts5_expression(query: SearchQuery, column: str | None = None) -> str:
     return f"{{{column}}} : ({expression})" if column else expression
 
 
-def websearch_string(query: SearchQuery) -> str:
-    """The normalised web-search string for ``websearch_to_tsquery`` on PostgreSQL."""
-    def written(term: Term) -> str:
-        return term.words[0] if len(term.words) == 1 else '"' + " ".join(term.words) + '"'
+def tsquery_expression(query: SearchQuery) -> ColumnElement:
+    """The PostgreSQL tsquery for ``query``: each word or phrase through
+    ``websearch_to_tsquery('english', ...)`` (it never errors, and sees one term at a time),
+    combined with tsquery AND/OR/NOT so the structure is exactly the FTS5 one."""
+    def one(term: Term) -> ColumnElement:
+        return func.websearch_to_tsquery(_english, '"' + " ".join(term.words) + '"')
 
-    parts = [" or ".join(written(t) for t in group) for group in query.groups]
-    parts += ["-" + written(t) for t in query.excluded]
-    return " ".join(parts)
+    expression = None
+    for group in query.groups:
+        alternatives = one(group[0])
+        for term in group[1:]:
+            alternatives = func.tsquery_or(alternatives, one(term))
+        expression = (alternatives if expression is None
+                      else func.tsquery_and(expression, alternatives))
+    for term in query.excluded:
+        expression = func.tsquery_and(expression, func.tsquery_not(one(term)))
+    return expression
 
 
 def _postgresql() -> bool:
@@ -144,16 +158,23 @@ class Match:
     score: ColumnElement  # ascending: best first
 
     def apply(self, statement):
+        """``statement`` (a select over ideas) restricted to the matching ideas."""
         if self.subquery is not None:
             return statement.join(self.subquery, self.subquery.c.idea_id == Idea.id)
         return statement.where(self.condition)
+
+    def as_condition(self) -> ColumnElement:
+        """A WHERE condition for the matching ideas (to combine with others by OR)."""
+        if self.subquery is not None:
+            return Idea.id.in_(select(self.subquery.c.idea_id))
+        return self.condition
 
 
 def match_ideas(query: SearchQuery) -> Match:
     """The condition (or join) and score for ideas matching ``query`` (which must not be
     empty)."""
     if _postgresql():
-        tsquery = func.websearch_to_tsquery(_english, websearch_string(query))
+        tsquery = tsquery_expression(query)
         return Match(condition=_search_vector.op("@@")(tsquery), subquery=None,
                      score=-func.ts_rank(_search_vector, tsquery))
     subquery = (select(_fts.c.rowid.label("idea_id"),
