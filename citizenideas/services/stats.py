@@ -26,6 +26,11 @@ Definitions (the /accountability page repeats them in plain English):
   it was delivered; outcome figures to the month the outcome was published; pledged hours to
   the month the offer was made.
 
+Cached: the figures are computed at most once a minute per process and filter, and again as
+soon as the data behind them changes (the ``figures`` data version, models/versions.py, which
+every write to ideas, outcomes, offers of help, wards, categories or settings changes in its
+own transaction). A request costs one primary-key read while the cache holds.
+
 Counts and sums are computed in SQL with COUNT/SUM/GROUP BY. For the median, the percentile
 and the within-target count, one query fetches the response durations of the filtered ideas
 and the ranking is done in Python, so SQLite and PostgreSQL give identical results.
@@ -37,22 +42,81 @@ when there is nothing to divide by.
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
-from ..models import STATUSES, Category, Idea, OutcomeReport, Pledge, Ward, utcnow
+from ..models import (
+    FIGURES,
+    STATUSES,
+    Category,
+    Idea,
+    OutcomeReport,
+    Pledge,
+    Ward,
+    current_token,
+    utcnow,
+)
 from .lifecycle import STATUS_LABELS
 from .site import response_target_days
 
 MONTHS_SHOWN = 12
 SECONDS_PER_DAY = 86400
+CACHE_SECONDS = 60
+_CACHE_ENTRIES = 512
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+class _FiguresCache:
+    """Computed figures per (what, filters, language, target days, database), each kept with
+    the data version it was computed at and for at most CACHE_SECONDS (figures also move with
+    the clock: an unanswered idea becomes overdue)."""
+
+    def __init__(self):
+        self._entries: dict[tuple, tuple[str, float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute) -> dict:
+        token = current_token(db.session, FIGURES)
+        if token is None:  # nothing written yet (or the tables were emptied): no cache
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None and cached[0] == token and now - cached[1] < CACHE_SECONDS:
+            return copy.deepcopy(cached[2])  # callers may change what they are given
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= _CACHE_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (token, now, copy.deepcopy(value))
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+figures_cache = _FiguresCache()
+
+
+def _cache_key(*parts) -> tuple:
+    try:
+        locale = str(get_locale())
+    except (RuntimeError, AttributeError):  # outside a request
+        locale = ""
+    return (*parts, locale, response_target_days(), str(db.engine.url))
 
 
 # --- small, exact helpers -----------------------------------------------------------------
@@ -186,6 +250,11 @@ def _idea_counts(conditions, cutoff: datetime, dimension=None):
 # --- headline figures -----------------------------------------------------------------------
 
 def headline_figures() -> dict:
+    """The five figures on the home page, over all public ideas (cached, see above)."""
+    return figures_cache.get(_cache_key("headline"), _headline_figures)
+
+
+def _headline_figures() -> dict:
     """The five figures on the home page, over all public ideas (two queries)."""
     target = response_target_days()
     cutoff = utcnow() - timedelta(days=target)
@@ -288,7 +357,14 @@ def _row(figures: dict | None, target: int) -> dict:
 
 def accountability_figures(ward_id: int | None = None, category_id: int | None = None) -> dict:
     """Everything /accountability shows (and GET /api/v1/stats returns), for all public ideas
-    or those of one ward and/or category. See the module docstring for the definitions."""
+    or those of one ward and/or category (cached, see above)."""
+    return figures_cache.get(_cache_key("accountability", ward_id, category_id),
+                             lambda: _accountability_figures(ward_id, category_id))
+
+
+def _accountability_figures(ward_id: int | None, category_id: int | None) -> dict:
+    """Everything /accountability shows, computed now. See the module docstring for the
+    definitions."""
     now = utcnow()
     target = response_target_days()
     cutoff = now - timedelta(days=target)

@@ -61,6 +61,12 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_site_settings'))
     )
+    op.create_table('data_versions',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_data_versions'))
+    )
     op.create_table('wards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -596,6 +602,7 @@ def downgrade():
     op.drop_table('community_assets')
     op.drop_table('wards')
     op.drop_table('site_settings')
+    op.drop_table('data_versions')
     with op.batch_alter_table('response_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_response_templates_status'))
 
