@@ -201,12 +201,20 @@ def upgrade():
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ideas_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_merged_into_id'), ['merged_into_id'], unique=False)
-        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count'], unique=False)
+        batch_op.create_index('ix_ideas_support', ['support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_ward_id'), ['ward_id'], unique=False)
+        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_updated', ['status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_created', ['ward_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_updated', ['ward_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_support', ['category_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_created', ['category_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_updated', ['category_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_hidden', ['status', 'hidden'], unique=False)
 
     # Full-text search (by hand): FTS5 table and triggers on SQLite, a generated tsvector
     # column with a GIN index on PostgreSQL. See citizenideas/models/search.py.
@@ -565,12 +573,14 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('ideas', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ideas_ward_id'))
-        batch_op.drop_index('ix_ideas_updated')
-        batch_op.drop_index('ix_ideas_status_support')
-        batch_op.drop_index('ix_ideas_status_created')
+        for name in ('ix_ideas_status_hidden', 'ix_ideas_category_updated',
+                     'ix_ideas_category_created', 'ix_ideas_category_support',
+                     'ix_ideas_ward_updated', 'ix_ideas_ward_created', 'ix_ideas_ward_support',
+                     'ix_ideas_status_updated', 'ix_ideas_status_created',
+                     'ix_ideas_status_support', 'ix_ideas_updated', 'ix_ideas_created',
+                     'ix_ideas_support'):
+            batch_op.drop_index(name)
         batch_op.drop_index(batch_op.f('ix_ideas_merged_into_id'))
-        batch_op.drop_index(batch_op.f('ix_ideas_category_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_assignee_id'))
 
