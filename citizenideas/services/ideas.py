@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import CLAIMABLE, can, require
-from . import search
+from . import search, stats
 from .lifecycle import add_timeline_event, change_status
 from .text_rules import clean_text
 
@@ -215,6 +215,15 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
     counted = select(func.count(Idea.id)).where(*conditions)
     if match is not None:
         listed, counted = match.apply(listed), match.apply(counted)
+    else:
+        # The filters alone: the count changes only when an idea is added or its status,
+        # visibility, ward or category changes, which is what changes the figures' data
+        # version, so it is kept with the figures (services/stats.py) instead of counting
+        # every idea on every page.
+        key = ("ideas-count", status, category_id, ward_id, can(viewer, "moderate"))
+        query = counted
+        counted = stats.figures_cache.get(stats.cache_key(*key),
+                                          lambda: db.session.scalar(query) or 0)
     return paginate(listed.order_by(*order)
                     .options(selectinload(Idea.ward), selectinload(Idea.category)),
                     page, per_page, count=counted)
@@ -246,9 +255,17 @@ def support_closed_reason(idea: Idea) -> str | None:
 def most_supported_open(limit: int = 5) -> list[Idea]:
     """The most supported visible ideas still open for support (for the home page)."""
     return list(db.session.scalars(
-        select(Idea).where(Idea.status.in_(OPEN_FOR_SUPPORT), Idea.hidden.is_(False))
+        select(Idea).where(status_in_support_order(OPEN_FOR_SUPPORT), Idea.hidden.is_(False))
         .options(selectinload(Idea.ward))
         .order_by(Idea.support_count.desc(), Idea.created_at.desc()).limit(limit)))
+
+
+def status_in_support_order(statuses):
+    """``status IN statuses`` for a list sorted by support with no other filter, written so
+    the database reads the support index in order and stops after the page: ``status || ''``
+    is not indexed, so SQLite does not pick the status index and then sort every idea with
+    those statuses (it did, 0.6 s at 100,000 ideas)."""
+    return (Idea.status + "").in_(statuses)
 
 
 def latest_outcomes(limit: int = 3) -> list[OutcomeReport]:

@@ -111,7 +111,8 @@ class _FiguresCache:
 figures_cache = _FiguresCache()
 
 
-def _cache_key(*parts) -> tuple:
+def cache_key(*parts) -> tuple:
+    """A cache key for ``figures_cache``: ``parts`` and what every cached value depends on."""
     try:
         locale = str(get_locale())
     except (RuntimeError, AttributeError):  # outside a request
@@ -251,7 +252,7 @@ def _idea_counts(conditions, cutoff: datetime, dimension=None):
 
 def headline_figures() -> dict:
     """The five figures on the home page, over all public ideas (cached, see above)."""
-    return figures_cache.get(_cache_key("headline"), _headline_figures)
+    return figures_cache.get(cache_key("headline"), _headline_figures)
 
 
 def _headline_figures() -> dict:
@@ -358,7 +359,7 @@ def _row(figures: dict | None, target: int) -> dict:
 def accountability_figures(ward_id: int | None = None, category_id: int | None = None) -> dict:
     """Everything /accountability shows (and GET /api/v1/stats returns), for all public ideas
     or those of one ward and/or category (cached, see above)."""
-    return figures_cache.get(_cache_key("accountability", ward_id, category_id),
+    return figures_cache.get(cache_key("accountability", ward_id, category_id),
                              lambda: _accountability_figures(ward_id, category_id))
 
 
