@@ -139,7 +139,7 @@ def _count_queries(client, path: str) -> int:
         statements.append(statement)
 
     # What the page costs when it computes its figures, not when it reads them from the cache.
-    from citizenideas.services.stats import figures_cache
+    from citizenideas.services.figures_cache import figures_cache
 
     figures_cache.clear()
     event.listen(db.engine, "before_cursor_execute", record)

@@ -32,7 +32,8 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import CLAIMABLE, can, require
-from . import search, stats
+from . import search
+from .figures_cache import cache_key, figures_cache
 from .lifecycle import add_timeline_event, change_status
 from .text_rules import clean_text
 
@@ -218,11 +219,11 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
     else:
         # The filters alone: the count changes only when an idea is added or its status,
         # visibility, ward or category changes, which is what changes the figures' data
-        # version, so it is kept with the figures (services/stats.py) instead of counting
+        # version, so it is kept with the figures (services/figures_cache.py) instead of counting
         # every idea on every page.
         key = ("ideas-count", status, category_id, ward_id, can(viewer, "moderate"))
         query = counted
-        counted = stats.figures_cache.get(stats.cache_key(*key),
+        counted = figures_cache.get(cache_key(*key),
                                           lambda: db.session.scalar(query) or 0)
     return paginate(listed.order_by(*order)
                     .options(selectinload(Idea.ward), selectinload(Idea.category)),

@@ -42,82 +42,31 @@ when there is nothing to divide by.
 
 from __future__ import annotations
 
-import copy
 import math
-import threading
-import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale
 from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import (
-    FIGURES,
     STATUSES,
     Category,
     Idea,
     OutcomeReport,
     Pledge,
     Ward,
-    current_token,
     utcnow,
 )
+from .figures_cache import cache_key, figures_cache
 from .lifecycle import STATUS_LABELS
 from .site import response_target_days
 
 MONTHS_SHOWN = 12
 SECONDS_PER_DAY = 86400
-CACHE_SECONDS = 60
-_CACHE_ENTRIES = 512
-
-
-# --- the cache ----------------------------------------------------------------------------
-
-class _FiguresCache:
-    """Computed figures per (what, filters, language, target days, database), each kept with
-    the data version it was computed at and for at most CACHE_SECONDS (figures also move with
-    the clock: an unanswered idea becomes overdue)."""
-
-    def __init__(self):
-        self._entries: dict[tuple, tuple[str, float, dict]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, compute) -> dict:
-        token = current_token(db.session, FIGURES)
-        if token is None:  # nothing written yet (or the tables were emptied): no cache
-            return compute()
-        now = time.monotonic()
-        with self._lock:
-            cached = self._entries.get(key)
-        if cached is not None and cached[0] == token and now - cached[1] < CACHE_SECONDS:
-            return copy.deepcopy(cached[2])  # callers may change what they are given
-        value = compute()
-        with self._lock:
-            if len(self._entries) >= _CACHE_ENTRIES:
-                self._entries.clear()
-            self._entries[key] = (token, now, copy.deepcopy(value))
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-figures_cache = _FiguresCache()
-
-
-def cache_key(*parts) -> tuple:
-    """A cache key for ``figures_cache``: ``parts`` and what every cached value depends on."""
-    try:
-        locale = str(get_locale())
-    except (RuntimeError, AttributeError):  # outside a request
-        locale = ""
-    return (*parts, locale, response_target_days(), str(db.engine.url))
 
 
 # --- small, exact helpers -----------------------------------------------------------------
