@@ -13,6 +13,19 @@ from .extensions import db
 def register_cli(app: Flask) -> None:
     """Attach every command to the app."""
 
+    @app.cli.command("search-reindex")
+    def search_reindex() -> None:
+        """Create (if missing) and rebuild the full-text index of ideas."""
+        from sqlalchemy import func, select
+
+        from .models import Idea
+        from .models.search import rebuild_search_index
+
+        with db.engine.begin() as connection:
+            rebuild_search_index(connection)
+        count = db.session.scalar(select(func.count(Idea.id)))
+        click.echo(f"Rebuilt the search index of {count} ideas.")
+
     @app.cli.command("create-admin")
     @click.argument("email")
     @click.option("--name", default="Administrator", help="Display name.")

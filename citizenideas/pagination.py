@@ -80,14 +80,15 @@ class Page(tuple):
 
 
 def paginate(query: Select, page: int | None, per_page: int, *,
-             count: Select | None = None) -> Page:
+             count: Select | int | None = None) -> Page:
     """Page ``page`` (from 1; anything less is 1) of ``query``, ``per_page`` rows, and the
-    total. ``count`` is a cheaper count query when the caller has one; by default the query
-    itself is counted. Rows are made unique, so eager-loaded collections do not repeat them."""
+    total. ``count`` is a cheaper count query when the caller has one (or the total itself,
+    when the caller knows it); by default the query itself is counted. Rows are made unique,
+    so eager-loaded collections do not repeat them."""
     page = max(1, page or 1)
     if count is None:
         count = select(func.count()).select_from(query.order_by(None).subquery())
-    total = db.session.scalar(count) or 0
+    total = count if isinstance(count, int) else (db.session.scalar(count) or 0)
     last = max(1, math.ceil(total / per_page))
     if page > last:
         name = _asked_for(page)

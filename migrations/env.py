@@ -98,6 +98,9 @@ def run_migrations_online():
     # Our UTCDateTime is a plain DATETIME in the database: render it as one in migrations.
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    # The full-text index (citizenideas/models/search.py) is not mapped: leave it alone.
+    from citizenideas.models.search import include_object
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

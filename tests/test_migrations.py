@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from citizenideas import create_app
 from citizenideas.extensions import db
+from citizenideas.models.search import include_object, is_search_object
 
 from .conftest import _pg_admin_url
 
@@ -29,10 +30,13 @@ def _diff_after_upgrade(base_config, url: str) -> list:
             with db.engine.connect() as conn:
                 context = MigrationContext.configure(conn, opts={
                     "compare_type": True, "compare_server_default": True,
-                    "render_as_batch": True})
+                    "render_as_batch": True,
+                    # The full-text index lives outside the models (models/search.py).
+                    "include_object": include_object})
                 diff = compare_metadata(context, db.metadata)
                 inspector = db.inspect(conn)
                 tables = set(inspector.get_table_names())
+                search_objects = _search_objects(conn, inspector)
                 # Alembic does not compare CHECK constraints: compare their names here.
                 checks = 0
                 for table in db.metadata.sorted_tables:
@@ -49,7 +53,32 @@ def _diff_after_upgrade(base_config, url: str) -> list:
     assert set(db.metadata.tables) <= tables
     assert "alembic_version" in tables
     assert checks > 5  # the check-constraint comparison really compared something
+    # ... and the migration made the full-text objects that the comparison leaves out.
+    assert search_objects >= SEARCH_OBJECTS[_dialect(url)]
     return diff
+
+
+SEARCH_OBJECTS = {
+    "sqlite": {"ideas_fts", "trigger ideas_fts_insert", "trigger ideas_fts_update",
+               "trigger ideas_fts_delete"},
+    "postgresql": {"column search_vector", "index ix_ideas_search_vector"},
+}
+
+
+def _dialect(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+def _search_objects(conn, inspector) -> set[str]:
+    names = {t for t in inspector.get_table_names() if is_search_object(t, "table")}
+    names |= {f"column {c['name']}" for c in inspector.get_columns("ideas")
+              if is_search_object(c["name"], "column")}
+    names |= {f"index {i['name']}" for i in inspector.get_indexes("ideas")
+              if is_search_object(i["name"], "index")}
+    if conn.dialect.name == "sqlite":
+        names |= {f"trigger {n}" for (n,) in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ideas'"))}
+    return names
 
 
 def test_upgrade_on_an_empty_sqlite_file_matches_the_models(base_config, tmp_path):

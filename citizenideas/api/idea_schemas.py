@@ -130,7 +130,8 @@ class IdeaListQuery(PageQuery):
     status: Status | None = None
     category_id: Id | None = None
     ward_id: Id | None = None
-    sort: Literal["supports", "newest", "updated"] = "supports"
+    # relevance: the best search match first (the most supported when there is no q).
+    sort: Literal["supports", "newest", "updated", "relevance"] = "supports"
 
 
 class CommentOut(Out):

@@ -26,7 +26,7 @@ from .ideas import (
 )
 from .notifications import Notification
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
-from .settings import ResponseTemplate, SiteSetting
+from .settings import DataVersion, ResponseTemplate, SiteSetting
 from .users import (
     MEMBERSHIP_ROLES,
     NOTIFY_PREFS,
@@ -37,12 +37,14 @@ from .users import (
     User,
     UserToken,
 )
+from .versions import FIGURES, current_token
 
 __all__ = [
     "ASSET_KINDS", "CLAIM_STATUSES", "COMMUNITY_STATUSES", "MEMBERSHIP_ROLES", "NOTIFY_PREFS",
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
-    "FormDraft", "Idea", "InternalNote", "Membership", "Notification", "Organisation",
-    "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate", "SiteSetting",
-    "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward", "idea_assets", "utcnow",
+    "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
+    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate",
+    "SiteSetting", "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward",
+    "current_token", "idea_assets", "utcnow",
 ]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .places import idea_assets
+from .search import register as register_search_schema
 from .users import _in
 
 STATUSES = ("submitted", "under_review", "accepted", "declined", "duplicate", "withdrawn",
@@ -41,17 +42,31 @@ class Idea(db.Model):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("support_count >= 0", name="support_count"),
         CheckConstraint("comment_count >= 0", name="comment_count"),
-        Index("ix_ideas_status_created", "status", "created_at"),
-        Index("ix_ideas_status_support", "status", "support_count"),
+        # Every list of ideas filters by at most one of status, ward or category and sorts by
+        # support, newest or last update: one index per (filter, sort), read in order so a
+        # page stops after its rows (the id, for ties, is in every SQLite index already).
+        Index("ix_ideas_support", "support_count", "created_at"),
+        Index("ix_ideas_created", "created_at"),
         Index("ix_ideas_updated", "updated_at"),
+        Index("ix_ideas_status_support", "status", "support_count", "created_at"),
+        Index("ix_ideas_status_created", "status", "created_at"),
+        Index("ix_ideas_status_updated", "status", "updated_at"),
+        Index("ix_ideas_ward_support", "ward_id", "support_count", "created_at"),
+        Index("ix_ideas_ward_created", "ward_id", "created_at"),
+        Index("ix_ideas_ward_updated", "ward_id", "updated_at"),
+        Index("ix_ideas_category_support", "category_id", "support_count", "created_at"),
+        Index("ix_ideas_category_created", "category_id", "created_at"),
+        Index("ix_ideas_category_updated", "category_id", "updated_at"),
+        # Counts of the public list read this index alone.
+        Index("ix_ideas_status_hidden", "status", "hidden"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
-    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))  # see the indexes
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"))
     location_text: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
@@ -82,6 +97,10 @@ class Idea(db.Model):
 
     def __repr__(self) -> str:
         return f"<Idea {self.id} {self.status}>"
+
+
+# The full-text index (FTS5 on SQLite, a tsvector column on PostgreSQL) comes with the table.
+register_search_schema(Idea.__table__)
 
 
 class Support(db.Model):

@@ -34,3 +34,19 @@ class ResponseTemplate(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DataVersion(db.Model):
+    """A token that changes whenever data behind a cached view changes (one row per view).
+
+    ``figures``: the public accountability figures (services/stats.py). The token is fresh
+    random text on every change, never a counter, so it cannot repeat after a restore or when
+    the tables are emptied. It changes in the same transaction as the data (see
+    models/versions.py), so a cache keyed by it is never older than what was committed.
+    """
+
+    __tablename__ = "data_versions"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

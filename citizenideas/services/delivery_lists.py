@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import require
+from .ideas import status_in_support_order
 
 
 def pledge_summaries(idea_ids: list[int]) -> dict[int, dict]:
@@ -48,14 +49,19 @@ def open_for_delivery(*, ward_id: int | None = None, category_id: int | None = N
                       per_page: int = 20) -> tuple[list[Idea], int, dict[int, dict]]:
     """Accepted ideas a partner could deliver (optionally those already in delivery too)."""
     statuses = ("accepted", "in_delivery") if include_in_delivery else ("accepted",)
-    query = (select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
-             .where(Idea.status.in_(statuses), Idea.hidden.is_(False)))
+    conditions = [Idea.status.in_(statuses), Idea.hidden.is_(False)]
+    listed = [status_in_support_order(statuses) if len(statuses) > 1 else conditions[0],
+              *conditions[1:]]
     if ward_id:
-        query = query.where(Idea.ward_id == ward_id)
+        conditions.append(Idea.ward_id == ward_id)
+        listed.append(Idea.ward_id == ward_id)
     if category_id:
-        query = query.where(Idea.category_id == category_id)
-    query = query.order_by(Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
-    found = paginate(query, page, per_page)
+        conditions.append(Idea.category_id == category_id)
+        listed.append(Idea.category_id == category_id)
+    query = (select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
+             .where(*(conditions if ward_id or category_id else listed))
+             .order_by(Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
+    found = paginate(query, page, per_page, count=select(func.count(Idea.id)).where(*conditions))
     return found.items, found.total, pledge_summaries([i.id for i in found.items])
 
 

@@ -38,6 +38,11 @@ Definitions (the /accountability page repeats them in plain English):
   it was delivered; outcome figures to the month the outcome was published; pledged hours to
   the month the offer was made.
 
+Cached: the figures are computed at most once a minute per process and filter, and again as
+soon as the data behind them changes (the ``figures`` data version, models/versions.py, which
+every write to ideas, outcomes, offers of help, wards, categories or settings changes in its
+own transaction). A request costs one primary-key read while the cache holds.
+
 Counts and sums are computed in SQL with COUNT/SUM/GROUP BY. For the median, the percentile
 and the within-target count, one query fetches the response durations of the filtered ideas
 and the ranking is done in Python, so SQLite and PostgreSQL give identical results.
@@ -60,6 +65,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..extensions import db
 from ..models import STATUSES, Category, Idea, OutcomeReport, Pledge, Ward, utcnow
 from .arithmetic import median, percentile_nearest_rank, share
+from .figures_cache import cache_key, figures_cache
 from .lifecycle import STATUS_LABELS
 from .site import decision_target_days, response_target_days
 
@@ -195,6 +201,11 @@ def _idea_counts(conditions, cutoff: datetime, dimension=None):
 # --- headline figures -----------------------------------------------------------------------
 
 def headline_figures() -> dict:
+    """The figures on the home page, over all public ideas (cached, see above)."""
+    return figures_cache.get(cache_key("headline"), _headline_figures)
+
+
+def _headline_figures() -> dict:
     """The figures on the home page, over all public ideas (two queries)."""
     target = response_target_days()
     cutoff = utcnow() - timedelta(days=target)
@@ -302,7 +313,14 @@ def _row(figures: dict | None, target: int) -> dict:
 
 def accountability_figures(ward_id: int | None = None, category_id: int | None = None) -> dict:
     """Everything /accountability shows (and GET /api/v1/stats returns), for all public ideas
-    or those of one ward and/or category. See the module docstring for the definitions."""
+    or those of one ward and/or category (cached, see above)."""
+    return figures_cache.get(cache_key("accountability", ward_id, category_id),
+                             lambda: _accountability_figures(ward_id, category_id))
+
+
+def _accountability_figures(ward_id: int | None, category_id: int | None) -> dict:
+    """Everything /accountability shows, computed now. See the module docstring for the
+    definitions."""
     now = utcnow()
     target = response_target_days()
     cutoff = now - timedelta(days=target)

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import require
+from . import search
 from .audit import record_audit
 from .engagement import bump_counter
 from .lifecycle import (
@@ -148,10 +149,11 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
     elif filters.age.isdigit():
         where.append(Idea.created_at < utcnow() - timedelta(days=int(filters.age)))
     if filters.q:
-        like = f"%{filters.q.lower()}%"
-        where.append(or_(func.lower(Idea.title).like(like),
-                         func.lower(Idea.description).like(like),
-                         func.lower(Idea.reference).like(like)))
+        # A reference (exactly, any case) or the full-text search: never LIKE over every idea.
+        by_reference = Idea.reference == filters.q.strip().upper()
+        parsed = search.parse_query(filters.q)
+        where.append(or_(by_reference, search.match_ideas(parsed).as_condition())
+                     if parsed else by_reference)
     order = ((Idea.support_count.desc(), Idea.created_at.asc()) if filters.sort == "supported"
              else (Idea.created_at.asc(),))
     return paginate(

@@ -86,7 +86,8 @@ def index():
     status = args.get("status") or None
     if status not in STATUSES:
         status = None
-    sort = args.get("sort") if args.get("sort") in ideas.SORTS else "supports"
+    # "Best match" by default: the best search match first, or the most supported without q.
+    sort = args.get("sort") if args.get("sort") in ideas.SORTS else "relevance"
     filters = {"q": (args.get("q") or "").strip()[:200], "status": status,
                "category_id": int_field("category", args), "ward_id": int_field("ward", args),
                "sort": sort}

@@ -8,6 +8,9 @@ Create Date: 2026-11-28 20:45:54.682790
 from alembic import op
 import sqlalchemy as sa
 
+from citizenideas.models.search import (
+    POSTGRESQL_CREATE, POSTGRESQL_DROP, SQLITE_CREATE, SQLITE_DROP)
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -57,6 +60,12 @@ def upgrade():
     sa.Column('value', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_site_settings'))
+    )
+    op.create_table('data_versions',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_data_versions'))
     )
     op.create_table('wards',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,12 +201,26 @@ def upgrade():
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ideas_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_merged_into_id'), ['merged_into_id'], unique=False)
-        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count'], unique=False)
+        batch_op.create_index('ix_ideas_support', ['support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_ward_id'), ['ward_id'], unique=False)
+        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_updated', ['status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_created', ['ward_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_updated', ['ward_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_support', ['category_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_created', ['category_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_updated', ['category_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_hidden', ['status', 'hidden'], unique=False)
+
+    # Full-text search (by hand): FTS5 table and triggers on SQLite, a generated tsvector
+    # column with a GIN index on PostgreSQL. See citizenideas/models/search.py.
+    for statement in (POSTGRESQL_CREATE if op.get_bind().dialect.name == "postgresql"
+                      else SQLITE_CREATE):
+        op.execute(statement)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -570,15 +593,20 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('ideas', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ideas_ward_id'))
-        batch_op.drop_index('ix_ideas_updated')
-        batch_op.drop_index('ix_ideas_status_support')
-        batch_op.drop_index('ix_ideas_status_created')
+        for name in ('ix_ideas_status_hidden', 'ix_ideas_category_updated',
+                     'ix_ideas_category_created', 'ix_ideas_category_support',
+                     'ix_ideas_ward_updated', 'ix_ideas_ward_created', 'ix_ideas_ward_support',
+                     'ix_ideas_status_updated', 'ix_ideas_status_created',
+                     'ix_ideas_status_support', 'ix_ideas_updated', 'ix_ideas_created',
+                     'ix_ideas_support'):
+            batch_op.drop_index(name)
         batch_op.drop_index(batch_op.f('ix_ideas_merged_into_id'))
-        batch_op.drop_index(batch_op.f('ix_ideas_category_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_assignee_id'))
 
+    for statement in (POSTGRESQL_DROP if op.get_bind().dialect.name == "postgresql"
+                      else SQLITE_DROP):
+        op.execute(statement)
     op.drop_table('ideas')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_target')
@@ -604,6 +632,7 @@ def downgrade():
     op.drop_table('community_assets')
     op.drop_table('wards')
     op.drop_table('site_settings')
+    op.drop_table('data_versions')
     with op.batch_alter_table('response_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_response_templates_status'))
 

@@ -1,0 +1,96 @@
+"""The lists of ideas read an index in their sort order: none scans the whole ideas table or
+sorts it (SQLite's EXPLAIN QUERY PLAN), so a page costs the same at 100 or 100,000 ideas."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from citizenideas.extensions import db
+from citizenideas.services import delivery_lists, feeds, ideas
+from citizenideas.services.triage import TriageFilters, triage_list
+
+
+@contextmanager
+def plans():
+    """The query plans of the statements run inside the block that read the ideas table."""
+    seen: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, parameters, *args):
+        if "FROM ideas" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    found: list[list[str]] = []
+    try:
+        yield found
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    connection = db.session.connection()
+    for statement, parameters in seen:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        found.append([row[3] for row in rows])
+
+
+@pytest.fixture
+def many(make):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    wards = [make.ward() for _ in range(3)]
+    categories = [make.category() for _ in range(3)]
+    author = make.user()
+    statuses = ["submitted", "accepted", "under_review", "in_delivery", "declined"]
+    for n in range(30):
+        make.idea(author=author, ward=wards[n % 3], category=categories[n % 3],
+                  status=statuses[n % 5], support_count=n % 7,
+                  title=f"Library idea number {n}")
+    return {"ward": wards[0].id, "category": categories[0].id}
+
+
+LISTS = [
+    {}, {"sort": "newest"}, {"sort": "updated"},
+    {"status": "accepted"}, {"status": "accepted", "sort": "newest"},
+    {"status": "accepted", "sort": "updated"},
+    {"ward_id": "ward"}, {"ward_id": "ward", "sort": "newest"},
+    {"ward_id": "ward", "sort": "updated"},
+    {"category_id": "category"}, {"category_id": "category", "sort": "newest"},
+    {"category_id": "category", "sort": "updated"},
+]
+
+
+def assert_indexed(plan: list[str]) -> None:
+    assert not any(step.strip() in ("SCAN ideas", "SCAN TABLE ideas") for step in plan), plan
+    assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("filters", LISTS, ids=lambda f: "-".join(map(str, f.items())) or "all")
+def test_the_public_list_reads_an_index_in_its_sort_order(many, filters):
+    filters = {k: many.get(v, v) for k, v in filters.items()}
+    with plans() as found:
+        page = ideas.search_ideas(None, page=2, per_page=5, **filters)
+    assert page.items
+    assert len(found) == 2  # the count and the page
+    for plan in found:
+        assert_indexed(plan)
+
+
+def test_a_search_reads_the_full_text_index(many):
+    with plans() as found:
+        assert ideas.search_ideas(None, q="library", sort="newest").total == 30
+    assert found and all(any("ideas_fts VIRTUAL TABLE" in step for step in plan)
+                         for plan in found)
+    assert not any(step.strip() == "SCAN ideas" for plan in found for step in plan)
+
+
+def test_the_council_queue_feeds_and_partner_list_read_an_index(many, make):
+    moderator = make.user(role="moderator")
+    with plans() as found:
+        triage_list(moderator, TriageFilters())
+        triage_list(moderator, TriageFilters(ward_id=many["ward"]))
+        feeds.ideas_feed()
+        delivery_lists.open_for_delivery()
+    assert found
+    for plan in found:
+        assert not any(step.strip() == "SCAN ideas" for step in plan), plan
