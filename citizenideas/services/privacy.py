@@ -31,7 +31,6 @@ from ..models import (
 )
 from ..permissions import require
 from .accounts import check_password
-from .ideas import _like_escape
 
 # Notifications written for other people that carry the actor's name: "<name> commented on
 # your idea", "<name> joined <organisation>", "<name> has invited you to join ...".
@@ -85,6 +84,11 @@ def export_my_data(actor: User) -> dict:
                                                         "last_used_at", "revoked_at")),
         "exported_at": utcnow().isoformat(),
     }
+
+
+def _like_escape(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _scrub_name_from_others_notifications(actor: User, name: str) -> None:
