@@ -95,6 +95,8 @@ class BaseConfig:
     # Rate limits (Flask-Limiter); storage "memory://" or "redis://127.0.0.1:6379/0"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Prefix of the rate-limit keys, so two sites (or a test) can share one Redis.
+    RATELIMIT_KEY_PREFIX = ""
     # Failed sign-ins (page and API token together) per account, and per IP address.
     RATELIMIT_SIGN_IN = "10 per 5 minutes"
     RATELIMIT_SIGN_IN_IP = "20 per 5 minutes"

@@ -46,9 +46,17 @@ def _items(setting: str) -> list[RateLimitItem]:
     return parse_many(current_app.config[setting])
 
 
+def limit_scope(name: str) -> str:
+    """A scope for counts kept by hand, under ``RATELIMIT_KEY_PREFIX`` like Flask-Limiter's
+    own (two sites sharing one Redis must not share counts)."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return f"{prefix}/{name}" if prefix else name
+
+
 def _counts(email: str) -> list[tuple[str, str, str]]:
     """(setting, scope, key) for each count a sign-in attempt with ``email`` belongs to."""
-    return [(*_PER_IP, get_remote_address()), (*_PER_ACCOUNT, address_key(email))]
+    return [(_PER_IP[0], limit_scope(_PER_IP[1]), get_remote_address()),
+            (_PER_ACCOUNT[0], limit_scope(_PER_ACCOUNT[1]), address_key(email))]
 
 
 def _wait_text(seconds: int) -> str:
@@ -70,7 +78,7 @@ def refuse_if_too_many_failed_sign_ins(email: str) -> None:
                 continue
             reset_at = limiter.limiter.get_window_stats(item, scope, key).reset_time
             wait = max(1, math.ceil(reset_at - time.time()))
-            if scope == _PER_ACCOUNT[1]:
+            if scope == limit_scope(_PER_ACCOUNT[1]):
                 message = gettext(
                     "You have tried to sign in to this account too many times. Wait %(wait)s "
                     "and try again, or reset your password with the \u201cForgotten your "
@@ -97,7 +105,7 @@ def forget_failed_sign_ins(email: str) -> None:
         return
     setting, scope = _PER_ACCOUNT
     for item in _items(setting):
-        limiter.limiter.clear(item, scope, address_key(email))
+        limiter.limiter.clear(item, limit_scope(scope), address_key(email))
 
 
 def _registration_address() -> str:

@@ -48,7 +48,7 @@ from ..permissions import can
 from ..services import drafts, engagement, ideas
 from ..services.idea_page import idea_page
 from ..services.suggestions import suggest_alternatives
-from ..throttling import action_limits
+from ..throttling import action_limits, limit_scope
 from .actions import run_action
 from .forms import int_field, text_field
 
@@ -426,7 +426,7 @@ def _may_keep_a_draft() -> bool:
     """Under ``DRAFTS_PER_ADDRESS`` for this address (counted with the other rate limits)."""
     if not limiter.enabled:
         return True
-    return limiter.limiter.hit(parse_limit(DRAFTS_PER_ADDRESS), "form-drafts",
+    return limiter.limiter.hit(parse_limit(DRAFTS_PER_ADDRESS), limit_scope("form-drafts"),
                                get_remote_address())
 
 
