@@ -204,6 +204,7 @@ def visits(ids: dict) -> list[Visit]:
         # Partner.
         Visit(PARTNER, "/partners"),
         Visit(PARTNER, f"/organisations/{i['org']}"),  # the manager's view: members, invite
+        Visit(PARTNER, f"/organisations/{i['org']}/edit"),
         Visit(PARTNER, f"/ideas/{i['delivering']}"),  # "Your organisation has offered ..."
         Visit(PARTNER, f"/ideas/{i['claimable']}"),  # the "Offer to deliver this idea" button
         Visit(PARTNER, f"/partners/ideas/{i['claimable']}/claim"),
