@@ -436,7 +436,7 @@ def test_publishing_makes_the_idea_delivered_once_and_tells_followers(world, mak
     assert change.to_status == "delivered" and change.message == GOOD["summary"]
     assert db.session.scalar(select(Notification).where(
         Notification.user_id == follower.id, Notification.kind == "status_change",
-        Notification.subject.contains("delivered")))
+        Notification.subject.contains("now Delivered")))  # the label, case-sensitive on PG
     with pytest.raises(Conflict):
         outcomes.publish_outcome(world.moderator, report)
     db.session.rollback()
