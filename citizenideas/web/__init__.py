@@ -12,7 +12,7 @@ from ..models import Notification
 from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
-from . import text
+from . import fields, text
 from .forms import errors_shown
 
 
@@ -32,6 +32,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
     app.jinja_env.globals["errors_shown"] = errors_shown
+    app.jinja_env.globals["select_field"] = fields.select_field
 
     @app.context_processor
     def _site():
