@@ -20,7 +20,8 @@ MACRO = """{% from "govuk_frontend_jinja/components/select/macro.html" import go
 {% endfor %}
 {{ govukSelect({"id": name, "name": name, "label": {"text": label}, "items": items,
                 "hint": {"text": hint} if hint else None,
-                "errorMessage": {"text": errors[name] | join(" ")} if errors and errors.get(name) else None}) }}"""
+                "errorMessage": {"text": errors[name] | join(" ")}
+                                if errors and errors.get(name) else None}) }}"""
 
 
 def _same_shape(html: str) -> str:

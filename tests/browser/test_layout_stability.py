@@ -41,7 +41,8 @@ def test_navigation_unfolds_when_the_frontend_script_cannot_load(js_page, live_s
     seed_demo()
     js_page.route("**/govuk-frontend-*.js", lambda route: route.abort())
     js_page.goto(live_server.url + "/ideas")
-    height = "document.querySelector('.govuk-service-navigation__list').getBoundingClientRect().height"
+    height = ("document.querySelector('.govuk-service-navigation__list')"
+              ".getBoundingClientRect().height")
     # Folded at first, out of the flow (the browser could have run the script) ...
     assert js_page.evaluate(height) <= 1
     # ... and shown in full once it is clear the script is not coming (after 4 seconds).
