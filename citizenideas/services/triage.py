@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -156,10 +156,30 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
                      if parsed else by_reference)
     order = ((Idea.support_count.desc(), Idea.created_at.asc()) if filters.sort == "supported"
              else (Idea.created_at.asc(),))
-    return paginate(
-        select(Idea).where(*where).order_by(*order, Idea.id)
-        .options(joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.assignee)),
-        page, per_page, count=select(func.count(Idea.id)).where(*where))
+    query = (select(Idea).where(*where).order_by(*order, Idea.id)
+             .options(joinedload(Idea.category), joinedload(Idea.ward),
+                      joinedload(Idea.assignee)))
+    count = select(func.count(Idea.id)).where(*where)
+    if filters.sort != "supported" and (filters.status == "open" or not filters.status):
+        # Oldest first over both open statuses: read each status's ideas in date order from
+        # its (status, created_at) index and merge, rather than sort every open idea (0.27 s
+        # a request at 100,000 ideas). tests/test_list_plans.py
+        others = where[1:]  # where[0] is the open statuses, which the merge reads one by one
+        return paginate(query.where(Idea.id.in_(_oldest_first_ids(others, page, per_page))),
+                        page, per_page, count=count, offset=False)
+    return paginate(query, page, per_page, count=count)
+
+
+def _oldest_first_ids(where: list, page: int, per_page: int):
+    """The ids on ``page`` of the open ideas matching ``where``, oldest first: the first
+    ``page * per_page`` of each open status in index order, merged, then the page's share."""
+    keep = max(1, page) * per_page
+    each = [select(Idea.id, Idea.created_at).where(Idea.status == status, *where)
+            .order_by(Idea.created_at, Idea.id).limit(keep).subquery()
+            for status in OPEN_STATUSES]
+    merged = union_all(*(select(part.c.id, part.c.created_at) for part in each)).subquery()
+    return (select(merged.c.id).order_by(merged.c.created_at, merged.c.id)
+            .offset((max(1, page) - 1) * per_page).limit(per_page))
 
 
 def staff_users() -> list[User]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select
@@ -12,8 +13,20 @@ from ..models import Notification
 from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
-from . import text
+from . import fields, text
 from .forms import errors_shown
+
+
+def _translations():
+    """This request's catalogue for the language in force, kept on ``g`` with that language
+    (an email rendered under ``force_locale`` looks up its own)."""
+    locale = get_locale()
+    kept = g.get("_ci_translations")
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._ci_translations = (locale, translations)
+    return translations
 
 
 def register_web(app: Flask) -> None:
@@ -32,6 +45,16 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
     app.jinja_env.globals["errors_shown"] = errors_shown
+    app.jinja_env.globals["select_field"] = fields.select_field
+    # Flask-Babel looks the catalogue up again for every _() in a template (a page has a
+    # hundred or more); look it up once per request and language instead.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.context_processor
     def _site():

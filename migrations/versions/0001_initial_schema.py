@@ -206,7 +206,7 @@ def upgrade():
         batch_op.create_index('ix_ideas_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
         batch_op.create_index('ix_ideas_status_support', ['status', 'support_count', 'created_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at', 'first_response_at', 'decided_at', 'merged_into_id'], unique=False)
         batch_op.create_index('ix_ideas_status_updated', ['status', 'updated_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_created', ['ward_id', 'created_at'], unique=False)
