@@ -91,6 +91,8 @@ ACTION_LABELS = {
     "outcome.return": _l("Outcome report sent back"), "outcome.save": _l("Outcome report saved"),
     "outcome.submit": _l("Outcome report submitted"), "progress.post": _l("Progress update posted"),
     "settings.update": _l("Site settings changed"),
+    "sso.refused": _l("Council account sign-in refused"),
+    "sso.sign_in": _l("Signed in with a council account"),
     "template.create": _l("Response template added"),
     "template.delete": _l("Response template deleted"),
     "template.update": _l("Response template changed"), "user.deactivate": _l("User deactivated"),
