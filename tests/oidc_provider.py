@@ -128,8 +128,8 @@ class OIDCProvider:
 
     def token(self, request: Request) -> Response:
         form = request.form.to_dict()
-        self.token_requests.append(form)
         auth = request.authorization
+        self.token_requests.append({**form, "auth": "basic" if auth else "post"})
         client_id, secret = ((auth.username, auth.password) if auth
                              else (form.get("client_id"), form.get("client_secret")))
         if client_id != CLIENT_ID or secret != CLIENT_SECRET:

@@ -89,7 +89,7 @@ def test_the_sign_in_page_offers_the_council_account_as_a_plain_link(client, pro
     page = client.get("/sign-in?next=/council").text
     assert "Sign in with your council account" in page
     assert 'href="/sign-in/council?next=/council"' in page
-    assert 'hx-boost="false"' in page
+    assert 'data-hx-boost="false"' in page
 
 
 def test_the_button_label_can_be_configured(app, client, provider):
@@ -120,6 +120,7 @@ def test_the_request_uses_pkce_s256_a_state_and_a_nonce(client, make, provider):
     assert set(asked["scope"].split()) >= {"openid", "email"}
     [exchange] = provider.token_requests
     assert s256(exchange["code_verifier"]) == asked["code_challenge"]
+    assert exchange["auth"] == "basic" and "client_secret" not in exchange
 
 
 def test_discovery_is_read_once_for_many_sign_ins(app, make, provider):
@@ -156,6 +157,14 @@ def test_an_unsafe_next_ends_on_the_home_page(client, make, provider, unsafe):
     make.user(role="moderator", email="moderator@example.org")
     response = sign_in_with_council_account(client, next_url=unsafe)
     assert response.headers["Location"] == "/"
+
+
+def test_someone_already_signed_in_goes_straight_to_next(client, make, auth, provider):
+    make.user(role="moderator", email="someone@example.org")
+    auth.sign_in("someone@example.org")
+    response = client.get("/sign-in/council?next=/council")
+    assert (response.status_code, response.headers["Location"]) == (302, "/council")
+    assert provider.authorize_requests == []
 
 
 def test_next_cannot_be_changed_on_the_way_back(client, make, provider):
@@ -268,6 +277,13 @@ def test_a_token_that_fails_its_checks_signs_nobody_in(client, make, provider, c
     assert audit_entries("sso.sign_in") == []
 
 
+def test_the_failure_page_offers_to_try_again_and_keeps_next(client, make, provider):
+    make.user(role="moderator", email="moderator@example.org")
+    provider.token_changes = {"other_key": True}
+    page = sign_in_with_council_account(client, next_url="/council").text
+    assert 'href="/sign-in/council?next=/council"' in page
+
+
 def test_a_replayed_callback_is_refused(client, make, provider, caplog):
     make.user(role="moderator", email="moderator@example.org")
     back = approve_at_provider(go_to_provider(client))
@@ -361,3 +377,19 @@ def test_production_refuses_an_issuer_that_is_not_https(monkeypatch):
     with pytest.raises(RuntimeError, match="OIDC_ISSUER"):
         load_config({"APP_ENV": "production", "SECRET_KEY": "x" * 40,
                      "OIDC_ISSUER": "http://login.example"})
+
+
+def test_the_council_sign_in_pages_are_valid_html(app, client, make, provider, tmp_path):
+    from .test_html_validity import checker, validate
+
+    checker()
+    make.user(email="moderator@example.org")
+    pages = {"the sign-in page with the council button": client.get("/sign-in?next=/council"),
+             "the refusal page": sign_in_with_council_account(client)}
+    provider.token_changes = {"other_key": True}
+    pages["the failure page"] = sign_in_with_council_account(app.test_client())
+    files = {}
+    for number, (name, response) in enumerate(pages.items()):
+        files[tmp_path / f"page-{number}.html"] = name
+        (tmp_path / f"page-{number}.html").write_bytes(response.get_data())
+    assert validate(files) == []

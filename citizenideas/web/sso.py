@@ -112,12 +112,12 @@ def _provider() -> FlaskOAuth2App:
     return client
 
 
-def _provider_problem(exc: Exception, status: int):
+def _provider_problem(exc: Exception, status: int, next_url: str):
     """The page for a sign-in the provider could not complete; the reason goes to the log
     (never to the page: it may describe the provider's set-up)."""
     current_app.logger.warning("Council sign-in failed: %s: %s", type(exc).__name__, exc)
-    return render_template("auth/sso_problem.html",
-                           retry_url=url_for("sso.start")), status
+    retry_url = url_for("sso.start", next=next_url if next_url != "/" else None)
+    return render_template("auth/sso_problem.html", retry_url=retry_url), status
 
 
 @bp.get("/sign-in/council")
@@ -134,7 +134,7 @@ def start():
         client = _provider()
         found = client.create_authorization_url(redirect_uri)
     except (requests.RequestException, ValueError, KeyError, ProviderMisconfigured) as exc:
-        return _provider_problem(exc, 503)
+        return _provider_problem(exc, 503, next_url)
     client.save_authorize_data(redirect_uri=redirect_uri, next=next_url, **found)
     return redirect(found["url"], code=302)
 
@@ -152,7 +152,7 @@ def callback():
     try:
         client = _provider()
     except (requests.RequestException, ValueError, KeyError, ProviderMisconfigured) as exc:
-        return _provider_problem(exc, 503)
+        return _provider_problem(exc, 503, "/")
     saved = client.framework.get_state_data(session, request.args.get("state", "")) or {}
     next_url = safe_next(saved.get("next"), url_for("pages.home"))
     options = {
@@ -168,7 +168,7 @@ def callback():
             raise ValueError("the provider sent no ID token")
     except (AuthlibBaseError, JoseError, requests.RequestException, ValueError,
             KeyError) as exc:
-        return _provider_problem(exc, 400)
+        return _provider_problem(exc, 400, next_url)
 
     def refused(refusal: sso.IdentityRefused):
         return run_action(lambda: sso.record_refusal(claims, refusal),
