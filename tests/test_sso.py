@@ -320,18 +320,32 @@ def test_a_callback_without_a_sign_in_started_here_is_refused(client, make, prov
     assert signed_in_email(client) is None
 
 
-def test_a_code_from_another_sign_in_fails_pkce_at_the_provider(client, make, provider,
+def test_a_code_from_another_sign_in_fails_pkce_at_the_provider(app, client, make, provider,
                                                                 caplog):
-    """Two sign-ins started in one browser: the second's code with the first's state
-    is sent with the first's verifier, and the provider refuses it."""
+    """Someone's code slipped into another sign-in (with its state) is sent with that
+    sign-in's verifier, and the provider refuses it."""
     make.user(role="moderator", email="moderator@example.org")
-    first = parse_qs(urlsplit(approve_at_provider(go_to_provider(client))).query)
-    second = parse_qs(urlsplit(approve_at_provider(go_to_provider(client))).query)
+    other = app.test_client()
+    stolen = parse_qs(urlsplit(approve_at_provider(go_to_provider(other))).query)
+    own = parse_qs(urlsplit(approve_at_provider(go_to_provider(client))).query)
     response = client.get("/sign-in/council/callback", query_string={
-        "code": second["code"][0], "state": first["state"][0]})
+        "code": stolen["code"][0], "state": own["state"][0]})
     assert response.status_code == 400
     assert "PKCE" in refusal_logged(caplog)
     assert signed_in_email(client) is None
+
+
+def test_starting_again_drops_the_unfinished_sign_in(client, make, provider, caplog):
+    """The session cookie stays small however often the button is pressed, and only the
+    latest sign-in can finish."""
+    make.user(role="moderator", email="moderator@example.org")
+    first = approve_at_provider(go_to_provider(client))
+    for _ in range(20):
+        go_to_provider(client)
+    assert len(client.get_cookie("session").value) < 1500
+    assert client.get(first).status_code == 400
+    assert "MismatchingStateError" in refusal_logged(caplog)
+    assert sign_in_with_council_account(client).status_code == 303
 
 
 def test_the_provider_enforces_the_pkce_verifier(client, provider):

@@ -115,7 +115,9 @@ def _provider() -> FlaskOAuth2App:
 def _provider_problem(exc: Exception, status: int, next_url: str):
     """The page for a sign-in the provider could not complete; the reason goes to the log
     (never to the page: it may describe the provider's set-up)."""
-    current_app.logger.warning("Council sign-in failed: %s: %s", type(exc).__name__, exc)
+    # %r: the provider's error description comes from the address, and must not start a
+    # new line in the log.
+    current_app.logger.warning("Council sign-in failed: %s: %r", type(exc).__name__, str(exc))
     retry_url = url_for("sso.start", next=next_url if next_url != "/" else None)
     return render_template("auth/sso_problem.html", retry_url=retry_url), status
 
@@ -135,7 +137,13 @@ def start():
         found = client.create_authorization_url(redirect_uri)
     except (requests.RequestException, ValueError, KeyError, ProviderMisconfigured) as exc:
         return _provider_problem(exc, 503, next_url)
-    client.save_authorize_data(redirect_uri=redirect_uri, next=next_url, **found)
+    # One sign-in in progress per browser: an earlier one left unfinished (the button pressed
+    # twice, the provider's page abandoned) is dropped, so the session cookie cannot grow
+    # past what browsers keep. Only what the callback needs is kept, not the whole address.
+    for key in [key for key in session if key.startswith("_state_council_")]:
+        session.pop(key)
+    client.save_authorize_data(redirect_uri=redirect_uri, next=next_url, state=found["state"],
+                               code_verifier=found["code_verifier"], nonce=found["nonce"])
     return redirect(found["url"], code=302)
 
 
