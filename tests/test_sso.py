@@ -15,6 +15,7 @@ from citizenideas.config import load_config
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, User
 
+from .conftest import Auth
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET, ProviderServer, s256
 
 
@@ -107,8 +108,22 @@ def test_a_moderator_signs_in_with_the_council_account(client, make, provider):
     assert signed_in_email(client) == "moderator@example.org"
     assert client.get("/council").status_code == 200
     [entry] = audit_entries("sso.sign_in")
+    moderator = db.session.scalar(select(User).where(User.email == "moderator@example.org"))
+    assert entry.actor_id == entry.target_id == moderator.id
     assert entry.after["issuer"] == provider.url
     assert entry.after["subject"] == "provider-user-1"
+    assert entry.after["provider_mfa_trusted"] is False
+
+
+def test_the_audit_says_when_the_providers_mfa_stands_for_the_second_factor(app, client, make,
+                                                                           provider):
+    app.config["OIDC_TRUSTED_MFA"] = True
+    make.user(role="moderator", email="moderator@example.org")
+    provider.person.amr = ["pwd", "mfa"]
+    assert sign_in_with_council_account(client).status_code == 303
+    [entry] = audit_entries("sso.sign_in")
+    assert entry.after["provider_mfa_trusted"] is True
+    assert entry.after["methods"] == ["pwd", "mfa"]
 
 
 def test_the_request_uses_pkce_s256_a_state_and_a_nonce(client, make, provider):
@@ -407,3 +422,17 @@ def test_the_council_sign_in_pages_are_valid_html(app, client, make, provider, t
         files[tmp_path / f"page-{number}.html"] = name
         (tmp_path / f"page-{number}.html").write_bytes(response.get_data())
     assert validate(files) == []
+
+
+def test_admins_see_council_sign_ins_and_refusals_in_the_audit_log(client, make, provider):
+    make.user(role="moderator", email="moderator@example.org")
+    sign_in_with_council_account(client)
+    provider.person.email = "stranger@council.example"
+    sign_in_with_council_account(client.application.test_client())
+    make.user(role="admin", email="boss@example.org")
+    admin = client.application.test_client()
+    Auth(admin).sign_in("boss@example.org")
+    page = admin.get("/admin/audit").text
+    assert "Signed in with a council account" in page
+    assert "Council account sign-in refused" in page
+    assert "stranger@council.example" in page

@@ -114,6 +114,10 @@ FIELD_LABELS = {
     "RESPONSE_TARGET_DAYS": _l("Response target in days"),
     "DECISION_TARGET_DAYS": _l("Decision target in days"),
     "CONTACT_EMAIL": _l("Contact email"),
+    "issuer": _l("Identity provider"), "subject": _l("Identity at the provider"),
+    "methods": _l("How they signed in there"), "email": _l("Email address"),
+    "reason": _l("Reason"),
+    "provider_mfa_trusted": _l("Provider's multi-factor sign-in counts as the second factor"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 

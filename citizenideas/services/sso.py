@@ -85,11 +85,15 @@ def _identity(claims: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def sign_in_with_identity(claims: Mapping[str, Any]) -> User:
-    """The account to sign in for the provider's ``claims``, audited as a single sign-on.
-    Raises IdentityRefused (nothing written: record the refusal with record_refusal)."""
+def sign_in_with_identity(claims: Mapping[str, Any], *,
+                          provider_mfa_trusted: bool = False) -> User:
+    """The account to sign in for the provider's ``claims``, audited as a single sign-on,
+    with whether the provider's own multi-factor sign-in stands for our second factor
+    (OIDC_TRUSTED_MFA). Raises IdentityRefused (nothing written: record the refusal with
+    record_refusal)."""
     user = staff_account_for_identity(claims)
-    record_audit(user, "sso.sign_in", user, after=_identity(claims))
+    record_audit(user, "sso.sign_in", user,
+                 after={**_identity(claims), "provider_mfa_trusted": provider_mfa_trusted})
     return user
 
 

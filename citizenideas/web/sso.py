@@ -183,7 +183,8 @@ def callback():
                           done=lambda _r: (render_template("auth/sso_refused.html",
                                                            refusal=refusal), 403))
 
-    return run_action(lambda: sso.sign_in_with_identity(claims),
+    trusted = bool(current_app.config.get("OIDC_TRUSTED_MFA"))
+    return run_action(lambda: sso.sign_in_with_identity(claims, provider_mfa_trusted=trusted),
                       done=lambda user: _finish_sso_sign_in(user, next_url),
                       catch=sso.IdentityRefused, failed=refused)
 
