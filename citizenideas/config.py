@@ -92,6 +92,18 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
 
+    # Single sign-on for council staff with the council's identity provider (OpenID
+    # Connect): on when the issuer, client id and client secret are all set. See
+    # docs/single-sign-on.md.
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_SCOPES = "openid email profile"
+    # The provider's own multi-factor sign-in counts as the second factor.
+    OIDC_TRUSTED_MFA = False
+    # The button's text; empty: "Sign in with your council account" (translated).
+    OIDC_BUTTON_LABEL = ""
+
     # Rate limits (Flask-Limiter); storage "memory://" or "redis://127.0.0.1:6379/0"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -200,6 +212,10 @@ def load_config(overrides: dict | None = None) -> dict:
             raise RuntimeError("SECRET_KEY must be set outside development and tests.")
         settings["SECRET_KEY"] = _development_secret_key()
     _refuse_per_process_limits_with_several_workers(settings)
+    if (settings["APP_ENV"] == "production" and settings.get("OIDC_ISSUER")
+            and not str(settings["OIDC_ISSUER"]).startswith("https://")):
+        # Discovery, the keys and the code exchange must not travel in clear.
+        raise RuntimeError("OIDC_ISSUER must be an https:// address in production.")
     return settings
 
 

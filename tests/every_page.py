@@ -51,6 +51,12 @@ SKIPPED = {
     "/feeds/ideas.atom": "Atom feed (XML, not a page)",
     "/feeds/outcomes.atom": "Atom feed (XML, not a page)",
     "/feeds/status-changes.atom": "Atom feed (XML, not a page)",
+    "/sign-in/council": "redirect to the council's identity provider (404 when single sign-on "
+                        "is not set up); its pages are checked in "
+                        "tests/browser/test_council_sign_in.py",
+    "/sign-in/council/callback": "the identity provider's answer (404 when single sign-on is "
+                                 "not set up); its pages are checked in "
+                                 "tests/browser/test_council_sign_in.py",
     "/ideas/similar": "HTMX fragment, not a page: checked swapped into /ideas/new "
                       "(test_similar_ideas_fragment_is_accessible)",
 }

@@ -91,6 +91,8 @@ ACTION_LABELS = {
     "outcome.return": _l("Outcome report sent back"), "outcome.save": _l("Outcome report saved"),
     "outcome.submit": _l("Outcome report submitted"), "progress.post": _l("Progress update posted"),
     "settings.update": _l("Site settings changed"),
+    "sso.refused": _l("Council account sign-in refused"),
+    "sso.sign_in": _l("Signed in with a council account"),
     "template.create": _l("Response template added"),
     "template.delete": _l("Response template deleted"),
     "template.update": _l("Response template changed"), "user.deactivate": _l("User deactivated"),
@@ -112,6 +114,10 @@ FIELD_LABELS = {
     "RESPONSE_TARGET_DAYS": _l("Response target in days"),
     "DECISION_TARGET_DAYS": _l("Decision target in days"),
     "CONTACT_EMAIL": _l("Contact email"),
+    "issuer": _l("Identity provider"), "subject": _l("Identity at the provider"),
+    "methods": _l("How they signed in there"), "email": _l("Email address"),
+    "reason": _l("Reason"),
+    "provider_mfa_trusted": _l("Provider's multi-factor sign-in counts as the second factor"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 

@@ -70,10 +70,11 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        sso,
         tokens,
     )
 
-    for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
+    for module in (pages, auth, sso, ideas, me, tokens, council, admin, assets, partners,
                    accountability):
         app.register_blueprint(module.bp)
 
