@@ -12,6 +12,7 @@ from ..models import Notification
 from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
+from ..services.verification import answer_label, tally, tally_text
 from . import text
 from .forms import errors_shown
 
@@ -32,6 +33,8 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
     app.jinja_env.globals["errors_shown"] = errors_shown
+    app.jinja_env.globals["verification_tally"] = lambda r: tally_text(tally(r))
+    app.jinja_env.globals["answer_label"] = answer_label
 
     @app.context_processor
     def _site():
