@@ -119,9 +119,11 @@ def outcomes_feed() -> bytes:
     council = current_app.config["COUNCIL_NAME"]
     for report in reports:
         result = RESULT_LABELS.get(report.result or "", "")
+        counts = tally(report)  # residents' "Was it done?" answers, once there are some
+        said = f"\n\n{tally_text(counts)}" if any(counts.values()) else ""
         _entry(fg, uri=tag_uri(f"outcome/{report.id}"),
                title=f"{report.idea.title}: {result.lower()}" if result else report.idea.title,
                link=idea_url(report.idea_id), when=report.published_at,
-               summary=f"{report.summary}\n\n{tally_text(tally(report))}",
+               summary=f"{report.summary}{said}",
                author=report.organisation.name if report.organisation else council)
     return fg.atom_str(pretty=True)
