@@ -204,7 +204,7 @@ def test_residents_and_partners_may_not_see_the_disputed_queue(client, auth, wor
     assert client.get("/council/disputed").status_code == 403
 
 
-# --- the idea page ---------------------------------------------------------------------------------
+# --- the idea page ------------------------------------------------------------------------
 
 def test_the_idea_page_asks_a_stakeholder_and_shows_their_answer(client, auth, world):
     world.publish()
@@ -358,3 +358,14 @@ def test_the_outcomes_feed_mentions_the_tally(client, make, world):
     _answer_34_5_2(make, world)
     feed = client.get("/feeds/outcomes.atom").get_data(as_text=True)
     assert "34 residents say it was done, 5 partly, 2 not" in feed
+
+
+def test_my_data_export_includes_my_answers(world):
+    from citizenideas.services.privacy import export_my_data
+
+    world.publish()
+    verify_outcome(world.pledger, world.idea, "no", "I never heard from them.")
+    db.session.commit()
+    answers = export_my_data(world.pledger)["outcome_answers"]
+    assert [(a["idea_id"], a["answer"], a["comment"]) for a in answers] == [
+        (world.idea.id, "no", "I never heard from them.")]
