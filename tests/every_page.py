@@ -246,6 +246,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, f"/council/claims/{i['any_pending']}"),
         Visit(MODERATOR, "/council/outcomes"),
         Visit(MODERATOR, "/council/disputed"),
+        Visit(MODERATOR, f"/council/ideas/{i['delivered']}"),  # residents' answers, named
         Visit(MODERATOR, f"/council/outcomes/{i['report']}"),
         Visit(MODERATOR, "/assets/new"),
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),

@@ -199,6 +199,19 @@ def test_the_council_dashboard_lists_disputed_outcomes_with_answers(client, auth
     assert "1 resident says it was done, 0 partly, 2 not" in html
 
 
+def test_the_council_idea_page_shows_every_answer_with_names(client, auth, world):
+    world.publish()
+    verify_outcome(world.pledger, world.idea, "partly", "")
+    verify_outcome(world.follower, world.idea, "yes", "Looks great.")
+    db.session.commit()
+    auth.sign_in(world.moderator.email)
+    html = client.get(f"/council/ideas/{world.idea.id}").get_data(as_text=True)
+    assert "Was it done? Residents\u2019 answers" in html or "Was it done? Residents' answers" \
+        in html or "Was it done? Residents&#39; answers" in html
+    assert "Pat Pledger" in html and "Fay Follower" in html and "Looks great." in html
+    assert "\u201cWas it done?\u201d" in html
+
+
 def test_residents_and_partners_may_not_see_the_disputed_queue(client, auth, world):
     auth.sign_in(world.partner.email)
     assert client.get("/council/disputed").status_code == 403

@@ -259,6 +259,15 @@ def answers_for_moderators(actor: User, idea_ids: list[int]) -> dict[int, list]:
     return found
 
 
+def answers_on(actor: User, idea: Idea) -> tuple[OutcomeReport, list] | None:
+    """The idea's published outcome and every answer on it, for the council's idea page
+    (None before the outcome is published)."""
+    report = published_outcome(idea)
+    if report is None:
+        return None
+    return report, answers_for_moderators(actor, [idea.id])[idea.id]
+
+
 def confirmation_figures(conditions) -> dict:
     """For /accountability and the stats API: over the published outcomes of the ideas
     matching ``conditions`` that residents answered (at least one answer), how many residents

@@ -226,6 +226,8 @@ def _context(idea: Idea) -> dict:
         "decision_overdue": triage.is_decision_overdue(idea),
         # The merge form's example: a reference as the site writes them (not this idea's).
         "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
+        # Residents' answers to "Was it done?", with names (None before an outcome).
+        "verification": verification.answers_on(current_user, idea),
     }
 
 
