@@ -138,6 +138,42 @@ def visible_outcome_reports(user: User | None,
     return [r for r in reports if _sees_outcome_report(user, r, r.idea_id in delivering)]
 
 
+def has_stake(user: User | None, idea: Idea) -> bool:
+    """The user proposed, supports, follows or offered help with (not withdrawn) ``idea``:
+    the people asked "Was it done?" when its outcome is published. One query."""
+    from sqlalchemy import literal, select, union_all
+
+    from .extensions import db
+    from .models import Follow, Pledge, Support
+
+    if not _signed_in(user):
+        return False
+    if user.id == idea.author_id:
+        return True
+    found = union_all(
+        select(literal(1)).where(Support.idea_id == idea.id, Support.user_id == user.id),
+        select(literal(1)).where(Follow.idea_id == idea.id, Follow.user_id == user.id),
+        select(literal(1)).where(Pledge.idea_id == idea.id, Pledge.user_id == user.id,
+                                 Pledge.withdrawn_at.is_(None)))
+    return db.session.execute(found.limit(1)).first() is not None
+
+
+def delivered_it(user: User | None, idea: Idea) -> bool:
+    """The council, or a member of an organisation delivering ``idea`` (an approved claim, or
+    the organisation that wrote its outcome report): the side that said it was done."""
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    if _staff(user) or delivers(user, idea):
+        return True
+    if not _signed_in(user) or not user.memberships:
+        return False
+    org_id = db.session.scalar(select(OutcomeReport.organisation_id).where(
+        OutcomeReport.idea_id == idea.id))
+    return any(m.organisation_id == org_id for m in user.memberships)
+
+
 def _visible(user: User | None, idea: Idea) -> bool:
     return not idea.hidden or _staff(user) or (_signed_in(user) and user.id == idea.author_id)
 
@@ -159,6 +195,11 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "withdraw_pledge": lambda u, p: (_signed_in(u) and u.id == p.user_id
                                      and p.idea.status not in CLOSED_RECORD),
     "follow": lambda u, _=None: _signed_in(u),
+    # "Was it done?": the residents with a stake in the idea answer; the council and the
+    # delivering organisations' members do not (they said it was done), even if they also
+    # supported it. Before the outcome is published the service answers 409, not this.
+    "verify_outcome": lambda u, i: (_participant(u) and _visible(u, i) and has_stake(u, i)
+                                    and not delivered_it(u, i)),
     "flag": lambda u, _=None: _participant(u),
     # Council
     "moderate": lambda u, _=None: _staff(u),

@@ -148,6 +148,7 @@ def seed_demo() -> dict:
     invite = accounts.issue_token("invite", 24, email=RESIDENT, organisation_id=org.id)
     delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
                     .order_by(OutcomeReport.id))
+    _residents_verify(resident, db.session.get(Idea, delivered))
     ids = {
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
@@ -161,6 +162,25 @@ def seed_demo() -> dict:
     }
     db.session.commit()
     return ids
+
+
+def _residents_verify(resident: User, idea: Idea) -> None:
+    """Answers to "Was it done?" on the delivered idea: the resident's own (so their page
+    shows the form with their answer) and three residents who say no (a disputed outcome,
+    for /council/disputed)."""
+    from citizenideas.services import engagement, verification
+
+    engagement.follow_idea(resident, idea)
+    verification.verify_outcome(resident, idea, "partly",
+                                "The benches are in, but the planters are still empty.")
+    others = db.session.scalars(
+        select(User).where(User.role == "resident", User.id != resident.id,
+                           User.deleted_at.is_(None), User.email_verified_at.is_not(None),
+                           ~User.memberships.any())
+        .order_by(User.id).limit(3)).all()
+    for n, other in enumerate(others):
+        engagement.follow_idea(other, idea)
+        verification.verify_outcome(other, idea, "no", "" if n else "Nothing changed here.")
 
 
 def visits(ids: dict) -> list[Visit]:
@@ -194,6 +214,7 @@ def visits(ids: dict) -> list[Visit]:
         # Resident.
         Visit(RESIDENT, "/"),
         Visit(RESIDENT, f"/ideas/{i['delivering']}"),  # support, pledge, comment, flag forms
+        Visit(RESIDENT, f"/ideas/{i['delivered']}"),  # "Was it done?" with their answer
         Visit(RESIDENT, "/ideas/new"),
         Visit(RESIDENT, f"/ideas/{i['own']}/edit"),
         Visit(RESIDENT, f"/ideas/{i['own']}/withdraw"),
@@ -230,6 +251,8 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, "/council/claims"),
         Visit(MODERATOR, f"/council/claims/{i['any_pending']}"),
         Visit(MODERATOR, "/council/outcomes"),
+        Visit(MODERATOR, "/council/disputed"),
+        Visit(MODERATOR, f"/council/ideas/{i['delivered']}"),  # residents' answers, named
         Visit(MODERATOR, f"/council/outcomes/{i['report']}"),
         Visit(MODERATOR, "/assets/new"),
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..permissions import visible_claims, visible_outcome_reports
 from ..services.notifications import idea_link
+from ..services.verification import tally
 from .schemas import Id, Named, Out, PageOut, PageQuery, Text
 
 # The same enums as the requests use, so a client generator gives both one type.
@@ -92,6 +93,14 @@ class OutcomeOut(Out):
     published_at: datetime | None
 
 
+class VerificationTallyOut(Out):
+    """Residents' answers to "Was it done?" about the published outcome (zeros before)."""
+
+    yes: int
+    partly: int
+    no: int
+
+
 class IdeaOut(Out):
     id: int
     reference: str | None
@@ -117,6 +126,7 @@ class IdeaOut(Out):
     claims: list[ClaimOut]
     updates: list[UpdateOut]
     outcome: OutcomeOut | None
+    verification: VerificationTallyOut
     merged_into_id: int | None
     url: str
 
@@ -241,6 +251,7 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
                                author=u.author.public_name, created_at=u.created_at)
                      for u in updates[idea.id]],
             outcome=outcome_out(outcomes[idea.id]) if idea.id in outcomes else None,
+            verification=VerificationTallyOut(**tally(outcomes.get(idea.id))),
             merged_into_id=idea.merged_into_id, url=idea_link(idea)))
     return result
 

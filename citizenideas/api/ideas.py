@@ -10,8 +10,8 @@ from pydantic import Field
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import PLEDGE_KINDS, Comment, Idea, Pledge
-from ..services import engagement, ideas
+from ..models import PLEDGE_KINDS, VERIFICATION_ANSWERS, Comment, Idea, Pledge
+from ..services import engagement, ideas, verification
 from .base import (
     AUTH_OPTIONAL,
     AUTH_REQUIRED,
@@ -32,6 +32,7 @@ from .idea_schemas import (
     IdeaListQuery,
     IdeaOut,
     IdeaPageOut,
+    VerificationTallyOut,
     comment_out,
     present_idea,
     present_ideas,
@@ -126,6 +127,21 @@ class PledgeOut(Out):
 class FlagIn(Body):
     reason: Annotated[str, text_limits(engagement.FLAG_REASON_MAX, required=True)]
     comment_id: Id | None = None
+
+
+class VerificationIn(Body):
+    answer: Literal[VERIFICATION_ANSWERS]  # type: ignore[valid-type]
+    comment: Annotated[str, text_limits(verification.COMMENT_MAX)] | None = None
+
+
+class VerificationOut(Out):
+    idea_id: int
+    answer: Literal[VERIFICATION_ANSWERS]  # type: ignore[valid-type]
+    comment: str
+    created_at: datetime
+    updated_at: datetime
+    verification: VerificationTallyOut = Field(
+        description="The outcome's tally after this answer.")
 
 
 class FlagOut(Out):
@@ -355,3 +371,32 @@ def flag(idea_id: int, json: FlagIn):
     made = committed(lambda: engagement.flag_content(caller(), idea, json.reason, comment=target))
     return FlagOut(id=made.id, idea_id=made.idea_id, target_type=made.target_type,
                    target_id=made.target_id), 201
+
+
+def _verification_responses():
+    """201 for a first answer, 200 for a changed one (spectree's helper has one success)."""
+    answered = responses(201, VerificationOut, 401, 403, 409, 422)
+    answered.add_model(200, VerificationOut, description="Your answer was changed.")
+    return answered
+
+
+@bp.post("/ideas/<int:idea_id>/verification")
+@signed_in
+@spec.validate(resp=_verification_responses(), tags=TAG, security=AUTH_REQUIRED)
+def verify(idea_id: int, json: VerificationIn):
+    """Answer "Was it done?" about the idea's published outcome: `yes`, `partly` or `no`,
+    with an optional public comment. One answer per person: sending again changes it (200;
+    the first answer is 201), and the comment is replaced by the one sent (none: no comment).
+
+    Only the idea's author, supporters, followers and those who offered help may answer
+    (403 for anyone else, and for the council and members of the delivering organisations,
+    who said it was done). Before the outcome is published: 409.
+    """
+    idea = load_idea(idea_id)
+    found, created = committed(lambda: verification.verify_outcome(
+        caller(), idea, json.answer, json.comment))
+    report = verification.published_outcome(idea)
+    out = VerificationOut(idea_id=found.idea_id, answer=found.answer, comment=found.comment,
+                          created_at=found.created_at, updated_at=found.updated_at,
+                          verification=VerificationTallyOut(**verification.tally(report)))
+    return out, 201 if created else 200

@@ -6,8 +6,10 @@ from .delivery import (
     CLAIM_STATUSES,
     OUTCOME_RESULTS,
     OUTCOME_STATES,
+    VERIFICATION_ANSWERS,
     Claim,
     OutcomeReport,
+    OutcomeVerification,
     ProgressUpdate,
 )
 from .drafts import FormDraft
@@ -42,6 +44,7 @@ from .versions import FIGURES, current_token
 __all__ = [
     "ASSET_KINDS", "CLAIM_STATUSES", "COMMUNITY_STATUSES", "MEMBERSHIP_ROLES", "NOTIFY_PREFS",
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
+    "VERIFICATION_ANSWERS", "OutcomeVerification",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
     "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
     "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate",

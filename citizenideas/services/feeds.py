@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Idea, OutcomeReport, StatusChange, utcnow
 from .lifecycle import STATUS_LABELS
 from .opendata import RESULT_LABELS, idea_url, published_outcomes_query, site_url
+from .verification import tally, tally_text
 
 FEED_SIZE = 50
 TAG_DATE = "2026"  # the year the tag: scheme was fixed for this software; never change it
@@ -118,9 +119,11 @@ def outcomes_feed() -> bytes:
     council = current_app.config["COUNCIL_NAME"]
     for report in reports:
         result = RESULT_LABELS.get(report.result or "", "")
+        counts = tally(report)  # residents' "Was it done?" answers, once there are some
+        said = f"\n\n{tally_text(counts)}" if any(counts.values()) else ""
         _entry(fg, uri=tag_uri(f"outcome/{report.id}"),
                title=f"{report.idea.title}: {result.lower()}" if result else report.idea.title,
                link=idea_url(report.idea_id), when=report.published_at,
-               summary=report.summary,
+               summary=f"{report.summary}{said}",
                author=report.organisation.name if report.organisation else council)
     return fg.atom_str(pretty=True)

@@ -89,6 +89,10 @@ class IdeaPage:
     delivery_offer: str | None = None
     # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
     my_pledges: list = field(default_factory=list)
+    # "Was it done?" (services/verification.py): the viewer's answer, and answers with a
+    # public comment.
+    my_verification: object | None = None
+    verification_comments: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -115,6 +119,11 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
                     progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea),
                     comment_total=window.total, older_comments_than=window.older_than,
                     newest_comments=window.latest)
+    if outcome is not None:
+        from .verification import my_verification, public_comments
+
+        page.my_verification = my_verification(viewer, idea)
+        page.verification_comments = public_comments(idea)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         page.supported = viewer_supports(viewer, idea)
         page.following = viewer_follows(viewer, idea)

@@ -28,6 +28,7 @@ from .audit import record_audit
 from .claims import acting_organisation, checked_text, notify_members
 from .lifecycle import change_status, lock_idea
 from .notifications import idea_link, notify_idea_audience, notify_moderators, notify_user
+from .verification import ask_whether_done
 
 MAX_PEOPLE = 1_000_000
 MAX_HOURS = 1_000_000
@@ -254,7 +255,10 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
     # (OUTCOME_RESULTS are statuses; a submitted report always has one.)
     target = report.result
     now = utcnow()
-    change_status(actor, idea, target, report.summary, via_outcome=True)
+    # One notification each for the idea's audience: the status change, and for those with a
+    # stake the question "Was it done?" (services/verification.py).
+    change_status(actor, idea, target, report.summary, via_outcome=True, notify=False)
+    ask_whether_done(actor, idea, report.summary)
     report.state = "published"
     report.published_at = now
     report.published_by_id = actor.id

@@ -31,6 +31,8 @@ Definitions (the /accountability page repeats them in plain English):
   Ideas partly delivered (status ``partly_delivered``) are counted apart, in their own figure,
   and are not included in "ideas delivered": the headline promises what it says. Both count
   in the month of ``Idea.delivered_at`` (when the outcome was published).
+- Outcomes residents confirm: of the published outcomes residents answered "Was it done?"
+  about, those with more "yes" than "no" (services/verification.confirmation_figures).
 - Volunteer hours pledged: the sum of the hours of offers of help that were not withdrawn.
   Volunteer hours delivered and people reached: sums from published outcome reports.
 - By month (the last 12 calendar months, UTC, including the current one): ideas received and
@@ -68,6 +70,7 @@ from .arithmetic import median, percentile_nearest_rank, share
 from .figures_cache import cache_key, figures_cache
 from .lifecycle import STATUS_LABELS
 from .site import decision_target_days, response_target_days
+from .verification import confirmation_figures
 
 MONTHS_SHOWN = 12
 SECONDS_PER_DAY = 86400
@@ -343,6 +346,7 @@ def _accountability_figures(ward_id: int | None, category_id: int | None) -> dic
                   volunteer_hours_pledged=_number(hours_pledged),
                   volunteer_hours_delivered=_number(hours_delivered),
                   outcomes_published=outcomes_n)
+    totals.update(confirmation_figures(conditions))  # residents' "Was it done?" answers
     decision_target = decision_target_days()
     totals.update(_decision_figures(conditions, now, decision_target))
 

@@ -106,6 +106,8 @@ def queue_counts(actor: User) -> dict[str, int]:
         count(Flag, Flag.resolved_at.is_(None)).label("flags"),
         count(Claim, Claim.status == "pending").label("claims"),
         count(OutcomeReport, OutcomeReport.state == "submitted").label("outcomes"),
+        count(OutcomeReport, OutcomeReport.state == "published",
+              OutcomeReport.disputed_at.is_not(None)).label("disputed"),
     )).one()
     return dict(row._mapping)
 

@@ -13,6 +13,7 @@ from ..models import Notification
 from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
+from ..services.verification import answer_label, tally, tally_text
 from . import fields, text
 from .forms import errors_shown
 
@@ -55,6 +56,8 @@ def register_web(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals["verification_tally"] = lambda r: tally_text(tally(r))
+    app.jinja_env.globals["answer_label"] = answer_label
 
     @app.context_processor
     def _site():

@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import merging, reports, triage
+from ..services import merging, reports, triage, verification
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
@@ -123,6 +123,18 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
 def dashboard():
     """Queues with counts, and the filtered list of ideas waiting for the council."""
     return _dashboard()
+
+
+@bp.get("/council/disputed")
+def disputed():
+    """Disputed outcomes: published outcomes more residents say were not done than done (at
+    least 3 answers), with every answer and comment (services/verification.py)."""
+    page = requested_page(request.args)
+    found = verification.disputed_outcomes(current_user, page, PER_PAGE)
+    answers = verification.answers_for_moderators(current_user,
+                                                  [r.idea_id for r in found.items])
+    return render_template("council/disputed.html", reports=found.items, total=found.total,
+                           page=page, per_page=PER_PAGE, answers=answers)
 
 
 @bp.post("/council/bulk-status")
@@ -214,6 +226,8 @@ def _context(idea: Idea) -> dict:
         "decision_overdue": triage.is_decision_overdue(idea),
         # The merge form's example: a reference as the site writes them (not this idea's).
         "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
+        # Residents' answers to "Was it done?", with names (None before an outcome).
+        "verification": verification.answers_on(current_user, idea),
     }
 
 

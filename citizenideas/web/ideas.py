@@ -45,7 +45,7 @@ from ..models import (
 from ..page_cache import public_page
 from ..pagination import requested_page
 from ..permissions import can
-from ..services import drafts, engagement, ideas
+from ..services import drafts, engagement, ideas, verification
 from ..services.idea_page import idea_page
 from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits, limit_scope
@@ -521,6 +521,25 @@ def withdraw_pledge(idea_id: int, pledge_id: int):
         abort(404)
     return _act(idea, "pledge", lambda: engagement.withdraw_pledge(current_user, found),
                 _("You have withdrawn your offer of help."))
+
+
+@bp.post("/ideas/<int:idea_id>/verification")
+@login_required
+def verify(idea_id: int):
+    """Answer "Was it done?" about the idea's published outcome, or change the answer."""
+    idea = ideas.get_visible_idea(current_user, idea_id)
+    values = {"answer": text_field("answer"), "comment": text_field("comment")}
+
+    def answered(result):
+        _verification, created = result
+        return _region(idea, "verification", message=_(
+            "Thank you. Your answer has been saved.") if created else _(
+            "Your answer has been changed."))
+
+    return _act(idea, "verification",
+                lambda: verification.verify_outcome(current_user, idea, values["answer"],
+                                                    values["comment"]),
+                "", values, done=answered)
 
 
 @bp.post("/ideas/<int:idea_id>/flag")
