@@ -26,6 +26,7 @@ from .ideas import (
 )
 from .notifications import Notification
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
+from .second_factor import RecoveryCode, SecondFactor
 from .settings import DataVersion, ResponseTemplate, SiteSetting
 from .users import (
     MEMBERSHIP_ROLES,
@@ -44,7 +45,8 @@ __all__ = [
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
     "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
-    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate",
-    "SiteSetting", "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward",
+    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "RecoveryCode",
+    "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange", "Support",
+    "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
 ]

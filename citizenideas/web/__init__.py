@@ -47,10 +47,11 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        second_factor,
         tokens,
     )
 
-    for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
+    for module in (pages, auth, second_factor, ideas, me, tokens, council, admin, assets, partners,
                    accountability):
         app.register_blueprint(module.bp)
 
