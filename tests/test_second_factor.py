@@ -209,9 +209,9 @@ def test_staff_cannot_turn_the_second_factor_off_while_it_is_required(app, clien
 
 
 def test_a_second_factor_can_be_turned_off_with_a_code_when_not_required(client, make):
-    resident = make.user(email="rita@example.org")
-    secret, _codes = give_second_factor(resident)
-    password_step(client, "rita@example.org", PASSWORD)
+    moderator = make.user(role="moderator", email="mo@example.org")
+    secret, _codes = give_second_factor(moderator)
+    password_step(client, "mo@example.org", PASSWORD)
     code_step(client, code_for(secret))
     token = csrf_token(client, "/me/second-factor")
     assert client.post("/me/second-factor/turn-off", data={
@@ -219,8 +219,11 @@ def test_a_second_factor_can_be_turned_off_with_a_code_when_not_required(client,
     response = client.post("/me/second-factor/turn-off", data={
         "code": code_for(secret, 1), "csrf_token": token})
     assert response.status_code == 303
-    assert not second_factor.has_second_factor(db.session.get(User, resident.id))
+    assert not second_factor.has_second_factor(db.session.get(User, moderator.id))
     assert _audit("user.second_factor_off")
+    # Off: the password alone signs in again.
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/sign-out")})
+    assert password_step(client, "mo@example.org", PASSWORD).headers["Location"] == "/"
 
 
 def test_with_the_setting_off_staff_without_a_second_factor_sign_in_with_a_password(
@@ -231,9 +234,11 @@ def test_with_the_setting_off_staff_without_a_second_factor_sign_in_with_a_passw
     assert client.get("/admin").status_code == 200
 
 
-def test_anyone_may_set_up_a_second_factor_from_their_account(client, make, auth):
-    make.user(email="rita@example.org")
-    auth.sign_in("rita@example.org")
+def test_staff_may_set_up_a_second_factor_from_their_account_when_not_required(client, make,
+                                                                              auth):
+    make.user(role="moderator", email="mo@example.org")
+    auth.sign_in("mo@example.org")
+    assert "Second factor" in client.get("/me").get_data(as_text=True)
     assert "Set up an authenticator app" in client.get("/me/second-factor").get_data(
         as_text=True)
     secret = secret_on_page(client.get("/second-factor/set-up").get_data(as_text=True))
@@ -242,6 +247,15 @@ def test_anyone_may_set_up_a_second_factor_from_their_account(client, make, auth
     assert done.status_code == 200 and len(recovery_codes_on_page(done.get_data(as_text=True)
                                                                   )) == 10
     assert "10 recovery codes left" in client.get("/me/second-factor").get_data(as_text=True)
+
+
+def test_residents_are_not_offered_a_second_factor(client, make, auth):
+    make.user(email="rita@example.org")
+    auth.sign_in("rita@example.org")
+    assert "Second factor" not in client.get("/me").get_data(as_text=True)
+    assert "Set up an authenticator app" not in client.get("/me/second-factor").get_data(
+        as_text=True)
+    assert client.get("/second-factor/set-up").status_code == 403
 
 
 def test_a_signed_in_manager_without_a_second_factor_is_sent_to_set_one_up(app, client, make,

@@ -22,8 +22,8 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import throttling
 from ..errors import AuthRequired, Conflict, NotAllowed, ValidationFailed
 from ..extensions import db
-from ..models import Membership, RecoveryCode, SecondFactor, User, utcnow
-from ..permissions import require
+from ..models import RecoveryCode, SecondFactor, User, utcnow
+from ..permissions import can, require
 from . import second_factor_codes as codes
 from .accounts import end_all_sessions
 from .audit import record_audit
@@ -32,10 +32,7 @@ from .notifications import absolute_url, notify_user
 
 def is_staff(user: User) -> bool:
     """Moderators, admins and managers of an organisation (any organisation)."""
-    if user.role in ("moderator", "admin"):
-        return True
-    return db.session.scalar(select(func.count(Membership.id)).where(
-        Membership.user_id == user.id, Membership.role == "manager")) > 0
+    return can(user, "set_up_second_factor")
 
 
 def required() -> bool:
@@ -54,7 +51,7 @@ def has_second_factor(user: User) -> bool:
 
 def needs_enrolment(user: User) -> bool:
     """Must set up a second factor before anything else: staff, while it is required."""
-    return required() and not has_second_factor(user) and is_staff(user)
+    return required() and is_staff(user) and not has_second_factor(user)
 
 
 def step_after_password(user: User) -> str:
@@ -79,6 +76,7 @@ class Enrolment:
 def start_enrolment(user: User) -> Enrolment:
     """A secret for the person's authenticator app, kept (encrypted) until they confirm it
     with a code. Reloading the page shows the same secret; nothing counts until confirmed."""
+    require(user, "set_up_second_factor")
     if has_second_factor(user):
         raise Conflict(_("You have already set up an authenticator app."))
     pending = db.session.scalar(select(SecondFactor).where(SecondFactor.user_id == user.id))
@@ -97,6 +95,7 @@ def start_enrolment(user: User) -> Enrolment:
 def confirm_enrolment(user: User, code: str) -> list[str]:
     """Turn the second factor on once the app shows the right code. Returns the ten recovery
     codes (shown once; only their hashes are kept)."""
+    require(user, "set_up_second_factor")
     pending = db.session.scalar(select(SecondFactor).where(
         SecondFactor.user_id == user.id, SecondFactor.confirmed_at.is_(None)))
     if pending is None:
