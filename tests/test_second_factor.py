@@ -328,3 +328,30 @@ def test_single_sign_on_with_the_providers_mfa_signs_staff_in_at_once(app, make)
         response = finish_first_factor(moderator, next_url="/council")
         assert response.headers["Location"] == "/second-factor/set-up"
         assert "_user_id" not in session
+
+
+def test_the_pages_outside_the_sweeps_are_valid_html(app, client, make, tmp_path):
+    """The code step (with an error), the recovery codes shown once and the page that makes
+    new ones need an account with a second factor, so the shared page list cannot visit them:
+    the Nu HTML Checker reads them here."""
+    from .test_html_validity import checker, validate
+
+    checker()
+    moderator = make.user(role="moderator", email="mo@example.org")
+    secret, _codes = give_second_factor(moderator)
+    password_step(client, "mo@example.org", PASSWORD)
+    pages = {"code step": client.get("/sign-in/code"),
+             "code step with an error": code_step(client, "")}
+    code_step(client, code_for(secret))
+    pages["new recovery codes form"] = client.get("/me/second-factor/recovery-codes")
+    pages["recovery codes shown once"] = client.post(
+        "/me/second-factor/recovery-codes", data={
+            "code": code_for(secret, 1),
+            "csrf_token": csrf_token(client, "/me/second-factor/recovery-codes")})
+    files = {}
+    for name, response in pages.items():
+        assert response.status_code in (200, 422), name
+        path = tmp_path / f"page-{len(files)}.html"
+        path.write_bytes(response.get_data())
+        files[path] = name
+    assert validate(files) == []
