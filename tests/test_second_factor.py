@@ -355,3 +355,17 @@ def test_the_pages_outside_the_sweeps_are_valid_html(app, client, make, tmp_path
         path.write_bytes(response.get_data())
         files[path] = name
     assert validate(files) == []
+
+
+def test_the_last_admin_who_lost_their_phone_is_reset_from_the_console(app, make):
+    admin = make.user(role="admin", email="ad@example.org")
+    give_second_factor(admin)
+    result = app.test_cli_runner().invoke(args=["second-factor-reset", "AD@example.org"])
+    assert result.exit_code == 0, result.output
+    assert not second_factor.has_second_factor(db.session.get(User, admin.id))
+    entry = _audit("user.second_factor_reset")[0]
+    assert entry.actor_id is None and entry.target_id == admin.id
+    again = app.test_cli_runner().invoke(args=["second-factor-reset", "ad@example.org"])
+    assert again.exit_code != 0 and "no second factor" in again.output
+    unknown = app.test_cli_runner().invoke(args=["second-factor-reset", "no@example.org"])
+    assert unknown.exit_code != 0

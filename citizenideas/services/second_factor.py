@@ -257,6 +257,16 @@ def reset_second_factor(actor: User, user: User) -> User:
     require(actor, "reset_second_factor", user)
     if user.id == actor.id:
         raise Conflict(_("You cannot reset your own second factor. Ask another admin."))
+    return _reset(actor, user)
+
+
+def reset_second_factor_from_console(user: User) -> User:
+    """The same, by whoever runs the server (``flask second-factor-reset``): for the last
+    admin who has lost their phone and their recovery codes. Audited with no actor."""
+    return _reset(None, user)
+
+
+def _reset(actor: User | None, user: User) -> User:
     if not has_second_factor(user):
         raise Conflict(_("%(name)s has no second factor to reset.", name=user.display_name))
     _remove(user)
