@@ -369,3 +369,20 @@ def test_the_last_admin_who_lost_their_phone_is_reset_from_the_console(app, make
     assert again.exit_code != 0 and "no second factor" in again.output
     unknown = app.test_cli_runner().invoke(args=["second-factor-reset", "no@example.org"])
     assert unknown.exit_code != 0
+
+
+def test_a_session_restored_from_remember_me_signs_in_again_before_setting_up(app, client, make,
+                                                                              required):
+    """Whoever holds only the remember-me cookie must show the password before tying their own
+    authenticator to the account; the password then leads to the set-up as usual."""
+    make.user(role="moderator", email="mo@example.org")
+    app.config["STAFF_2FA_REQUIRED"] = False
+    password_step(client, "mo@example.org", PASSWORD, remember="1")
+    app.config["STAFF_2FA_REQUIRED"] = True
+    client.delete_cookie("session")  # the browser was closed: only remember-me is left
+    response = client.get("/second-factor/set-up")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/sign-in?next=")
+    again = password_step(client, "mo@example.org", PASSWORD, next="/second-factor/set-up")
+    assert again.headers["Location"] == "/second-factor/set-up"
+    assert client.get("/second-factor/set-up").status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_fresh, login_required, logout_user
 
 from ..errors import AuthRequired, Conflict, TooManyAttempts, ValidationFailed
 from ..services import second_factor
@@ -58,6 +58,8 @@ def _render(template: str, status: int = 200, **context):
 def code():
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     pending = pending_sign_in()
+    if pending is None and current_user.is_authenticated:
+        return redirect(url_for("pages.home"), code=303)
     if pending is None:
         flash(_("Sign in again: the time to enter your code ran out."), "info")
         return redirect(url_for("auth.sign_in"), code=303)
@@ -109,6 +111,12 @@ def set_up():
     user, state = found
     if second_factor.has_second_factor(user):
         return redirect(url_for("second_factor.manage"), code=303)
+    if state is None and not login_fresh():
+        # Restored from a remember-me cookie: whoever holds the cookie must show the password
+        # before tying an authenticator of theirs to the account.
+        logout_user()
+        flash(_("Sign in again to set up your authenticator app."), "info")
+        return redirect(url_for("auth.sign_in", next=url_for("second_factor.set_up")), code=303)
 
     def form(errors: dict, status: int = 200, headers: dict | None = None):
         enrolment = run_action(lambda: second_factor.start_enrolment(user), done=lambda e: e)
