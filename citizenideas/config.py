@@ -91,6 +91,9 @@ class BaseConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    # Moderators, admins and organisations' managers must use a second factor (an
+    # authenticator app's code) after their password. Off in development and tests.
+    STAFF_2FA_REQUIRED = True
 
     # Single sign-on for council staff with the council's identity provider (OpenID
     # Connect): on when the issuer, client id and client secret are all set. See
@@ -112,6 +115,9 @@ class BaseConfig:
     # Failed sign-ins (page and API token together) per account, and per IP address.
     RATELIMIT_SIGN_IN = "10 per 5 minutes"
     RATELIMIT_SIGN_IN_IP = "20 per 5 minutes"
+    # Wrong second-factor codes (sign-in page and API together) per account, and per IP address.
+    RATELIMIT_SECOND_FACTOR = "5 per 5 minutes;20 per day"
+    RATELIMIT_SECOND_FACTOR_IP = "30 per 5 minutes"
     # Registrations (page and API together) per IP address, and per email address.
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_REGISTER_ADDRESS = "3 per hour"
@@ -151,6 +157,7 @@ class DevelopmentConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     NOTIFY_SEND_AFTER_REQUEST = True
+    STAFF_2FA_REQUIRED = False
 
 
 class TestConfig(BaseConfig):
@@ -161,6 +168,7 @@ class TestConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    STAFF_2FA_REQUIRED = False
 
 
 class ProductionConfig(BaseConfig):

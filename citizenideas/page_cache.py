@@ -47,7 +47,8 @@ VERSION_KEY = "data-version"
 VARY = ("Cookie", "HX-Request", "Accept-Language", "Accept-Encoding")
 # Rows no public page shows: writing them leaves cached pages alone.
 PRIVATE_TABLES = frozenset({"notifications", "form_drafts", "user_tokens", "api_tokens",
-                            "audit_log", "data_versions"})
+                            "audit_log", "data_versions", "second_factors",
+                            "recovery_codes"})
 
 
 def public_page(view: Callable) -> Callable:

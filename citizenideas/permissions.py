@@ -212,6 +212,12 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "publish_outcome": lambda u, _=None: _staff(u),
     "view_audit_log": lambda u, _=None: _admin(u),
     "administer": lambda u, _=None: _admin(u),
+    # A second factor: for staff and organisations' managers, one's own to manage; an admin
+    # resets someone else's (a lost phone).
+    "set_up_second_factor": lambda u, _=None: _signed_in(u) and (u.is_staff or any(
+        m.role == "manager" for m in u.memberships)),
+    "manage_second_factor": lambda u, owner: _signed_in(u) and u.id == owner.id,
+    "reset_second_factor": lambda u, _=None: _admin(u),
     # Partners
     "create_organisation": lambda u, _=None: _participant(u),
     "manage_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),

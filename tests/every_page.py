@@ -59,6 +59,11 @@ SKIPPED = {
                                  "tests/browser/test_council_sign_in.py",
     "/ideas/similar": "HTMX fragment, not a page: checked swapped into /ideas/new "
                       "(test_similar_ideas_fragment_is_accessible)",
+    "/sign-in/code": "needs a sign-in waiting for its second factor (no demo account has one, "
+                     "so the sweeps can sign in): axe and width checked in "
+                     "tests/browser/test_second_factor_journey.py",
+    "/me/second-factor/recovery-codes": "needs an account with a second factor: axe and width "
+                                        "checked in tests/browser/test_second_factor_journey.py",
 }
 # No GET rule is redirect-only: /sign-out redirects only when signed out (it is visited
 # signed in) and /verify-email/<token> redirects on success but renders a page for a bad link.
@@ -224,6 +229,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(RESIDENT, "/me/password"),
         Visit(RESIDENT, "/me/delete"),
         Visit(RESIDENT, "/me/tokens"),
+        Visit(RESIDENT, "/me/second-factor"),
         Visit(RESIDENT, "/organisations/new"),
         Visit(RESIDENT, f"/organisations/invitations/{i['invite']}"),
         Visit(RESIDENT, "/sign-out"),
@@ -257,6 +263,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, "/assets/new"),
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
         Visit(MODERATOR, "/council/assets/import"),
+        Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
         # Admin.
         Visit(ADMIN, "/admin"),
         Visit(ADMIN, "/admin/categories"),

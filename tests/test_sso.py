@@ -126,6 +126,30 @@ def test_the_audit_says_when_the_providers_mfa_stands_for_the_second_factor(app,
     assert entry.after["methods"] == ["pwd", "mfa"]
 
 
+def test_with_second_factors_required_the_council_account_still_needs_a_code(app, client,
+                                                                             make, provider):
+    # Single sign-on ends where a password does: without OIDC_TRUSTED_MFA, a moderator must
+    # still set up (or give) their own code before any staff page opens.
+    app.config["STAFF_2FA_REQUIRED"] = True
+    make.user(role="moderator", email="moderator@example.org")
+    response = sign_in_with_council_account(client)
+    assert response.status_code == 303
+    assert response.headers["Location"] in ("/second-factor/set-up", "/sign-in/code")
+    assert signed_in_email(client) is None
+    assert client.get("/council").status_code in (302, 303)
+
+
+def test_with_the_providers_mfa_trusted_no_code_is_asked(app, client, make, provider):
+    app.config["STAFF_2FA_REQUIRED"] = True
+    app.config["OIDC_TRUSTED_MFA"] = True
+    make.user(role="moderator", email="moderator@example.org")
+    response = sign_in_with_council_account(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert signed_in_email(client) == "moderator@example.org"
+    assert client.get("/council").status_code == 200
+    assert audit_entries("user.sign_in_second_factor")
+
+
 def test_the_request_uses_pkce_s256_a_state_and_a_nonce(client, make, provider):
     make.user(role="admin", email="moderator@example.org")
     sign_in_with_council_account(client)

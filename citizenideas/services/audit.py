@@ -97,6 +97,11 @@ ACTION_LABELS = {
     "template.delete": _l("Response template deleted"),
     "template.update": _l("Response template changed"), "user.deactivate": _l("User deactivated"),
     "user.reactivate": _l("User reactivated"), "user.role": _l("User's role changed"),
+    "user.second_factor_enrol": _l("Second factor set up"),
+    "user.second_factor_off": _l("Second factor turned off"),
+    "user.second_factor_reset": _l("Second factor reset by an admin"),
+    "user.sign_in_second_factor": _l("Signed in with a second factor"),
+    "user.recovery_codes": _l("New recovery codes made"),
     "ward.add": _l("Ward added"),
 }
 FIELD_LABELS = {
@@ -109,6 +114,8 @@ FIELD_LABELS = {
     "ons_code": _l("ONS code"), "title": _l("Title"), "body": _l("Text"),
     "state": _l("State"), "verified": _l("Verified"), "retired": _l("Retired"),
     "retired_at": _l("Retired on"), "deactivated_at": _l("Deactivated on"),
+    "second_factor": _l("Second factor"), "method": _l("Method"), "via": _l("Where"),
+    "recovery_codes": _l("Recovery codes"),
     "COUNCIL_NAME": _l("Council name"), "COUNCIL_SHORT_NAME": _l("Short name"),
     "COUNCIL_LOGO_URL": _l("Logo address"), "COUNCIL_COLOUR": _l("Colour"),
     "RESPONSE_TARGET_DAYS": _l("Response target in days"),

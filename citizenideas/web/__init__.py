@@ -73,12 +73,13 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        second_factor,
         sso,
         tokens,
     )
 
-    for module in (pages, auth, sso, ideas, me, tokens, council, admin, assets, partners,
-                   accountability):
+    for module in (pages, auth, sso, second_factor, ideas, me, tokens, council, admin, assets,
+                   partners, accountability):
         app.register_blueprint(module.bp)
 
 

@@ -25,6 +25,7 @@ from ..pagination import requested_page
 from ..permissions import require
 from ..services import audit as audit_log
 from ..services import places as place_admin
+from ..services import second_factor
 from ..services import site as site_admin
 from ..services import users as user_admin
 from ..services.site import EDITABLE, site_settings
@@ -81,6 +82,7 @@ def users():
     items, total = user_admin.search_users(current_user, q, role, page, PER_PAGE)
     args = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template("admin/users.html", users=items, total=total, page=page,
+                           with_second_factor=second_factor.users_with_second_factor(items),
                            per_page=PER_PAGE, q=q, role=role, roles=ROLES, query_args=args)
 
 
@@ -111,6 +113,15 @@ def user_reactivate(user_id: int):
     user = _get(User, user_id)
     return _run(lambda: user_admin.reactivate_user(current_user, user),
                 _("%(name)s can sign in again.", name=user.display_name), _back_to_users())
+
+
+@bp.post("/admin/users/<int:user_id>/second-factor/reset")
+def user_second_factor_reset(user_id: int):
+    """Remove someone's second factor (a lost phone): audited, and the person is emailed."""
+    user = _get(User, user_id)
+    return _run(lambda: second_factor.reset_second_factor(current_user, user),
+                _("%(name)s's second factor is reset. They will set up a new one when they "
+                  "next sign in.", name=user.display_name), _back_to_users())
 
 
 # --- Categories and wards ---------------------------------------------------------------

@@ -24,7 +24,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -37,7 +36,7 @@ from joserfc.errors import JoseError
 
 from ..services import sso
 from .actions import run_action
-from .auth import safe_next, start_session
+from .auth import finish_first_factor, safe_next
 
 bp = Blueprint("sso", __name__)
 
@@ -190,13 +189,10 @@ def callback():
 
 
 def _finish_sso_sign_in(user, next_url: str):
-    """Sign ``user`` in on this browser and go on to ``next_url`` (already checked).
-
-    The lead wires this to web.auth.finish_first_factor(user, next_url=next_url,
-    second_factor_done=current_app.config["OIDC_TRUSTED_MFA"]) when the TOTP second factor
-    lands: with OIDC_TRUSTED_MFA on, the provider's own multi-factor sign-in counts as the
-    second factor; with it off, a staff member still gives their code here afterwards.
-    """
-    start_session(user)
-    flash(_("You are signed in with your council account."), "success")
-    return redirect(next_url, code=303)
+    """Sign ``user`` in on this browser and go on to ``next_url`` (already checked), through
+    the same step as a password (web.auth.finish_first_factor): with OIDC_TRUSTED_MFA on, the
+    provider's own multi-factor sign-in counts as the second factor; with it off, a staff
+    member who needs one gives their code (or sets up an authenticator app) next."""
+    return finish_first_factor(
+        user, next_url=next_url,
+        second_factor_done=bool(current_app.config.get("OIDC_TRUSTED_MFA")))

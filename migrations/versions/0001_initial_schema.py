@@ -536,6 +536,29 @@ def upgrade():
     with op.batch_alter_table('outcome_verifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outcome_verifications_idea_id'), ['idea_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outcome_verifications_user_id'), ['user_id'], unique=False)
+    op.create_table('second_factors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_second_factors_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_second_factors')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_second_factors_user_id'))
+    )
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_recovery_codes_code_hash'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -547,6 +570,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outcome_verifications_idea_id'))
 
     op.drop_table('outcome_verifications')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
+    op.drop_table('second_factors')
     with op.batch_alter_table('supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supports_user_id'))
         batch_op.drop_index(batch_op.f('ix_supports_idea_id'))
