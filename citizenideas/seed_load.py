@@ -153,8 +153,11 @@ class _Loader:
             order = list(compiled.positiontup) if positional else keys
             converters = [self.converter(table.c[key].type) for key in order]
             pairs = list(zip(order, converters, strict=True))
+            # The compiled INSERT also names columns with a default in Python (a counter
+            # added later, say) that the rows leave out: they get that default.
+            defaults = {key: _scalar_default(table.c[key]) for key in order if key not in keys}
             for start in range(0, len(rows), ROWS_PER_EXECUTE):
-                chunk = rows[start:start + ROWS_PER_EXECUTE]
+                chunk = [{**defaults, **row} for row in rows[start:start + ROWS_PER_EXECUTE]]
                 if positional:
                     params = [tuple(conv(row[key]) for key, conv in pairs) for row in chunk]
                 else:
@@ -610,3 +613,10 @@ class _Batch:
                 (Comment.__table__, self.comments), (Pledge.__table__, self.pledges),
                 (Claim.__table__, self.claims), (ProgressUpdate.__table__, self.progress),
                 (OutcomeReport.__table__, self.outcomes)]
+
+
+def _scalar_default(column):
+    """The value a column's Python-side default gives (None when it has none or it is a
+    function: a row that needs one of those names the column itself)."""
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
