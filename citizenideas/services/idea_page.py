@@ -89,6 +89,8 @@ class IdeaPage:
     delivery_offer: str | None = None
     # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
     my_pledges: list = field(default_factory=list)
+    # The resident the council recorded the idea for: for staff only (services/assisted.py).
+    representation: object | None = None
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -126,6 +128,10 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
         from .engagement import my_pledges
 
         page.my_pledges = my_pledges(viewer, idea)
+        if can(viewer, "view_represented_resident"):
+            from .assisted import representation_of
+
+            page.representation = representation_of(viewer, idea)
     return page
 
 

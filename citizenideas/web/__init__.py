@@ -41,6 +41,7 @@ def register_web(app: Flask) -> None:
         accountability,
         admin,
         assets,
+        assisted,
         auth,
         council,
         ideas,
@@ -51,7 +52,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
-                   accountability):
+                   accountability, assisted):
         app.register_blueprint(module.bp)
 
 
