@@ -325,3 +325,15 @@ def test_a_resident_cannot_see_the_to_contact_list_or_a_letter(app, client, auth
     response = client.post(f"/council/to-contact/{change.id}/contacted",
                            data={"csrf_token": csrf_token(client, "/ideas/new")})
     assert response.status_code == 403
+
+
+def test_a_resident_with_email_hears_when_their_idea_is_merged(app, make, place):
+    from citizenideas.services.merging import merge_idea
+
+    moderator = make.user(role="moderator")
+    idea = record(moderator, place)
+    kept = make.idea(title="Benches along Mill Lane")
+    merge_idea(moderator, idea, kept, "The same bench.")
+    db.session.commit()
+    [note] = db.session.scalars(select(Notification).where(Notification.to_email == EMAIL))
+    assert note.kind == "merged" and "Benches along Mill Lane" in note.body

@@ -227,3 +227,23 @@ def test_two_moderators_removing_one_record_at_once_take_it_off_once(app, make):
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).paper_support_count == 0
     assert len(refused) == 1 and len(errors) == 1 and "Conflict" in errors[0]
+
+
+def test_merging_a_duplicate_moves_its_paper_supports_to_the_idea_kept(app, make):
+    from citizenideas.services.merging import merge_idea
+
+    moderator = make.user(role="moderator")
+    kept, duplicate = make.idea(support_count=0), make.idea()
+    paper_supports.record_paper_supports(moderator, kept, count=5, evidence="Sheet A")
+    paper_supports.record_paper_supports(moderator, duplicate, count=23, evidence=EVIDENCE)
+    removed = paper_supports.record_paper_supports(moderator, duplicate, count=4,
+                                                   evidence="Sheet C")
+    paper_supports.remove_paper_supports(moderator, removed, "Counted twice")
+    merge_idea(moderator, duplicate, kept, "The same bench.")
+    db.session.commit()
+    db.session.expire_all()
+    kept, duplicate = db.session.get(Idea, kept.id), db.session.get(Idea, duplicate.id)
+    assert (kept.paper_support_count, kept.total_support_count) == (28, 28)
+    assert duplicate.paper_support_count == 0
+    assert db.session.scalar(select(func.count(PaperSupport.id)).where(
+        PaperSupport.idea_id == kept.id)) == 3
