@@ -337,3 +337,14 @@ def test_a_resident_with_email_hears_when_their_idea_is_merged(app, make, place)
     db.session.commit()
     [note] = db.session.scalars(select(Notification).where(Notification.to_email == EMAIL))
     assert note.kind == "merged" and "Benches along Mill Lane" in note.body
+
+
+def test_a_merge_is_one_change_to_tell_a_resident_without_email(app, make, place):
+    from citizenideas.services.merging import merge_idea
+
+    moderator = make.user(role="moderator")
+    idea = record(moderator, place, email=None)
+    merge_idea(moderator, idea, make.idea(title="Benches along Mill Lane"), "The same bench.")
+    db.session.commit()
+    due, total = assisted.contacts_due(moderator)
+    assert total == 1 and due[0].change.to_status == "duplicate"

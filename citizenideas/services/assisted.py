@@ -39,8 +39,9 @@ from .text_rules import clean_text
 
 NAME_MAX = 200
 PHONE_MAX = 40
-# The timeline entries a resident without email is told about by phone or post.
-CONTACT_EVENTS = ("status", "merged")
+# The timeline entries a resident without email is told about by phone or post: changes of
+# status (a merge is one too: its change to "duplicate"; its "merged" entry says the same).
+CONTACT_EVENTS = ("status",)
 CHANNEL_LABELS = {"phone": "Phone call", "letter": "Letter", "in_person": "In person",
                   "email": "Email"}
 # Form field names; the API says ``on_behalf_of.<name>`` for the same fields.
