@@ -210,6 +210,12 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "manage_assets": lambda u, _=None: _staff(u),
     "decide_claim": lambda u, _=None: _staff(u),
     "publish_outcome": lambda u, _=None: _staff(u),
+    # Assisted digital: staff record ideas and paper supports for residents who are not
+    # online, and only staff see who the resident is (name, email, phone).
+    "record_for_resident": lambda u, _=None: _staff(u),
+    "view_represented_resident": lambda u, _=None: _staff(u),
+    "record_paper_supports": lambda u, _=None: _staff(u),
+    "remove_paper_supports": lambda u, _=None: _staff(u),
     "view_audit_log": lambda u, _=None: _admin(u),
     "administer": lambda u, _=None: _admin(u),
     # A second factor: for staff and organisations' managers, one's own to manage; an admin

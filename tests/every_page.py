@@ -29,7 +29,8 @@ from citizenideas.models import (
     ResponseTemplate,
     User,
 )
-from citizenideas.services import accounts, reports
+from citizenideas.services import accounts, ideas, paper_supports, reports
+from citizenideas.services.lifecycle import change_status
 
 DEMO_PASSWORD = "demo-pass-1234"
 RESIDENT = "resident@example.org"
@@ -154,11 +155,23 @@ def seed_demo() -> dict:
     delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
                     .order_by(OutcomeReport.id))
     _residents_verify(resident, db.session.get(Idea, delivered))
+    # An idea recorded for a resident without email (so its acceptance waits on the council's
+    # "to contact" list, with a letter), with supports gathered on paper.
+    assisted_idea = ideas.propose_idea(
+        moderator, title="A bench at the Mill Lane bus stop",
+        description="A bench by the bus stop so older neighbours can rest while waiting.",
+        category_id=claimable.category_id, ward_id=claimable.ward_id,
+        on_behalf_of={"name": "Ann Example", "channel": "phone", "phone": "01632 960 001"})
+    paper_supports.record_paper_supports(moderator, assisted_idea, count=23,
+                                         evidence="Petition sheet at the library")
+    to_contact = change_status(moderator, assisted_idea, "accepted",
+                               "We will put a bench there in spring.")
     ids = {
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
         "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
+        "assisted": assisted_idea.id, "to_contact": to_contact.id,
         "asset": one(select(CommunityAsset.id).join(CommunityAsset.ideas)
                      .order_by(CommunityAsset.id)),
         "template": one(select(ResponseTemplate.id).order_by(ResponseTemplate.id)),
@@ -264,6 +277,12 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
         Visit(MODERATOR, "/council/assets/import"),
         Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
+        # Assisted digital: record an idea for a resident, the to-contact list and a letter.
+        Visit(MODERATOR, "/council/ideas/record"),
+        Visit(MODERATOR, "/council/to-contact"),
+        Visit(MODERATOR, f"/council/to-contact/{i['to_contact']}/letter"),
+        Visit(MODERATOR, f"/council/ideas/{i['assisted']}"),  # the resident, paper supports
+        Visit(None, f"/ideas/{i['assisted']}"),  # "Recorded by the council", "23 on paper"
         # Admin.
         Visit(ADMIN, "/admin"),
         Visit(ADMIN, "/admin/categories"),

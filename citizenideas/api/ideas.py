@@ -10,8 +10,8 @@ from pydantic import Field
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import PLEDGE_KINDS, VERIFICATION_ANSWERS, Comment, Idea, Pledge
-from ..services import engagement, ideas, verification
+from ..models import CHANNELS, PLEDGE_KINDS, VERIFICATION_ANSWERS, Comment, Idea, Pledge
+from ..services import assisted, engagement, ideas, verification
 from .base import (
     AUTH_OPTIONAL,
     AUTH_REQUIRED,
@@ -38,6 +38,7 @@ from .idea_schemas import (
     present_ideas,
 )
 from .schemas import (
+    EMAIL_PATTERN,
     MAX_ID,
     Body,
     Id,
@@ -62,6 +63,26 @@ Latitude = Annotated[float, documented(minimum=-90, maximum=90)]
 Longitude = Annotated[float, documented(minimum=-180, maximum=180)]
 
 
+# The resident's contact details: empty (or only spaces) means none was given.
+OPTIONAL_EMAIL = f"^\\s*$|{EMAIL_PATTERN}"
+PHONE_PATTERN = rf"^\s*(?:{assisted.PHONE_RULE})?\s*$"
+
+
+class OnBehalfIn(Body):
+    """The resident a staff member records the idea for (staff only). Their name and contact
+    details are never shown publicly. A resident who got in touch by email needs `email`."""
+
+    model_config = {"json_schema_extra": document_rules(when=[
+        ({"channel": {"const": "email"}},
+         {"required": ["email"], "properties": {"email": {
+             "type": "string", "minLength": 3, "maxLength": 254, "pattern": EMAIL_PATTERN}}})])}
+
+    name: Annotated[str, text_limits(assisted.NAME_MAX, required=True)]
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+    email: Annotated[str, documented(maxLength=254, pattern=OPTIONAL_EMAIL)] | None = None
+    phone: Annotated[str, documented(pattern=PHONE_PATTERN)] | None = None
+
+
 class IdeaIn(Body):
     title: Title
     description: Description
@@ -71,6 +92,9 @@ class IdeaIn(Body):
     lat: Latitude | None = None
     lon: Longitude | None = None
     asset_ids: list[Id] = Field(default_factory=list, max_length=20)
+    on_behalf_of: OnBehalfIn | None = Field(
+        None, description="Staff only: record the idea for a resident who phoned, wrote, "
+        "came in or emailed (anyone else gets 403).")
 
 
 class IdeaPatchIn(Body):
@@ -182,15 +206,23 @@ def list_ideas(query: IdeaListQuery):
 @limited("RATELIMIT_PROPOSE")
 @spec.validate(resp=responses(201, IdeaOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
 def propose(json: IdeaIn):
-    """Propose an idea (needs a confirmed email address). The proposer follows it."""
+    """Propose an idea (needs a confirmed email address). The proposer follows it.
+
+    Staff may record the idea for a resident who is not online with `on_behalf_of`: the
+    public idea then says it was recorded by the council on behalf of a resident, and the
+    resident's name, email and phone are shown to staff only. Anyone else gets 403.
+    """
+    on_behalf_of = json.on_behalf_of.model_dump() if json.on_behalf_of is not None else None
     try:
         idea = committed(lambda: ideas.propose_idea(
             caller(), title=json.title, description=json.description,
             category_id=json.category_id, ward_id=json.ward_id,
             location_text=json.location_text, lat=json.lat, lon=json.lon,
-            asset_ids=json.asset_ids))
+            asset_ids=json.asset_ids, on_behalf_of=on_behalf_of))
     except ValidationFailed as error:
-        raise renamed(error, {"asset_id": "asset_ids"}) from None
+        raise renamed(error, {"asset_id": "asset_ids", **{
+            f"on_behalf_of_{key}": f"on_behalf_of.{key}"
+            for key in ("name", "channel", "email", "phone")}}) from None
     return present_idea(caller(), idea), 201, {"Location": f"/api/v1/ideas/{idea.id}"}
 
 

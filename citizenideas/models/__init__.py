@@ -1,5 +1,6 @@
 """All models, importable from one place: ``from citizenideas.models import Idea``."""
 
+from .assisted import CHANNELS, IdeaRepresentation, PaperSupport, ResidentContact
 from .audit import AuditLog
 from .base import UTCDateTime, utcnow
 from .delivery import (
@@ -52,4 +53,5 @@ __all__ = [
     "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange", "Support",
     "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
+    "CHANNELS", "IdeaRepresentation", "PaperSupport", "ResidentContact",
 ]

@@ -228,6 +228,10 @@ def verify_email(raw: str) -> User:
     user = token.user
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        # Ideas the council recorded for a resident with this address become theirs.
+        from .assisted import claim_represented_ideas
+
+        claim_represented_ideas(user)
     db.session.flush()
     return user
 

@@ -61,7 +61,8 @@ def bump_counter(column: str, idea: Idea, by: int) -> None:
     db.session.execute(update(Idea).where(Idea.id == idea.id)
                        .values({column: getattr(Idea, column) + by})
                        .execution_options(synchronize_session=False))
-    db.session.expire(idea, [column])
+    # The database computes the total of online and paper supports from the counters.
+    db.session.expire(idea, [column, "total_support_count"])
 
 
 def _auto_follow(actor: User, idea: Idea) -> None:

@@ -93,6 +93,8 @@ class IdeaPage:
     # public comment.
     my_verification: object | None = None
     verification_comments: list = field(default_factory=list)
+    # The resident the council recorded the idea for: for staff only (services/assisted.py).
+    representation: object | None = None
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -135,6 +137,10 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
         from .engagement import my_pledges
 
         page.my_pledges = my_pledges(viewer, idea)
+        if can(viewer, "view_represented_resident"):
+            from .assisted import representation_of
+
+            page.representation = representation_of(viewer, idea)
     return page
 
 

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import can, require
-from . import search
+from . import assisted, search
 from .figures_cache import cache_key, figures_cache
 from .lifecycle import add_timeline_event, change_status
 from .text_rules import clean_text
@@ -85,12 +85,25 @@ def _clean(value: str | None) -> str:
 def propose_idea(actor: User, *, title: str, description: str, category_id: int | None,
                  ward_id: int | None, location_text: str | None = None,
                  lat: float | None = None, lon: float | None = None,
-                 asset_ids=()) -> Idea:
-    """A resident proposes an idea. They follow it automatically."""
-    require(actor, "propose_idea")
+                 asset_ids=(), on_behalf_of: dict | None = None) -> Idea:
+    """A resident proposes an idea. They follow it automatically.
+
+    With ``on_behalf_of`` ({"name", "channel", "email"?, "phone"?}) a staff member records
+    the idea for a resident who phoned, wrote, came in or emailed (services/assisted.py):
+    the resident is kept apart from the idea and the staff member does not follow it.
+    """
+    resident = None
+    if on_behalf_of is not None:
+        require(actor, "record_for_resident",
+                detail=_("Only council staff can record an idea for a resident."))
+    else:
+        require(actor, "propose_idea")
     (title, description, location_text), errors = _validate(
         title=title, description=description, category_id=category_id, ward_id=ward_id,
         location_text=location_text)
+    if on_behalf_of is not None:
+        resident, resident_errors = assisted.clean_representation(on_behalf_of)
+        errors.update(resident_errors)
     assets = []
     asset_ids = [a for a in (asset_ids or ()) if a]
     if asset_ids:
@@ -106,12 +119,16 @@ def propose_idea(actor: User, *, title: str, description: str, category_id: int 
     now = utcnow()
     idea = Idea(title=title, description=description, category_id=category_id, ward_id=ward_id,
                 location_text=location_text, lat=lat, lon=lon, author_id=actor.id,
-                status="submitted", created_at=now, updated_at=now)
+                status="submitted", on_behalf=resident is not None, created_at=now,
+                updated_at=now)
     idea.assets = assets
     db.session.add(idea)
     db.session.flush()
     idea.reference = idea_reference(idea.id, now)
-    db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
+    if resident is not None:
+        assisted.add_representation(actor, idea, resident)
+    else:
+        db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
     db.session.flush()
     return idea
 
@@ -160,7 +177,7 @@ def similar_ideas(title: str, limit: int = 5, exclude_id: int | None = None) -> 
     query = (select(Idea).where(search.title_matches(words), Idea.hidden.is_(False),
                                 Idea.status != "withdrawn")
              .options(selectinload(Idea.ward))
-             .order_by(shared.desc(), Idea.support_count.desc(), func.length(Idea.title),
+             .order_by(shared.desc(), Idea.total_support_count.desc(), func.length(Idea.title),
                        Idea.id.desc()).limit(limit))
     if exclude_id:
         query = query.where(Idea.id != exclude_id)
@@ -200,7 +217,7 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
         conditions.append(Idea.ward_id == ward_id)
     if not can(viewer, "moderate"):
         conditions.append(Idea.hidden.is_(False))
-    supports = (Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
+    supports = (Idea.total_support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
     order = {
         "newest": (Idea.created_at.desc(), Idea.id.desc()),
         "updated": (Idea.updated_at.desc(), Idea.id.desc()),
@@ -253,7 +270,7 @@ def most_supported_open(limit: int = 5) -> list[Idea]:
     return list(db.session.scalars(
         select(Idea).where(status_in_support_order(OPEN_FOR_SUPPORT), Idea.hidden.is_(False))
         .options(selectinload(Idea.ward))
-        .order_by(Idea.support_count.desc(), Idea.created_at.desc()).limit(limit)))
+        .order_by(Idea.total_support_count.desc(), Idea.created_at.desc()).limit(limit)))
 
 
 def status_in_support_order(statuses):

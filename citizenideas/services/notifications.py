@@ -66,7 +66,9 @@ def idea_audience(idea: Idea) -> list[User]:
     """Everyone who should hear about an idea: author, supporters, commenters, pledgers,
     followers. One query; each person once."""
     ids = union(
-        select(Idea.author_id).where(Idea.id == idea.id),
+        # An idea recorded for a resident: its author only stood in for them (the resident
+        # is told by email, or by phone or post: services/assisted.py).
+        select(Idea.author_id).where(Idea.id == idea.id, Idea.on_behalf.is_(False)),
         select(Support.user_id).where(Support.idea_id == idea.id),
         select(Comment.author_id).where(Comment.idea_id == idea.id),
         select(Pledge.user_id).where(Pledge.idea_id == idea.id),
@@ -108,10 +110,16 @@ def idea_link(idea: Idea) -> str:
 
 def notify_idea_audience(idea: Idea, kind: str, subject: str, body: str,
                          actor: User | None = None) -> list[Notification]:
-    """Notify the idea's whole audience, except the person who made the change."""
+    """Notify the idea's whole audience, except the person who made the change, and the
+    resident an idea was recorded for, at their email address if they gave one."""
+    from .assisted import contact_emails
+
     link = idea_link(idea)
-    return [
+    sent = [
         notify_user(user, kind, subject, body, link=link, idea=idea)
         for user in idea_audience(idea)
         if actor is None or user.id != actor.id
     ]
+    # A resident the council recorded the idea for hears what an account holder would.
+    return sent + [email_address(address, kind, subject, body, link=link)
+                   for address in contact_emails(idea)]

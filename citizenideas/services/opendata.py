@@ -28,7 +28,8 @@ LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 IDEA_FIELDS = ("reference", "url", "title", "description", "status", "status_label", "ward",
-               "ward_ons_code", "category", "support_count", "comment_count", "created_at",
+               "ward_ons_code", "category", "support_count", "paper_supports", "total",
+               "comment_count", "created_at",
                "first_response_at", "decided_at", "delivered_at")
 OUTCOME_FIELDS = ("idea_reference", "idea_url", "idea_title", "ward", "category",
                   "organisation", "result", "summary", "people_reached", "volunteer_hours",
@@ -81,17 +82,19 @@ def idea_rows(ward_id: int | None = None, category_id: int | None = None) -> Ite
     """Every public (not hidden) idea, oldest first, as open-data rows. One streamed query."""
     query = _filters(
         select(Idea.id, Idea.reference, Idea.title, Idea.description, Idea.status,
-               Ward.name, Ward.ons_code, Category.name, Idea.support_count, Idea.comment_count,
+               Ward.name, Ward.ons_code, Category.name, Idea.support_count,
+               Idea.paper_support_count, Idea.total_support_count, Idea.comment_count,
                Idea.created_at, Idea.first_response_at, Idea.decided_at, Idea.delivered_at)
         .join(Ward, Ward.id == Idea.ward_id).join(Category, Category.id == Idea.category_id)
         .order_by(Idea.created_at, Idea.id), ward_id, category_id)
     for row in db.session.execute(query.execution_options(yield_per=500)):
         (idea_id, reference, title, description, status, ward, ons, category, supports,
-         comments, created, responded, decided, delivered) = row
+         paper, total, comments, created, responded, decided, delivered) = row
         yield {"reference": reference, "url": idea_url(idea_id), "title": title,
                "description": description, "status": status,
                "status_label": str(STATUS_LABELS.get(status, status)), "ward": ward,
                "ward_ons_code": ons, "category": category, "support_count": supports,
+               "paper_supports": paper, "total": total,
                "comment_count": comments, "created_at": iso(created),
                "first_response_at": iso(responded), "decided_at": iso(decided),
                "delivered_at": iso(delivered)}

@@ -134,6 +134,10 @@ def erase_account(actor: User, *, password: str) -> None:
                                {"password": [_("Your password is not correct")]})
     now = utcnow()
     _scrub_name_from_others_notifications(actor, actor.display_name or "")
+    # An idea the council recorded for them keeps how it came in, not who they are.
+    from .assisted import forget_residents_of
+
+    forget_residents_of(actor)
     # Rows a sender holds (state ``sending``) go too: its next step finds nothing to send.
     db.session.execute(delete(Notification).where(or_(
         Notification.user_id == actor.id,

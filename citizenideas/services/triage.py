@@ -156,7 +156,8 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         parsed = search.parse_query(filters.q)
         where.append(or_(by_reference, search.match_ideas(parsed).as_condition())
                      if parsed else by_reference)
-    order = ((Idea.support_count.desc(), Idea.created_at.asc()) if filters.sort == "supported"
+    order = ((Idea.total_support_count.desc(), Idea.created_at.asc())
+             if filters.sort == "supported"
              else (Idea.created_at.asc(),))
     query = (select(Idea).where(*where).order_by(*order, Idea.id)
              .options(joinedload(Idea.category), joinedload(Idea.ward),

@@ -67,6 +67,7 @@ def register_web(app: Flask) -> None:
         accountability,
         admin,
         assets,
+        assisted,
         auth,
         council,
         ideas,
@@ -79,7 +80,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (pages, auth, sso, second_factor, ideas, me, tokens, council, admin, assets,
-                   partners, accountability):
+                   partners, accountability, assisted):
         app.register_blueprint(module.bp)
 
 

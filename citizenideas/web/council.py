@@ -41,13 +41,14 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import merging, reports, triage, verification
+from ..services import assisted, merging, reports, triage, verification
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
 from ..services.site import response_templates
 from .actions import form_status, run_action
+from .assisted import council_view_extras
 from .auth import safe_next
 from .forms import int_field, text_field
 
@@ -111,8 +112,10 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
              "overdue": triage.is_overdue(i, now),
              "decision_overdue": triage.is_decision_overdue(i, now)} for i in ideas]
+    due, due_total = assisted.contacts_due(current_user, limit=10)
     return render_template(
-        "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+        "council/dashboard.html", rows=rows, due=due, due_total=due_total, total=total,
+        page=page, per_page=PER_PAGE,
         filters=filters, counts=counts, categories=categories, wards=wards,
         staff=triage.staff_users(), statuses=STATUSES, errors=errors or {},
         values=values or {}, query_args={k: v for k, v in request.args.items() if k != "page"},
@@ -228,6 +231,8 @@ def _context(idea: Idea) -> dict:
         "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
         # Residents' answers to "Was it done?", with names (None before an outcome).
         "verification": verification.answers_on(current_user, idea),
+        # The resident it was recorded for, and supports gathered on paper (web/assisted.py).
+        **council_view_extras(idea),
     }
 
 

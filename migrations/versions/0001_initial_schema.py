@@ -177,8 +177,11 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('support_count', sa.Integer(), nullable=False),
+    sa.Column('paper_support_count', sa.Integer(), nullable=False),
+    sa.Column('total_support_count', sa.Integer(), sa.Computed('support_count + paper_support_count', persisted=True), nullable=False),
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('on_behalf', sa.Boolean(), nullable=False),
     sa.Column('hidden_reason', sa.String(length=300), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -190,6 +193,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_ideas_status')),
     sa.CheckConstraint('comment_count >= 0', name=op.f('ck_ideas_comment_count')),
     sa.CheckConstraint('support_count >= 0', name=op.f('ck_ideas_support_count')),
+    sa.CheckConstraint('paper_support_count >= 0', name=op.f('ck_ideas_paper_support_count')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_ideas_assignee_id_users')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_ideas_author_id_users')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_ideas_category_id_categories')),
@@ -202,16 +206,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ideas_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_merged_into_id'), ['merged_into_id'], unique=False)
-        batch_op.create_index('ix_ideas_support', ['support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_support', ['total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_support', ['status', 'total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_status_created', ['status', 'created_at', 'first_response_at', 'decided_at', 'merged_into_id'], unique=False)
         batch_op.create_index('ix_ideas_status_updated', ['status', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_created', ['ward_id', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_updated', ['ward_id', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_category_support', ['category_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_support', ['category_id', 'total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_category_created', ['category_id', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_category_updated', ['category_id', 'updated_at'], unique=False)
         batch_op.create_index('ix_ideas_status_hidden', ['status', 'hidden'], unique=False)
@@ -559,6 +563,55 @@ def upgrade():
     )
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+    op.create_table('idea_representations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("channel IN ('phone', 'letter', 'in_person', 'email')", name=op.f('ck_idea_representations_channel')),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_idea_representations_claimed_by_id_users')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_idea_representations_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_idea_representations_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea_representations')),
+    sa.UniqueConstraint('idea_id', name=op.f('uq_idea_representations_idea_id'))
+    )
+    with op.batch_alter_table('idea_representations', schema=None) as batch_op:
+        batch_op.create_index('ix_idea_representations_email', ['email'], unique=False)
+
+    op.create_table('resident_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('status_change_id', sa.Integer(), nullable=False),
+    sa.Column('contacted_by_id', sa.Integer(), nullable=True),
+    sa.Column('contacted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contacted_by_id'], ['users.id'], name=op.f('fk_resident_contacts_contacted_by_id_users')),
+    sa.ForeignKeyConstraint(['status_change_id'], ['status_changes.id'], name=op.f('fk_resident_contacts_status_change_id_status_changes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_contacts')),
+    sa.UniqueConstraint('status_change_id', name=op.f('uq_resident_contacts_status_change_id'))
+    )
+    op.create_table('paper_supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_reason', sa.String(length=500), nullable=True),
+    sa.CheckConstraint('count > 0 AND count <= 100000', name=op.f('ck_paper_supports_count')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_paper_supports_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_paper_supports_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_paper_supports_removed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_supports'))
+    )
+    with op.batch_alter_table('paper_supports', schema=None) as batch_op:
+        batch_op.create_index('ix_paper_supports_idea_created', ['idea_id', 'created_at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -575,6 +628,15 @@ def downgrade():
 
     op.drop_table('recovery_codes')
     op.drop_table('second_factors')
+    with op.batch_alter_table('paper_supports', schema=None) as batch_op:
+        batch_op.drop_index('ix_paper_supports_idea_created')
+
+    op.drop_table('paper_supports')
+    op.drop_table('resident_contacts')
+    with op.batch_alter_table('idea_representations', schema=None) as batch_op:
+        batch_op.drop_index('ix_idea_representations_email')
+
+    op.drop_table('idea_representations')
     with op.batch_alter_table('supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supports_user_id'))
         batch_op.drop_index(batch_op.f('ix_supports_idea_id'))
