@@ -25,6 +25,7 @@ from .ideas import (
     Support,
 )
 from .notifications import Notification
+from .photos import PHOTO_LABELS, Photo
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
 from .settings import DataVersion, ResponseTemplate, SiteSetting
 from .users import (
@@ -44,7 +45,8 @@ __all__ = [
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
     "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
-    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate",
+    "Organisation", "OutcomeReport", "PHOTO_LABELS", "Photo", "Pledge", "ProgressUpdate",
+    "ResponseTemplate",
     "SiteSetting", "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
 ]

@@ -89,6 +89,8 @@ class IdeaPage:
     delivery_offer: str | None = None
     # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
     my_pledges: list = field(default_factory=list)
+    # The photos the viewer may see: the idea's own, its progress updates' and its outcome's.
+    photos: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -115,6 +117,9 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
                     progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea),
                     comment_total=window.total, older_comments_than=window.older_than,
                     newest_comments=window.latest)
+    from .photos import idea_photos
+
+    page.photos = idea_photos(viewer, idea)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         page.supported = viewer_supports(viewer, idea)
         page.following = viewer_follows(viewer, idea)

@@ -47,11 +47,12 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        photos,
         tokens,
     )
 
     for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
-                   accountability):
+                   accountability, photos):
         app.register_blueprint(module.bp)
 
 
