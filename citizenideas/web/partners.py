@@ -349,10 +349,12 @@ def _organisation(org_id: int | None) -> Organisation | None:
 @bp.route("/partners/ideas/<int:idea_id>/progress", methods=["GET", "POST"])
 @login_required
 def progress(idea_id: int):
-    """Post a public progress update on an idea my organisation delivers."""
+    """Post a public progress update on an idea my organisation delivers (with a photo)."""
+    allow_upload_size()
     idea = _idea(idea_id)
     orgs = claims.acting_organisations(current_user, idea)
-    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
+    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id"),
+              "alt_text": text_field("alt_text")}
 
     def form(errors: dict, status: int = 200):
         delivery_info = delivery_lists.idea_delivery(idea)
@@ -367,7 +369,6 @@ def progress(idea_id: int):
         return redirect(url_for("partners.dashboard") if orgs
                         else url_for("partners.progress", idea_id=idea.id), code=303)
 
-    allow_upload_size()
     data = uploaded_file()
 
     def post():
@@ -405,7 +406,9 @@ def _report_values(report: OutcomeReport | None) -> dict:
 @bp.route("/partners/ideas/<int:idea_id>/outcome", methods=["GET", "POST"])
 @login_required
 def outcome_form(idea_id: int):
-    """Draft, submit (partners) or publish (council) the idea's outcome report."""
+    """Draft, submit (partners) or publish (council) the idea's outcome report (with a
+    photo)."""
+    allow_upload_size()
     idea = _idea(idea_id)
     orgs = claims.acting_organisations(current_user, idea)
     report = outcomes.outcome_report_for(current_user, idea, showing=request.method == "GET")
@@ -419,7 +422,6 @@ def outcome_form(idea_id: int):
 
     if request.method == "GET":
         return form(_report_values(report), {})
-    allow_upload_size()
     values = {f: text_field(f) for f in OUTCOME_FIELDS}
     values["organisation_id"] = int_field("organisation_id")
     values.update(alt_text=text_field("alt_text"), label=text_field("label"))
