@@ -15,10 +15,6 @@ function parts(input) {
 function clear(input) {
   const found = parts(input);
   if (!found) return;
-  if (found.image.dataset.objectUrl) {
-    URL.revokeObjectURL(found.image.dataset.objectUrl);
-    delete found.image.dataset.objectUrl;
-  }
   found.image.src = "data:,";
   found.name.textContent = "";
   found.preview.hidden = true;
@@ -32,11 +28,15 @@ document.addEventListener("change", (event) => {
   clear(input);
   const file = input.files && input.files[0];
   if (!file) return;
-  const url = URL.createObjectURL(file);
-  found.image.dataset.objectUrl = url;
-  found.image.src = url;
-  found.name.textContent = file.name;
-  found.preview.hidden = false;
+  // A data: URL, which the Content-Security-Policy allows for images (blob: it does not).
+  const reader = new FileReader();
+  reader.addEventListener("load", () => {
+    if (input.files[0] !== file) return; // another choice was made meanwhile
+    found.image.src = reader.result;
+    found.name.textContent = file.name;
+    found.preview.hidden = false;
+  });
+  reader.readAsDataURL(file);
 });
 
 document.addEventListener("click", (event) => {
