@@ -7,11 +7,14 @@ describes them in the OpenAPI document.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import request, url_for
 
 from ..errors import NotFound
 from ..models import OutcomeReport, Photo, ProgressUpdate
 from ..services import photos
+from ..services.engagement import FLAG_REASON_MAX
 from ..services.photos import ALT_TEXT_MAX
 from .base import (
     AUTH_OPTIONAL,
@@ -27,8 +30,8 @@ from .base import (
     signed_in,
     spec,
 )
-from .ideas import load_idea
-from .schemas import Out
+from .ideas import FlagOut, load_idea
+from .schemas import Body, Out, text_limits
 
 TAG = ["Photos"]
 ERRORS = (401, 403, 413, 422)
@@ -48,6 +51,10 @@ class PhotoOut(Out):
 
 class PhotoListOut(Out):
     items: list[PhotoOut]
+
+
+class PhotoFlagIn(Body):
+    reason: Annotated[str, text_limits(FLAG_REASON_MAX, required=True)]
 
 
 def photo_out(photo: Photo) -> PhotoOut:
@@ -164,3 +171,15 @@ def delete_photo(photo_id: int):
         raise NotFound("There is no such photo.")
     committed(lambda: photos.delete_photo(caller(), photo))
     return "", 204
+
+
+@bp.post("/photos/<int:photo_id>/flags")
+@signed_in
+@limited("RATELIMIT_FLAG")
+@spec.validate(resp=responses(201, FlagOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
+def flag_photo(photo_id: int, json: PhotoFlagIn):
+    """Report a photo to the moderators (reporting twice counts once)."""
+    photo = get_or_404(Photo, photo_id, "There is no such photo.")
+    made = committed(lambda: photos.flag_photo(caller(), photo, json.reason))
+    return FlagOut(id=made.id, idea_id=made.idea_id, target_type=made.target_type,
+                   target_id=made.target_id), 201

@@ -276,3 +276,20 @@ def test_photo_uploads_are_rate_limited_like_other_writes(app, api, make, people
     codes = [upload(api, idea, people.resident, picture(colour=(n, 0, 0))).status_code
              for n in range(3)]
     assert codes == [201, 201, 429]
+
+
+def test_a_photo_is_reported_through_the_api_once_per_person(api, make, people):
+    idea = make.idea(author=people.resident)
+    body = upload(api, idea, people.resident, picture()).get_json()
+    first = api.post(f"/photos/{body['id']}/flags", people.partner,
+                     json={"reason": "It shows a child's face"})
+    assert first.status_code == 201
+    assert first.get_json()["target_type"] == "photo"
+    again = api.post(f"/photos/{body['id']}/flags", people.partner, json={"reason": "Again"})
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert api.post(f"/photos/{body['id']}/flags", people.partner,
+                    json={"reason": ""}).status_code == 422
+    idea.hidden = True
+    db.session.commit()
+    assert api.post(f"/photos/{body['id']}/flags", people.partner,
+                    json={"reason": "x"}).status_code == 404
