@@ -266,3 +266,67 @@ def test_photos_go_to_s3_and_are_served_from_it(client, make, s3_settings, uploa
     photos.delete_photo(author, photo)
     db.session.commit()
     assert s3_settings.client.list_objects_v2(Bucket=s3_settings.bucket).get("KeyCount") == 0
+
+
+# ------------------------------------------------------------------ proposing with a photo
+
+DESCRIPTION = "A monthly repair cafe where neighbours fix each other's things for free."
+
+
+def propose(client, make, *, data: bytes | None, alt_text: str = "Broken toasters on a table",
+            **extra):
+    fields = {"csrf_token": csrf_token(client, "/ideas/new"), "title": "Monthly repair cafe",
+              "description": DESCRIPTION, "category_id": str(make.category().id),
+              "ward_id": str(make.ward().id), "alt_text": alt_text, **extra}
+    if data is not None:
+        fields["file"] = (io.BytesIO(data), "cafe.jpg", "image/jpeg")
+    return client.post("/ideas/new", data=fields, content_type="multipart/form-data")
+
+
+def test_an_idea_is_proposed_with_a_photo(client, auth, make):
+    from citizenideas.models import Idea
+
+    author = make.user()
+    auth.sign_in(author.email)
+    assert 'enctype="multipart/form-data"' in client.get("/ideas/new").get_data(as_text=True)
+    response = propose(client, make, data=phone_photo())
+    assert response.status_code == 303
+    idea = db.session.scalar(select(Idea))
+    photo = db.session.scalar(select(Photo))
+    assert photo.idea_id == idea.id and photo.uploader_id == author.id
+
+
+def test_a_bad_photo_refuses_the_proposal_and_the_words_are_kept(client, auth, make, uploads):
+    from citizenideas.models import Idea
+
+    auth.sign_in(make.user().email)
+    response = propose(client, make, data=phone_photo(), alt_text="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Describe the photo for people who cannot see it" in page
+    assert "Monthly repair cafe" in page and "a form shown again cannot keep a file" in page
+    assert db.session.scalar(select(func.count(Idea.id))) == 0
+    assert stored_files(uploads) == []
+
+
+def test_the_similar_ideas_step_asks_for_the_photo_again_and_stores_nothing_meanwhile(
+        client, auth, make, uploads):
+    make.idea(title="Repair cafe at the library")
+    auth.sign_in(make.user().email)
+    confirm = propose(client, make, data=phone_photo())
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Similar ideas already exist" in page
+    assert 'type="file"' in page and "Choose it again" in page
+    assert 'value="Broken toasters on a table"' in page
+    assert stored_files(uploads) == [] and db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_a_photo_over_upload_max_mb_gets_a_clear_413_page(app, client, auth, make, uploads):
+    app.config["UPLOAD_MAX_MB"] = 1
+    author = make.user()
+    idea = make.idea(author=author)
+    auth.sign_in(author.email)
+    response = post_photo(client, idea, b"\xff" * (1024 * 1024 + 100))
+    assert response.status_code == 413
+    assert "smaller than 1 MB" in response.get_data(as_text=True)
+    assert stored_files(uploads) == []
