@@ -330,3 +330,15 @@ def test_a_photo_over_upload_max_mb_gets_a_clear_413_page(app, client, auth, mak
     assert response.status_code == 413
     assert "smaller than 1 MB" in response.get_data(as_text=True)
     assert stored_files(uploads) == []
+
+
+def test_showing_an_idea_with_photos_writes_nothing(client, make):
+    from citizenideas.services.idea_page import idea_page
+
+    author = make.user()
+    idea = make.idea(author=author)
+    add(author, idea)
+    db.session.expire_all()
+    page = idea_page(None, db.session.get(type(idea), idea.id))
+    assert len(page.photos) == 1
+    assert not db.session.dirty and not db.session.new

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import NotFound, TooLarge, ValidationFailed
 from ..extensions import db
@@ -243,7 +244,7 @@ def idea_photos(viewer: User | None, idea: Idea) -> list[Photo]:
     photos = list(db.session.scalars(select(Photo).where(Photo.idea_id == idea.id)
                                      .order_by(Photo.created_at, Photo.id)))
     for photo in photos:
-        photo.idea = idea  # already loaded: no query per photo
+        set_committed_value(photo, "idea", idea)  # already loaded: no query per photo
     return [p for p in photos if photo_visible_to(viewer, p)]
 
 
