@@ -125,8 +125,8 @@ def _is_private_answer() -> bool:
     someone signed in. Public pages seen signed out keep their own caching."""
     if request.headers.get("Authorization"):
         return True
-    if request.endpoint == "static":
-        return False
+    if request.endpoint in ("static", "photos.media"):
+        return False  # /media sets its own Cache-Control (private for photos not public)
     from flask_login import current_user
 
     return bool(current_user and current_user.is_authenticated)

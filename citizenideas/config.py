@@ -10,6 +10,7 @@ import os
 import secrets
 import shlex
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -126,6 +127,8 @@ class BaseConfig:
     RATELIMIT_COMMENT = "30 per hour"
     RATELIMIT_SUPPORT = "120 per hour"
     RATELIMIT_FLAG = "20 per hour"
+    # Photo uploads (page and API together), per account and per IP address.
+    RATELIMIT_PHOTO = "30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
 
     # Email
@@ -144,6 +147,18 @@ class BaseConfig:
     NOTIFY_RETRY_BASE_SECONDS = 60
     NOTIFY_RETRY_MAX_SECONDS = 3600
     NOTIFY_LEASE_SECONDS = 300
+
+    # Photos: the largest file accepted (MB; larger is refused with 413), and where files
+    # are kept: a local directory (UPLOAD_DIR, empty: instance/uploads) or, when STORAGE_URL
+    # is s3://bucket/prefix, an S3-compatible bucket reached with the S3_* settings (empty:
+    # boto3's defaults, e.g. AWS_* environment variables or an instance role).
+    UPLOAD_MAX_MB = 10
+    UPLOAD_DIR = ""
+    STORAGE_URL = ""
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
 
     # Translations
     BABEL_DEFAULT_LOCALE = "en"
@@ -169,6 +184,8 @@ class TestConfig(BaseConfig):
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     STAFF_2FA_REQUIRED = False
+    # Each test gets its own directory (tests/conftest.py); this is the fallback.
+    UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "citizenideas-test-uploads")
 
 
 class ProductionConfig(BaseConfig):
@@ -183,7 +200,7 @@ _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
         "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH", "SQLITE_BUSY_TIMEOUT_MS",
-        "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE"}
+        "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE", "UPLOAD_MAX_MB"}
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -201,6 +201,16 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "verify_outcome": lambda u, i: (_participant(u) and _visible(u, i) and has_stake(u, i)
                                     and not delivered_it(u, i)),
     "flag": lambda u, _=None: _participant(u),
+    # Photos: the idea's author on the idea; the update's author or the council on a progress
+    # update; whoever delivers the idea (or the council) on its unpublished outcome report.
+    # The person
+    # who added a photo, or a moderator, deletes it.
+    "add_idea_photo": lambda u, i: _participant(u) and u.id == i.author_id and not i.hidden,
+    "add_progress_photo": lambda u, p: _signed_in(u) and (
+        _staff(u) or (u.id == p.author_id and delivers(u, p.idea))),
+    "add_outcome_photo": lambda u, r: (_signed_in(u) and r.state != "published"
+                                       and (_staff(u) or delivers(u, r.idea))),
+    "delete_photo": lambda u, p: _signed_in(u) and (u.id == p.uploader_id or _staff(u)),
     # Council
     "moderate": lambda u, _=None: _staff(u),
     "change_status": lambda u, _=None: _staff(u),

@@ -65,6 +65,7 @@ SKIPPED = {
                      "tests/browser/test_second_factor_journey.py",
     "/me/second-factor/recovery-codes": "needs an account with a second factor: axe and width "
                                         "checked in tests/browser/test_second_factor_journey.py",
+    "/media/<path:key>": "photo files (images, not pages; shown on the idea pages visited)",
 }
 # No GET rule is redirect-only: /sign-out redirects only when signed out (it is visited
 # signed in) and /verify-email/<token> redirects on success but renders a page for a bad link.
@@ -166,6 +167,14 @@ def seed_demo() -> dict:
                                          evidence="Petition sheet at the library")
     to_contact = change_status(moderator, assisted_idea, "accepted",
                                "We will put a bench there in spring.")
+    # A photo on the resident's own idea, reported by the partner (the gallery, the
+    # author's "Add a photo" form, the moderator's remove form and the reports queue).
+    from citizenideas.services import photos
+    from tests.photo_support import phone_photo
+
+    photo = photos.add_idea_photo(resident, own, data=phone_photo(),
+                                  alt_text="The corner of the green where the bench would go")
+    photos.flag_photo(partner, photo, "It shows the front of my house.")
     ids = {
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
@@ -234,6 +243,9 @@ def visits(ids: dict) -> list[Visit]:
         Visit(RESIDENT, f"/ideas/{i['delivering']}"),  # support, pledge, comment, flag forms
         Visit(RESIDENT, f"/ideas/{i['delivered']}"),  # "Was it done?" with their answer
         Visit(RESIDENT, "/ideas/new"),
+        Visit(RESIDENT, f"/ideas/{i['own']}"),  # the author's photos and "Add a photo"
+        Visit(None, f"/ideas/{i['own']}"),  # a public photo gallery
+        Visit(MODERATOR, f"/ideas/{i['own']}"),  # a photo's "Remove from public view"
         Visit(RESIDENT, f"/ideas/{i['own']}/edit"),
         Visit(RESIDENT, f"/ideas/{i['own']}/withdraw"),
         Visit(RESIDENT, "/me"),

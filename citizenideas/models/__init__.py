@@ -28,6 +28,7 @@ from .ideas import (
     Support,
 )
 from .notifications import Notification
+from .photos import PHOTO_LABELS, Photo
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
 from .second_factor import RecoveryCode, SecondFactor
 from .settings import DataVersion, ResponseTemplate, SiteSetting
@@ -49,9 +50,9 @@ __all__ = [
     "VERIFICATION_ANSWERS", "OutcomeVerification",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
     "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
-    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "RecoveryCode",
-    "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange", "Support",
-    "UTCDateTime", "User", "UserToken", "Ward",
+    "Organisation", "OutcomeReport", "PHOTO_LABELS", "Photo", "Pledge", "ProgressUpdate",
+    "RecoveryCode", "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange",
+    "Support", "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
     "CHANNELS", "IdeaRepresentation", "PaperSupport", "ResidentContact",
 ]

@@ -29,7 +29,7 @@ STATUSES = ("submitted", "under_review", "accepted", "declined", "duplicate", "w
             "in_delivery", "delivered", "partly_delivered", "not_delivered")
 OPEN_FOR_SUPPORT = ("submitted", "under_review", "accepted", "in_delivery")
 PLEDGE_KINDS = ("time", "skills", "space", "equipment", "other")
-FLAG_TARGETS = ("idea", "comment")
+FLAG_TARGETS = ("idea", "comment", "photo")
 FLAG_RESOLUTIONS = ("upheld", "dismissed")
 TIMELINE_EVENTS = ("status", "edited", "merged", "merged_in", "claim_approved",
                    "claim_withdrawn", "assets", "hidden", "unhidden")

@@ -95,6 +95,8 @@ class IdeaPage:
     verification_comments: list = field(default_factory=list)
     # The resident the council recorded the idea for: for staff only (services/assisted.py).
     representation: object | None = None
+    # The photos the viewer may see: the idea's own, its progress updates' and its outcome's.
+    photos: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -126,6 +128,9 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
 
         page.my_verification = my_verification(viewer, idea)
         page.verification_comments = public_comments(idea)
+    from .photos import idea_photos
+
+    page.photos = idea_photos(viewer, idea)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         page.supported = viewer_supports(viewer, idea)
         page.following = viewer_follows(viewer, idea)

@@ -24,6 +24,7 @@ from ..models import (
     Membership,
     Notification,
     OutcomeVerification,
+    Photo,
     Pledge,
     Support,
     User,
@@ -78,6 +79,11 @@ def export_my_data(actor: User) -> dict:
         "follows": rows(Follow, Follow.user_id, ("idea_id", "created_at")),
         "outcome_answers": rows(OutcomeVerification, OutcomeVerification.user_id,
                                 ("idea_id", "answer", "comment", "created_at", "updated_at")),
+        "photos": rows(Photo, Photo.uploader_id, ("id", "idea_id", "progress_update_id",
+                                                  "outcome_report_id", "alt_text", "label",
+                                                  "storage_key", "width", "height",
+                                                  "created_at", "removed_at",
+                                                  "removed_reason")),
         "reports": rows(Flag, Flag.reporter_id, ("idea_id", "target_type", "target_id",
                                                  "reason", "created_at", "resolution")),
         "notifications": rows(Notification, Notification.user_id,
@@ -122,8 +128,9 @@ def erase_account(actor: User, *, password: str) -> None:
 
     Email becomes a unique non-routable placeholder, the name and password go, follows,
     memberships and tokens are removed or revoked, no more email is sent, the person's own
-    notifications (in-app and email, and mail sent to their address) are deleted, and their
-    name is scrubbed from notifications held for others that named them.
+    notifications (in-app and email, and mail sent to their address) are deleted, their
+    photos are deleted (stored files too), and their name is scrubbed from notifications held
+    for others that named them.
     """
     require(actor, "follow")
     if not password:
@@ -149,6 +156,10 @@ def erase_account(actor: User, *, password: str) -> None:
     actor.notify_pref = "off"
     actor.deleted_at = now
     db.session.execute(delete(Follow).where(Follow.user_id == actor.id))
+    # Photos go altogether, files too: a picture can show a person or their home.
+    from .photos import delete_photos_of
+
+    delete_photos_of(actor)
     db.session.execute(delete(Membership).where(Membership.user_id == actor.id))
     db.session.execute(delete(UserToken).where(UserToken.user_id == actor.id))
     db.session.execute(update(ApiToken).where(ApiToken.user_id == actor.id,

@@ -166,8 +166,8 @@ def unhide_comment(actor: User, comment: Comment) -> Comment:
 
 
 def _flag_target(flag: Flag) -> Idea | Comment | None:
-    model = Idea if flag.target_type == "idea" else Comment
-    return db.session.get(model, flag.target_id)
+    model = {"idea": Idea, "comment": Comment}.get(flag.target_type)
+    return db.session.get(model, flag.target_id) if model is not None else None
 
 
 def _hidden_by_staff(target: Idea | Comment) -> bool:
@@ -260,6 +260,11 @@ def _decide(actor: User, flags: list[Flag], resolution: str, note: str,
 
 def _act_on_target(actor: User, flag: Flag, resolution: str, message: str) -> None:
     """What a decision does to the reported item (hide, tell the author, or show again)."""
+    if flag.target_type == "photo":
+        from .photos import decide_photo_report
+
+        decide_photo_report(actor, flag, resolution, message)
+        return
     target = _flag_target(flag)
     if target is None:
         return

@@ -74,13 +74,14 @@ def register_web(app: Flask) -> None:
         me,
         pages,
         partners,
+        photos,
         second_factor,
         sso,
         tokens,
     )
 
     for module in (pages, auth, sso, second_factor, ideas, me, tokens, council, admin, assets,
-                   partners, accountability, assisted):
+                   partners, accountability, assisted, photos):
         app.register_blueprint(module.bp)
 
 

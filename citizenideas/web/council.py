@@ -46,6 +46,7 @@ from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
+from ..services.photos import reported_photos
 from ..services.site import response_templates
 from .actions import form_status, run_action
 from .assisted import council_view_extras
@@ -179,6 +180,7 @@ def _flags_page(page: int, state: dict | None = None, status: int = 200):
                            per_page=FLAGS_PER_PAGE,
                            open_reports=reports.open_report_count(current_user),
                            comments=reports.flag_targets([i.first for i in items]),
+                           photos=reported_photos([i.first for i in items]),
                            state=state, errors=state.get("errors", {})), status
 
 

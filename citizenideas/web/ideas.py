@@ -45,7 +45,7 @@ from ..models import (
 from ..page_cache import public_page
 from ..pagination import requested_page
 from ..permissions import can
-from ..services import drafts, engagement, ideas, verification
+from ..services import drafts, engagement, ideas, photos, verification
 from ..services.idea_page import idea_page
 from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits, limit_scope
@@ -135,13 +135,20 @@ def _form_page(template: str, values: dict, errors: dict, status: int = 200, **e
 def new():
     """Propose an idea. Without JS, similar ideas are shown on a confirm step first, or on the
     form itself by its "Check for similar ideas" button; "Change your idea" on the confirm
-    step goes back to the form. Neither loses a word of the draft."""
+    step goes back to the form. Neither loses a word of the draft. A photo (optional) is
+    added with the idea; a form shown again cannot keep the file, so it says so."""
+    from .photos import allow_upload_size, uploaded_file
+
     if request.method == "GET":
         values = {"ward_id": current_user.ward_id}
         return _form_page("ideas/new.html", values, {})
+    allow_upload_size()
     values = _idea_values()
+    values["alt_text"] = text_field("alt_text")
+    data = uploaded_file()
+    lost = data is not None
     if request.form.get("check") or request.form.get("change"):
-        return _form_page("ideas/new.html", values, {}, checked=True,
+        return _form_page("ideas/new.html", values, {}, checked=True, photo_lost=lost,
                           similar=suggest_alternatives(values["title"]))
     # "confirmed": the no-JS confirm step was passed; "similar_seen": the similar ideas were
     # shown on the form (live with JS, or by the check button).
@@ -151,20 +158,29 @@ def new():
     def sent(idea):
         if found:
             # Valid, but similar ideas exist: show them before creating anything.
-            return _form_page("ideas/confirm.html", values, {}, similar=found)
+            return _form_page("ideas/confirm.html", values, {}, similar=found,
+                              photo_lost=lost)
         flash(_("Your idea has been sent. Its reference is %(ref)s. The council will answer it "
                 "publicly.", ref=idea.reference), "success")
         return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
 
+    def propose():
+        idea = ideas.propose_idea(current_user, title=values["title"],
+                                  description=values["description"],
+                                  category_id=values["category_id"], ward_id=values["ward_id"],
+                                  location_text=values["location_text"],
+                                  asset_ids=[values["asset_id"]] if values["asset_id"] else ())
+        if not found and (data is not None or values["alt_text"]):
+            # Not in the preview (it is rolled back): no file is stored for an idea not sent.
+            photos.add_idea_photo(current_user, idea, data=data or b"",
+                                  alt_text=values["alt_text"])
+        return idea
+
     return run_action(
-        lambda: ideas.propose_idea(current_user, title=values["title"],
-                                   description=values["description"],
-                                   category_id=values["category_id"], ward_id=values["ward_id"],
-                                   location_text=values["location_text"],
-                                   asset_ids=[values["asset_id"]] if values["asset_id"] else ()),
-        done=sent, commit=not found, catch=ValidationFailed,
+        propose, done=sent, commit=not found, catch=ValidationFailed,
         # Shown again with the similar ideas too: they were seen, so sending goes straight on.
         failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422,
+                                      photo_lost=lost and "file" not in exc.errors,
                                       similar=found if found is not None
                                       else suggest_alternatives(values["title"])))
 

@@ -319,7 +319,7 @@ def upgrade():
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("resolution IS NULL OR resolution IN ('upheld', 'dismissed')", name=op.f('ck_flags_resolution')),
-    sa.CheckConstraint("target_type IN ('idea', 'comment')", name=op.f('ck_flags_target_type')),
+    sa.CheckConstraint("target_type IN ('idea', 'comment', 'photo')", name=op.f('ck_flags_target_type')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_flags_idea_id_ideas')),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_flags_reporter_id_users')),
     sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_flags_resolved_by_id_users')),
@@ -612,6 +612,41 @@ def upgrade():
     )
     with op.batch_alter_table('paper_supports', schema=None) as batch_op:
         batch_op.create_index('ix_paper_supports_idea_created', ['idea_id', 'created_at'], unique=False)
+    op.create_table('photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('progress_update_id', sa.Integer(), nullable=True),
+    sa.Column('outcome_report_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=False),
+    sa.Column('alt_text', sa.String(length=250), nullable=False),
+    sa.Column('label', sa.String(length=10), nullable=True),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('thumb_key', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('thumb_width', sa.Integer(), nullable=False),
+    sa.Column('thumb_height', sa.Integer(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_reason', sa.Text(), nullable=True),
+    sa.CheckConstraint("label IS NULL OR label IN ('before', 'after')", name=op.f('ck_photos_label')),
+    sa.CheckConstraint('progress_update_id IS NULL OR outcome_report_id IS NULL', name=op.f('ck_photos_one_owner')),
+    sa.CheckConstraint('width > 0 AND height > 0', name=op.f('ck_photos_size')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_photos_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['outcome_report_id'], ['outcome_reports.id'], name=op.f('fk_photos_outcome_report_id_outcome_reports')),
+    sa.ForeignKeyConstraint(['progress_update_id'], ['progress_updates.id'], name=op.f('fk_photos_progress_update_id_progress_updates')),
+    sa.ForeignKeyConstraint(['uploader_id'], ['users.id'], name=op.f('fk_photos_uploader_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_photos'))
+    )
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.create_index('ix_photos_idea_created', ['idea_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_outcome_report_id'), ['outcome_report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_progress_update_id'), ['progress_update_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_storage_key'), ['storage_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_thumb_key'), ['thumb_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_uploader_id'), ['uploader_id'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -637,6 +672,15 @@ def downgrade():
         batch_op.drop_index('ix_idea_representations_email')
 
     op.drop_table('idea_representations')
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_photos_uploader_id'))
+        batch_op.drop_index(batch_op.f('ix_photos_thumb_key'))
+        batch_op.drop_index(batch_op.f('ix_photos_storage_key'))
+        batch_op.drop_index(batch_op.f('ix_photos_progress_update_id'))
+        batch_op.drop_index(batch_op.f('ix_photos_outcome_report_id'))
+        batch_op.drop_index('ix_photos_idea_created')
+
+    op.drop_table('photos')
     with op.batch_alter_table('supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supports_user_id'))
         batch_op.drop_index(batch_op.f('ix_supports_idea_id'))
