@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"), "comment.unhide": _l("Comment shown again"),
     "flag.resolve": _l("Report resolved"), "idea.assign": _l("Idea assigned"),
     "idea.hide": _l("Idea hidden"), "idea.link_asset": _l("Place linked to an idea"),
+    "idea.location": _l("Idea's map position set"),
     "idea.merge": _l("Ideas merged"), "idea.note": _l("Internal note added"),
     "idea.official_reply": _l("Official reply published"), "idea.status": _l("Status changed"),
     "idea.unhide": _l("Idea shown again"), "idea.unlink_asset": _l("Place unlinked from an idea"),
@@ -111,7 +112,8 @@ FIELD_LABELS = {
     "COUNCIL_LOGO_URL": _l("Logo address"), "COUNCIL_COLOUR": _l("Colour"),
     "RESPONSE_TARGET_DAYS": _l("Response target in days"),
     "DECISION_TARGET_DAYS": _l("Decision target in days"),
-    "CONTACT_EMAIL": _l("Contact email"),
+    "CONTACT_EMAIL": _l("Contact email"), "MAP_CENTRE": _l("Map centre"),
+    "MAP_ZOOM": _l("Map zoom level"), "lat": _l("Latitude"), "lon": _l("Longitude"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 

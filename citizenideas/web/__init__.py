@@ -44,13 +44,14 @@ def register_web(app: Flask) -> None:
         auth,
         council,
         ideas,
+        maps,
         me,
         pages,
         partners,
         tokens,
     )
 
-    for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
+    for module in (pages, auth, ideas, maps, me, tokens, council, admin, assets, partners,
                    accountability):
         app.register_blueprint(module.bp)
 

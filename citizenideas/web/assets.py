@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..csp import allow_map_tiles
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
@@ -18,6 +19,7 @@ from ..services import assets as register
 from .actions import run_action
 from .council import staff_only
 from .forms import int_field, text_field
+from .maps import map_layers
 
 bp = Blueprint("assets", __name__)
 PER_PAGE = 20
@@ -54,9 +56,13 @@ def index():
     items, total = register.search_assets(kind=kind, ward_id=ward_id, community_status=status,
                                           page=page, per_page=PER_PAGE)
     filters = {"kind": kind or "", "ward_id": ward_id or "", "community_status": status or ""}
+    query_args = {k: v for k, v in filters.items() if v}
+    allow_map_tiles()
+    layers = map_layers("places", url_for("maps.assets_geojson", **query_args),
+                        url_for("maps.ideas_geojson"))
     return render_template("assets/index.html", assets=items, total=total, page=page,
-                           per_page=PER_PAGE, filters=filters,
-                           query_args={k: v for k, v in filters.items() if v}, **_choices())
+                           per_page=PER_PAGE, filters=filters, query_args=query_args,
+                           layers=layers, **_choices())
 
 
 @bp.get("/assets/<int:asset_id>")
