@@ -19,7 +19,7 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, Response, g, request
 
 _GOVUK_TEMPLATE = "govuk_frontend_jinja/templates/template.html"
 
@@ -101,6 +101,15 @@ def init_csp(app: Flask) -> None:
 
     @app.after_request
     def _content_security_policy(response):
+        if (g.get("csp_map_tiles") and request.method == "GET"
+                and request.headers.get("HX-Boosted")):
+            # A page htmx swaps into the document keeps that document's policy, which does
+            # not let it load the map's tiles: ask htmx to load this page itself instead.
+            # (Never stored by the page cache: it keeps 200 answers only.)
+            query = request.query_string.decode("latin-1")
+            reload = Response(status=204)
+            reload.headers["HX-Redirect"] = request.path + (f"?{query}" if query else "")
+            return reload
         response.headers.setdefault("Content-Security-Policy",
                                     policy(None if serving_visitor() else nonce(), hashes,
                                            _image_sources()))

@@ -45,6 +45,8 @@ SKIPPED = {
     "/admin/audit.csv": "download",
     "/ideas.csv": "download",
     "/ideas.json": "download",
+    "/ideas.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
+    "/assets.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
     "/outcomes.csv": "download",
     "/outcomes.json": "download",
     "/me/data.json": "download",
@@ -173,6 +175,8 @@ def visits(ids: dict) -> list[Visit]:
         Visit(None, f"/ideas/{i['delivered']}"),  # with its published outcome
         Visit(None, "/ideas?page=2"),
         Visit(None, "/ideas?q=zzzz-nothing-matches"),
+        Visit(None, "/ideas/map"),  # the map over the list (JS on), the list only (JS off)
+        Visit(None, "/ideas/map?q=zzzz-nothing-matches"),
         Visit(None, "/ideas/999999", status=404),  # the error page
         Visit(None, "/assets"),
         Visit(None, f"/assets/{i['asset']}"),

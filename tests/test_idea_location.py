@@ -286,3 +286,17 @@ def test_the_map_view_is_an_admin_setting(client, make, auth):
     client.post("/admin/settings", data={**form, "MAP_CENTRE": "", "MAP_ZOOM": ""})
     page = client.get("/ideas/map").get_data(as_text=True)
     assert 'data-lat="52.621" data-lon="-1.693" data-zoom="14"' in page
+
+
+def test_a_boosted_visit_to_a_map_page_is_asked_to_load_the_page_itself(client, make):
+    # htmx would swap the page into a document whose policy does not allow the tiles.
+    response = client.get("/ideas/map?ward=3", headers={"HX-Request": "true",
+                                                        "HX-Boosted": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/ideas/map?ward=3"
+    again = client.get("/ideas/map?ward=3", headers={"HX-Request": "true",
+                                                     "HX-Boosted": "true"})
+    assert again.status_code == 204  # never answered from the page cache
+    # A page without a map is swapped in as usual.
+    assert client.get("/ideas", headers={"HX-Request": "true",
+                                         "HX-Boosted": "true"}).status_code == 200

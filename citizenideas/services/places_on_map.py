@@ -84,18 +84,18 @@ def clean_point(lat, lon, errors: dict[str, list[str]]) -> tuple[float | None, f
 
     Accepts numbers (the API) or the strings a form sends; empty means no point.
     """
-    if _blank(lat) and _blank(lon):
+    given = {"lat": lat, "lon": lon}
+    if all(_blank(v) for v in given.values()):
         return None, None
-    if _blank(lat) or _blank(lon):
-        missing = "lat" if _blank(lat) else "lon"
-        errors[missing] = [_("Enter both the latitude and the longitude, or neither")]
-        return None, None
-    values = {"lat": _number(lat), "lon": _number(lon)}
     ranges = {"lat": (-90, 90, _("Enter a latitude between -90 and 90, like 52.6210")),
               "lon": (-180, 180, _("Enter a longitude between -180 and 180, like -1.6930"))}
+    values: dict[str, float | None] = {}
     for name, (low, high, message) in ranges.items():
-        value = values[name]
-        if value is None or not low <= value <= high:
+        if _blank(given[name]):
+            errors[name] = [_("Enter both the latitude and the longitude, or neither")]
+            continue
+        values[name] = _number(given[name])
+        if values[name] is None or not low <= values[name] <= high:
             errors[name] = [message]
     if "lat" in errors or "lon" in errors:
         return None, None

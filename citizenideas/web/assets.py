@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..csp import allow_map_tiles
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES, Organisation, Ward
@@ -57,7 +56,6 @@ def index():
                                           page=page, per_page=PER_PAGE)
     filters = {"kind": kind or "", "ward_id": ward_id or "", "community_status": status or ""}
     query_args = {k: v for k, v in filters.items() if v}
-    allow_map_tiles()
     layers = map_layers("places", url_for("maps.assets_geojson", **query_args),
                         url_for("maps.ideas_geojson"))
     return render_template("assets/index.html", assets=items, total=total, page=page,

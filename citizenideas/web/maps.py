@@ -23,9 +23,16 @@ bp = Blueprint("maps", __name__)
 CACHE = "public, max-age=300"
 
 
+def map_page() -> dict:
+    """For a template drawing a map: where it starts ({"lat", "lon", "zoom"}); and this
+    page's Content-Security-Policy lets it load the map's tiles."""
+    allow_map_tiles()
+    return places_on_map.map_view()
+
+
 @bp.app_context_processor
-def _map_view():
-    return {"map_view": places_on_map.map_view}
+def _map_page():
+    return {"map_page": map_page}
 
 
 def _geojson(document: dict, name: str) -> Response:
@@ -105,7 +112,6 @@ def ideas_map():
     if _is_htmx() and request.headers.get("HX-Target") == "idea-results":
         return render_template("ideas/_results.html", oob_status=True,
                                list_endpoint="maps.ideas_map", **context)
-    allow_map_tiles()
     query = {k: v for k, v in request.args.items() if k != "page"}
     categories, wards = _options()
     return render_template(

@@ -156,7 +156,12 @@
             return;
           }
           el.setAttribute("data-loaded-" + layer.kind, String(shown));
-          if (layer.shown) { summarise(el, layer.kind, matched, shown); }
+          if (layer.shown) {
+            summarise(el, layer.kind, matched, shown);
+            // Show where the page's own ideas or places are (the filters may have chosen a
+            // corner of the area), no closer than a street.
+            if (shown) { map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [24, 24] }); }
+          }
         });
       }
       if (layer.shown) {
@@ -190,7 +195,7 @@
       } : {});
     }
 
-    function setPin(latlng, message) {
+    function setPin(latlng, message, typed) {
       latlng = L.latLng(latlng);
       if (!pin) {
         pin = L.marker(latlng, { draggable: true, keyboard: false, alt: "", interactive: true })
@@ -199,8 +204,10 @@
       } else {
         pin.setLatLng(latlng);
       }
-      latInput.value = latlng.lat.toFixed(6);
-      lonInput.value = latlng.lng.toFixed(6);
+      if (!typed) { // the fields already say what was typed in them
+        latInput.value = latlng.lat.toFixed(6);
+        lonInput.value = latlng.lng.toFixed(6);
+      }
       if (message) { announce(message, latlng); }
       map.panInside(latlng, { padding: [20, 20] });
     }
@@ -208,7 +215,7 @@
     function fromInputs() {
       var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value);
       if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
-        setPin([lat, lon]);
+        setPin([lat, lon], null, true);
         return true;
       }
       return false;
@@ -302,7 +309,11 @@
     });
   }
 
-  startAll();
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", startAll);
+  } else {
+    startAll();
+  }
   if (!window.ciMapsListening) {
     window.ciMapsListening = true;
     // A panel htmx swaps in (staff correcting an idea's point) may bring a picker.
