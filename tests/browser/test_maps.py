@@ -26,6 +26,10 @@ def _ideas(make: Factory) -> list[Idea]:
     made = [make.idea(title=f"Wildflower meadow number {n}", ward=ward, category=category,
                       lat=lat, lon=lon, status="accepted")
             for n, (lat, lon) in enumerate(POINTS, 1)]
+    # Three on one corner: a cluster.
+    made += [make.idea(title=f"Street party number {n}", ward=ward, category=category,
+                       lat=52.6180 + n * 0.00001, lon=-1.6900, status="accepted")
+             for n in range(3)]
     make.idea(title="Repair cafe with no place", ward=ward, category=category)
     make.asset(name="Central Library", lat=52.6222, lon=-1.6950)
     return made
@@ -37,13 +41,15 @@ def test_the_ideas_map_draws_named_markers_without_any_other_site(js_page, live_
     page.goto(f"{live_server.url}/ideas/map")
     markers = page.locator("#ideas-map .leaflet-marker-icon")
     expect(markers.first).to_be_visible()
-    expect(page.locator("#ideas-map-summary")).to_contain_text("The map shows 4 ideas")
+    expect(page.locator("#ideas-map-summary")).to_contain_text("The map shows 7 ideas")
     # Every marker or cluster has an accessible name: the idea's title, or how many are there.
-    names = markers.evaluate_all(
-        "els => els.map(e => e.getAttribute('alt') || e.textContent.trim())")
-    assert names and all(names), names
-    assert {n for n in names if n.startswith("Wildflower")} <= {
-        f"Wildflower meadow number {n}" for n in range(1, 5)}
+    cluster = page.locator("#ideas-map .marker-cluster")
+    expect(cluster).to_have_count(1)
+    expect(cluster).to_have_attribute("role", "button")
+    expect(cluster).to_contain_text("3 ideas here. Zoom in to see them.")
+    names = page.locator("#ideas-map img.leaflet-marker-icon").evaluate_all(
+        "els => els.map(e => e.getAttribute('alt'))")
+    assert sorted(names) == [f"Wildflower meadow number {n}" for n in range(1, 5)]
     # The popup links to the idea.
     page.locator("#ideas-map img.leaflet-marker-icon").first.click()
     popup_link = page.locator(".leaflet-popup-content a")
@@ -82,7 +88,7 @@ def test_without_javascript_the_ideas_map_is_the_list(nojs_page, live_server):
     _ideas(Factory())
     page.goto(f"{live_server.url}/ideas/map")
     expect(page.locator("[data-ci-map-block]")).to_be_hidden()
-    expect(page.locator("#idea-results")).to_contain_text("5 ideas found")
+    expect(page.locator("#idea-results")).to_contain_text("8 ideas found")
     expect(page.locator("#idea-results")).to_contain_text("Wildflower meadow number 1")
     assert_accessible(page)
     fits_the_phone(page)

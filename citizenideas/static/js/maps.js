@@ -68,7 +68,7 @@
     var options = { title: title, alt: title, keyboard: true, riseOnHover: true };
     if (kind === "places") {
       var html = '<span class="govuk-visually-hidden"></span>';
-      options.icon = L.divIcon({ className: "ci-place-marker", html: html, iconSize: [18, 18] });
+      options.icon = L.divIcon({ className: "ci-place-marker", html: html, iconSize: [24, 24] });
     }
     var made = L.marker(latlng, options).bindPopup(popup(feature.properties, kind));
     if (kind === "places") {
@@ -80,8 +80,8 @@
     return made;
   }
 
-  function clusterLabel(el, count) {
-    return fill(el.getAttribute("data-cluster-label"), { n: count });
+  function clusterLabel(el, kind, count) {
+    return fill(el.getAttribute("data-cluster-" + kind), { n: count });
   }
 
   function clusters(el, kind) {
@@ -93,7 +93,7 @@
         var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
         var box = element("div");
         box.appendChild(element("span", null, String(count))).setAttribute("aria-hidden", "true");
-        box.appendChild(element("span", "govuk-visually-hidden", clusterLabel(el, count)));
+        box.appendChild(element("span", "govuk-visually-hidden", clusterLabel(el, kind, count)));
         return L.divIcon({
           html: box.outerHTML,
           className: "marker-cluster marker-cluster-" + size + " ci-cluster--" + kind,
