@@ -10,6 +10,7 @@ from citizenideas.extensions import db
 from citizenideas.models import Idea
 from tests.factories import PASSWORD, Factory
 
+from ..every_page import wait_for_map
 from .conftest import assert_accessible, sign_in
 
 # Spread around MAP_CENTRE's default, far enough apart to be markers of their own at zoom 14.
@@ -39,6 +40,7 @@ def test_the_ideas_map_draws_named_markers_without_any_other_site(js_page, live_
     page = js_page
     _ideas(Factory())
     page.goto(f"{live_server.url}/ideas/map")
+    wait_for_map(page)
     markers = page.locator("#ideas-map .leaflet-marker-icon")
     expect(markers.first).to_be_visible()
     expect(page.locator("#ideas-map-summary")).to_contain_text("The map shows 7 ideas")
@@ -77,6 +79,7 @@ def test_the_ideas_map_keeps_the_filters_of_the_list(js_page, live_server):
     make.idea(title="Bulb planting at the station", ward=other, lat=52.6352, lon=-1.6963)
     page.goto(f"{live_server.url}/ideas?ward={other.id}")
     page.get_by_role("link", name="Show these ideas on a map").click()
+    wait_for_map(page)
     expect(page.locator("#ideas-map-summary")).to_contain_text("The map shows 1 idea.")
     expect(page.locator("#ideas-map img.leaflet-marker-icon")).to_have_attribute(
         "alt", "Bulb planting at the station")
@@ -98,6 +101,7 @@ def test_the_places_page_has_the_same_map(js_page, live_server):
     page = js_page
     _ideas(Factory())
     page.goto(f"{live_server.url}/assets")
+    wait_for_map(page)
     expect(page.locator("#places-map .ci-place-marker")).to_have_count(1)
     expect(page.locator("#places-map-summary")).to_contain_text("The map shows 1 community place")
     assert_accessible(page)

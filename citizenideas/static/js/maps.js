@@ -153,14 +153,19 @@
           if (error) {
             var target = document.getElementById(el.getAttribute("data-summary-target"));
             if (target && layer.shown) { target.textContent = el.getAttribute("data-failed"); }
+            if (layer.shown) { el.setAttribute("data-ready", "failed"); }
             return;
           }
           el.setAttribute("data-loaded-" + layer.kind, String(shown));
           if (layer.shown) {
             summarise(el, layer.kind, matched, shown);
             // Show where the page's own ideas or places are (the filters may have chosen a
-            // corner of the area), no closer than a street.
-            if (shown) { map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [24, 24] }); }
+            // corner of the area), no closer than a street; at once, without an animation.
+            if (shown) {
+              map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [24, 24], animate: false });
+            }
+            // Drawn and still (tests wait for this before they look).
+            el.setAttribute("data-ready", "true");
           }
         });
       }
