@@ -85,8 +85,17 @@
   }
 
   function clusters(el, kind) {
-    return L.markerClusterGroup({
+    var group = L.markerClusterGroup({
       chunkedLoading: true,
+      // Many markers are added a few hundred at a time, between which the page stays
+      // responsive: what comes after adding them waits until the last are on the map.
+      chunkProgress: function (processed, total) {
+        if (processed === total && group.ciAfterAdding) {
+          var then = group.ciAfterAdding;
+          group.ciAfterAdding = null;
+          setTimeout(then, 0);
+        }
+      },
       showCoverageOnHover: false,
       iconCreateFunction: function (cluster) {
         var count = cluster.getChildCount();
@@ -101,6 +110,7 @@
         });
       }
     });
+    return group;
   }
 
   function load(url, group, kind, pages, done) {
@@ -115,13 +125,15 @@
           var c = feature.geometry.coordinates; // [lon, lat]
           markers.push(marker(feature, L.latLng(c[1], c[0]), kind));
         });
-        group.addLayers(markers);
         var next = (collection.links || []).filter(function (l) { return l.rel === "next"; })[0];
-        if (next && pages + 1 < MAX_PAGES) {
-          load(next.href, group, kind, pages + 1, done);
-        } else {
-          done(null, collection.numberMatched, group.getLayers().length);
-        }
+        group.ciAfterAdding = function () {
+          if (next && pages + 1 < MAX_PAGES) {
+            load(next.href, group, kind, pages + 1, done);
+          } else {
+            done(null, collection.numberMatched, group.getLayers().length);
+          }
+        };
+        group.addLayers(markers);
       })
       .catch(function (error) { done(error); });
   }
