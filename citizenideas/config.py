@@ -82,6 +82,17 @@ class BaseConfig:
     FLAG_HIDE_THRESHOLD = 3
     PARTNER_UPDATE_OVERDUE_DAYS = 30
 
+    # Maps (map pages, the pin picker on the idea forms). Tiles come from MAP_TILE_URL (its
+    # host is the only other site the Content-Security-Policy lets map pages load images
+    # from); the start view is MAP_CENTRE ("lat,lon") at MAP_ZOOM, both editable in /admin.
+    # A point further than MAP_RADIUS_KM from the centre is refused (0: any point on Earth).
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                       'OpenStreetMap</a> contributors')
+    MAP_CENTRE = "52.6210,-1.6930"
+    MAP_ZOOM = 14
+    MAP_RADIUS_KM = 50
+
     # Accounts
     REQUIRE_VERIFIED_EMAIL = True
     VERIFY_TOKEN_HOURS = 48
@@ -199,8 +210,9 @@ _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
         "DECISION_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
-        "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH", "SQLITE_BUSY_TIMEOUT_MS",
-        "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE", "UPLOAD_MAX_MB"}
+        "PARTNER_UPDATE_OVERDUE_DAYS", "MAP_ZOOM", "MAP_RADIUS_KM", "MAX_CONTENT_LENGTH",
+        "SQLITE_BUSY_TIMEOUT_MS", "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE",
+        "UPLOAD_MAX_MB"}
 
 
 def load_config(overrides: dict | None = None) -> dict:

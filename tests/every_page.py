@@ -46,6 +46,8 @@ SKIPPED = {
     "/admin/audit.csv": "download",
     "/ideas.csv": "download",
     "/ideas.json": "download",
+    "/ideas.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
+    "/assets.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
     "/outcomes.csv": "download",
     "/outcomes.json": "download",
     "/me/data.json": "download",
@@ -93,6 +95,13 @@ def open_api_explorer(page) -> None:
     page.locator(".swagger-ui .try-out__btn").first.wait_for()
     page.evaluate(click_all, ".swagger-ui .try-out__btn")
     expect(page.locator(".swagger-ui .btn.execute").first).to_be_visible()
+
+
+def wait_for_map(page) -> None:
+    """A page with a map (static/js/maps.js): with JavaScript, wait until it has drawn its
+    markers and stopped moving, so the checks see it still."""
+    if page.js_enabled:
+        page.locator("[data-ci-map][data-ready]").wait_for(state="attached")
 
 
 @dataclass
@@ -226,8 +235,11 @@ def visits(ids: dict) -> list[Visit]:
         Visit(None, f"/ideas/{i['delivered']}"),  # with its published outcome
         Visit(None, "/ideas?page=2"),
         Visit(None, "/ideas?q=zzzz-nothing-matches"),
+        # The map over the list (JS on), the list only (JS off).
+        Visit(None, "/ideas/map", then=wait_for_map),
+        Visit(None, "/ideas/map?q=zzzz-nothing-matches", then=wait_for_map),
         Visit(None, "/ideas/999999", status=404),  # the error page
-        Visit(None, "/assets"),
+        Visit(None, "/assets", then=wait_for_map),
         Visit(None, f"/assets/{i['asset']}"),
         Visit(None, f"/organisations/{i['org']}"),
         Visit(None, "/partners/open"),

@@ -109,6 +109,9 @@ class IdeaPatchIn(Body):
     category_id: Id = None  # type: ignore[assignment]
     ward_id: Id = None  # type: ignore[assignment]
     location_text: LocationText | None = None
+    # The point on the map: send both to move it, both null to remove it; left out, it stays.
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class SimilarQuery(Query):

@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"), "comment.unhide": _l("Comment shown again"),
     "flag.resolve": _l("Report resolved"), "idea.assign": _l("Idea assigned"),
     "idea.hide": _l("Idea hidden"), "idea.link_asset": _l("Place linked to an idea"),
+    "idea.location": _l("Idea's map position set"),
     "idea.merge": _l("Ideas merged"), "idea.note": _l("Internal note added"),
     "idea.official_reply": _l("Official reply published"), "idea.status": _l("Status changed"),
     "idea.unhide": _l("Idea shown again"), "idea.unlink_asset": _l("Place unlinked from an idea"),
@@ -125,6 +126,8 @@ FIELD_LABELS = {
     "methods": _l("How they signed in there"), "email": _l("Email address"),
     "reason": _l("Reason"),
     "provider_mfa_trusted": _l("Provider's multi-factor sign-in counts as the second factor"),
+    "MAP_CENTRE": _l("Map centre"),
+    "MAP_ZOOM": _l("Map zoom level"), "lat": _l("Latitude"), "lon": _l("Longitude"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 

@@ -3,7 +3,8 @@
 What is published: idea references, titles, descriptions, statuses, wards, categories and dates
 (ideas are public content); outcome figures and the organisation's own words; the accountability
 tables. What is never published: anything about a resident (email, user id, display name,
-home ward), internal notes, lat/lon, and hidden ideas or anything attached to them.
+home ward), internal notes, and hidden ideas or anything attached to them. An idea's point on
+the map is in the GeoJSON only (services/geojson.py): the form tells the proposer it is public.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The council's site settings and response templates.
 
 Settings an admin can change at run time (council name, logo, colour, response and
-decision targets, contact email), falling back to the environment's settings; and the saved
-public replies moderators pick from when they change an idea's status.
+decision targets, contact email, the maps' start view), falling back to the environment's
+settings; and the saved public replies moderators pick from when they change an idea's status.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from ..input import whole_number
 from ..models import STATUSES, AuditLog, ResponseTemplate, SiteSetting, User, utcnow
 from ..permissions import require
 from .audit import record_audit
+from .places_on_map import parse_centre
 from .text_rules import clean_text
 
 EDITABLE = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_LOGO_URL", "COUNCIL_COLOUR",
-            "RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS", "CONTACT_EMAIL")
+            "RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS", "CONTACT_EMAIL", "MAP_CENTRE",
+            "MAP_ZOOM")
 TARGETS = ("RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -57,6 +59,7 @@ def _configured() -> dict:
 def _whole_days(values: dict) -> None:
     values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
     values["DECISION_TARGET_DAYS"] = int(values.get("DECISION_TARGET_DAYS") or 56)
+    values["MAP_ZOOM"] = int(values.get("MAP_ZOOM") or 14)
 
 
 def response_target_days() -> int:
@@ -114,6 +117,21 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
             errors[key] = [_("Enter a whole number of days from 1 to 365.")]
         else:
             clean[key] = str(int(clean[key]))
+    for key in ("MAP_CENTRE", "MAP_ZOOM"):
+        if key in clean and not clean[key]:  # left empty: the configuration's value
+            clean[key] = str(current_app.config.get(key) or "")
+    if "MAP_CENTRE" in clean:
+        centre = parse_centre(clean["MAP_CENTRE"])
+        if centre is None:
+            errors["MAP_CENTRE"] = [_("Enter the centre as latitude and longitude in decimal "
+                                      "degrees, separated by a comma, like 52.6210,-1.6930.")]
+        else:
+            clean["MAP_CENTRE"] = f"{centre[0]:.6f},{centre[1]:.6f}"
+    if "MAP_ZOOM" in clean:
+        if not 1 <= (whole_number(clean["MAP_ZOOM"]) or 0) <= 19:
+            errors["MAP_ZOOM"] = [_("Enter a whole number from 1 to 19.")]
+        else:
+            clean["MAP_ZOOM"] = str(int(clean["MAP_ZOOM"]))
     if clean.get("CONTACT_EMAIL"):
         try:
             validate_email(clean["CONTACT_EMAIL"], check_deliverability=False)

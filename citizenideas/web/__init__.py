@@ -71,6 +71,7 @@ def register_web(app: Flask) -> None:
         auth,
         council,
         ideas,
+        maps,
         me,
         pages,
         partners,
@@ -80,8 +81,8 @@ def register_web(app: Flask) -> None:
         tokens,
     )
 
-    for module in (pages, auth, sso, second_factor, ideas, me, tokens, council, admin, assets,
-                   partners, accountability, assisted, photos):
+    for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
+                   assets, partners, accountability, assisted, photos):
         app.register_blueprint(module.bp)
 
 

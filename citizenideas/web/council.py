@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import assisted, merging, reports, triage, verification
+from ..services import assisted, merging, places_on_map, reports, triage, verification
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
@@ -186,7 +186,8 @@ def _flags_page(page: int, state: dict | None = None, status: int = 200):
 
 # --- Triage page ------------------------------------------------------------------------
 
-PANELS = ("status", "assign", "reply", "notes", "merge", "visibility", "comments", "assets")
+PANELS = ("status", "assign", "reply", "notes", "merge", "visibility", "comments", "assets",
+          "location")
 
 
 def _load_idea(idea_id: int) -> Idea:
@@ -472,3 +473,11 @@ def unlink_asset(idea_id: int, asset_id: int):
                                               db.session.get(CommunityAsset, asset_id)),
                 _("Place unlinked."))
 
+
+@bp.post("/council/ideas/<int:idea_id>/location")
+def set_location(idea_id: int):
+    """Set, correct or remove the idea's point on the map (both fields empty: removed)."""
+    values = {"lat": text_field("lat"), "lon": text_field("lon")}
+    return _act(idea_id, "location",
+                lambda i: places_on_map.set_idea_location(current_user, i, **values),
+                _("Place on the map saved."), values)
