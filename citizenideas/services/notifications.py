@@ -7,14 +7,34 @@ sends them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, union
 from werkzeug.routing import BuildError
 
 from ..extensions import db
+from ..locale import default_locale, recipient_locale
 from ..models import Comment, Follow, Idea, Notification, Pledge, Support, User, utcnow
+
+# A notification's subject or body: plain text, a lazy translation (``lazy_gettext``), or a
+# function giving the text (``joined``). It is worded in the recipient's language as it is
+# written, so each person reads it in theirs whoever made the change.
+Words = str | Callable[[], str]
+
+
+def joined(*parts) -> Callable[[], str]:
+    """Text made of translatable parts (``lazy_gettext``) and text as typed (a resident's
+    comment, a moderator's message), put together in the recipient's language."""
+    return lambda: "".join(str(part() if callable(part) else part) for part in parts)
+
+
+def worded(text, locale: str) -> str:
+    """``text`` (see ``Words``) in ``locale``."""
+    with force_locale(locale):
+        return text() if callable(text) else str(text)
 
 
 def _fit(text: str, limit: int) -> str:
@@ -33,16 +53,19 @@ def _email_state_for(user: User | None) -> str:
     return "pending"
 
 
-def notify_user(user: User, kind: str, subject: str, body: str, link: str | None = None,
+def notify_user(user: User, kind: str, subject: Words, body: Words, link: str | None = None,
                 idea: Idea | None = None, reply_to: str | None = None,
                 email_always: bool = False) -> Notification:
-    """Tell one user something, in-app and by email per their preference.
+    """Tell one user something, in-app and by email per their preference, in their language
+    (``User.locale``; recorded on the notification).
 
     ``email_always`` is for account mail (verification, password reset) that must be sent
     whatever the preference, and is not listed in the in-app inbox.
     """
+    locale = recipient_locale(user)
     note = Notification(
-        user_id=user.id, kind=kind, subject=_fit(subject, 200), body=body, link=link,
+        user_id=user.id, kind=kind, subject=_fit(worded(subject, locale), 200),
+        body=worded(body, locale), link=link, locale=locale,
         idea_id=idea.id if idea is not None else None, reply_to=reply_to,
         in_app=not email_always,
         email_state="pending" if email_always else _email_state_for(user),
@@ -52,11 +75,14 @@ def notify_user(user: User, kind: str, subject: str, body: str, link: str | None
     return note
 
 
-def email_address(to_email: str, kind: str, subject: str, body: str,
+def email_address(to_email: str, kind: str, subject: Words, body: Words,
                   link: str | None = None) -> Notification:
-    """An email to an address with no account (an invitation). Outbox only."""
-    note = Notification(user_id=None, to_email=to_email, kind=kind, subject=_fit(subject, 200),
-                        body=body, link=link, in_app=False, email_state="pending",
+    """An email to an address with no account (an invitation), in the default language.
+    Outbox only."""
+    locale = default_locale()
+    note = Notification(user_id=None, to_email=to_email, kind=kind,
+                        subject=_fit(worded(subject, locale), 200), body=worded(body, locale),
+                        link=link, in_app=False, email_state="pending", locale=locale,
                         created_at=utcnow())
     db.session.add(note)
     return note
@@ -77,7 +103,7 @@ def idea_audience(idea: Idea) -> list[User]:
     ))
 
 
-def notify_moderators(kind: str, subject: str, body: str, link: str | None = None,
+def notify_moderators(kind: str, subject: Words, body: Words, link: str | None = None,
                       idea: Idea | None = None, actor: User | None = None) -> list[Notification]:
     """Tell every active moderator and admin (except ``actor``) about something waiting for
     the council's review. Each is emailed by their own preference (``notify_user``): at once,
@@ -106,7 +132,7 @@ def idea_link(idea: Idea) -> str:
         return current_app.config["SITE_URL"].rstrip("/") + f"/ideas/{idea.id}"
 
 
-def notify_idea_audience(idea: Idea, kind: str, subject: str, body: str,
+def notify_idea_audience(idea: Idea, kind: str, subject: Words, body: Words,
                          actor: User | None = None) -> list[Notification]:
     """Notify the idea's whole audience, except the person who made the change."""
     link = idea_link(idea)

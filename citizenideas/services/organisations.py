@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..errors import AuthRequired, Conflict, NotAllowed, NotFound, ValidationFailed
@@ -155,10 +156,10 @@ def edit_organisation(actor: User, org: Organisation, *, name: str,
             User.role == "admin", User.deleted_at.is_(None), User.deactivated_at.is_(None)))
         for admin in admins:
             notify_user(admin, "organisation_changed",
-                        _("%(name)s changed its registered number", name=org.name),
-                        _("%(name)s changed its registered number to %(number)s, so it needs "
-                          "verifying again. Until then it cannot offer to deliver ideas.",
-                          name=org.name, number=org.registered_number or _("none")),
+                        _l("%(name)s changed its registered number", name=org.name),
+                        _l("%(name)s changed its registered number to %(number)s, so it needs "
+                           "verifying again. Until then it cannot offer to deliver ideas.",
+                           name=org.name, number=org.registered_number or _l("none")),
                         link=link)
     record_audit(actor, "organisation.edit", org, before, after)
     db.session.flush()
@@ -196,13 +197,13 @@ def change_member_role(actor: User, org: Organisation, user: User, role: str) ->
                  {"user_id": user.id, "role": role})
     if user.id != actor.id and user.deleted_at is None:
         if role == "manager":
-            subject = _("You are now a manager of %(name)s", name=org.name)
-            body = _("You can now change %(name)s's details, invite and remove members, and "
-                     "choose its managers.", name=org.name)
+            subject = _l("You are now a manager of %(name)s", name=org.name)
+            body = _l("You can now change %(name)s's details, invite and remove members, and "
+                      "choose its managers.", name=org.name)
         else:
-            subject = _("You are now a member of %(name)s", name=org.name)
-            body = _("You are no longer a manager of %(name)s. You can still act for it.",
-                     name=org.name)
+            subject = _l("You are now a member of %(name)s", name=org.name)
+            body = _l("You are no longer a manager of %(name)s. You can still act for it.",
+                      name=org.name)
         notify_user(user, "member_role", subject, body,
                     link=_absolute("partners.organisation", org_id=org.id))
     db.session.flush()
@@ -258,12 +259,12 @@ def invite_member(actor: User, org: Organisation, email: str) -> UserToken:
     token = db.session.scalar(select(UserToken).where(
         UserToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
     link = _absolute("partners.invitation", token=raw)
-    subject = _("Join %(name)s on %(site)s", name=org.name,
-                site=current_app.config.get("COUNCIL_SHORT_NAME") or "citizenideas")
-    body = _("%(person)s has invited you to join %(name)s, a partner organisation that helps "
-             "deliver residents' ideas. Sign in or create an account, then use this link "
-             "within %(days)s days to accept. It works once:", person=actor.display_name,
-             name=org.name, days=INVITE_TOKEN_HOURS // 24)
+    subject = _l("Join %(name)s on %(site)s", name=org.name,
+                 site=current_app.config.get("COUNCIL_SHORT_NAME") or "citizenideas")
+    body = _l("%(person)s has invited you to join %(name)s, a partner organisation that helps "
+              "deliver residents' ideas. Sign in or create an account, then use this link "
+              "within %(days)s days to accept. It works once:", person=actor.display_name,
+              name=org.name, days=INVITE_TOKEN_HOURS // 24)
     existing = find_user_by_email(email)
     if existing is not None and existing.deleted_at is None:
         notify_user(existing, "invitation", subject, body, link=link, email_always=True)
