@@ -77,8 +77,8 @@ def build_message(note: Notification, to: str) -> EmailMessage:
         body += f"\n\n{note.link}"
     with force_locale(_locale_of(note)):
         body += "\n\n" + _footer(cfg)
-    msg["Content-Language"] = _locale_of(note)
     msg.set_content(body)
+    msg["Content-Language"] = _locale_of(note)  # after set_content, which clears Content-*
     return msg
 
 
@@ -372,8 +372,8 @@ def _digest_message(user: User, notes: list[Notification]) -> EmailMessage:
         parts.append(_footer(cfg))
     msg["From"] = cfg["MAIL_FROM"]
     msg["To"] = user.email
-    msg["Content-Language"] = locale
     msg.set_content("\n\n".join(parts))
+    msg["Content-Language"] = locale
     return msg
 
 
