@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from sqlalchemy import select
 
 from citizenideas import create_app
-from citizenideas.extensions import db
+from citizenideas.extensions import babel, db
 from citizenideas.models import Notification, ResponseTemplate, Support, Ward
 from citizenideas.notify.outbox import _digest_message, build_message
 from citizenideas.services.lifecycle import change_status
@@ -57,10 +57,17 @@ def welsh_app(app, base_config, tmp_path):
         write_mo(f, catalog)
     welsh = create_app({**base_config, "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
     welsh.test_client_class = FreshContextClient
-    with welsh.app_context():
-        yield welsh
-        db.session.remove()
-        db.engine.dispose()
+    # Flask-Babel keeps loaded catalogues on the one extension object every app shares: start
+    # and end with none, so neither app sees the other's.
+    translations = babel.domain_instance.cache
+    translations.clear()
+    try:
+        with welsh.app_context():
+            yield welsh
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        translations.clear()
 
 
 # --- Emails ---------------------------------------------------------------------------------
