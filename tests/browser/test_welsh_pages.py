@@ -91,3 +91,22 @@ def test_welsh_pages_switch_stick_and_pass_axe_on_a_phone(page, live_server, cou
     assert html_lang(page) == "cy"
     assert fits_the_phone(page)
     assert_accessible(page)
+
+
+def test_signing_in_to_a_welsh_account_turns_the_page_welsh(page, live_server, make):
+    """The account's language wins once signed in, with JavaScript on (the boosted form)
+    and off: <html lang> and the switch say Welsh."""
+    from tests.factories import PASSWORD
+
+    from .conftest import sign_in
+
+    user = make.user(email="gwen@example.org")
+    user.locale = "cy"
+    db.session.commit()
+    page.goto(f"{live_server.url}/ideas")
+    assert html_lang(page) == "en"
+    sign_in(page, live_server.url, "gwen@example.org", PASSWORD)
+    assert html_lang(page) == "cy"
+    current = page.locator("header nav.ci-language-select a[aria-current]")
+    assert current.get_attribute("hreflang") == "cy"
+    assert_accessible(page)
