@@ -304,3 +304,10 @@ def test_the_header_switch_is_inside_the_banner_landmark(app):
     navs = soup(visitor(app).get("/")).xpath(
         '//header[@role="banner"]//nav[contains(@class, "ci-language-select")]')
     assert navs and re.fullmatch(r"\S.*", navs[0].get("aria-label") or "")
+
+
+def test_my_data_export_includes_the_language_i_chose(app, make, auth, client):
+    make.user(email="gwen@example.org")
+    auth.sign_in("gwen@example.org")
+    client.get("/me?lang=cy")
+    assert client.get("/me/data.json").json["account"]["locale"] == "cy"
