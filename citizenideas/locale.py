@@ -119,6 +119,11 @@ def init_locale(app: Flask) -> None:
 
     @app.after_request
     def _set_cookie(response: Response) -> Response:
+        if response.mimetype in ("text/html", "application/problem+json"):
+            from flask_babel import get_locale
+
+            # The language the answer is in (kept with a cached public page).
+            response.headers.setdefault("Content-Language", str(get_locale() or "en"))
         chosen = requested_locale() if request.method in ("GET", "HEAD") else None
         if chosen and not request.path.startswith(("/api/", "/static/")):
             response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax",

@@ -247,6 +247,8 @@ def test_cached_public_pages_never_mix_the_languages(app, make, path):
     assert html_lang(first) == "cy" and first.headers["X-Cache"] == "miss"
     by_header = visitor(app).get(path, headers={"Accept-Language": "cy"})
     assert html_lang(by_header) == "cy" and by_header.headers["X-Cache"] == "hit"
+    assert by_header.headers["Content-Language"] == "cy"
+    assert english.headers["Content-Language"] == "en"
     assert html_lang(visitor(app).get(path)) == "en"
     # A visitor whose cookie says English while the browser prefers Welsh: English.
     english_cookie = visitor(app)
