@@ -292,3 +292,61 @@ def test_month_names_in_the_figures_follow_the_language(app, make):
     from babel.dates import format_date
 
     assert re.search(format_date(month.date(), "LLLL yyyy", locale="cy"), welsh)
+
+
+# --- Every notification in the recipient's language -----------------------------------------
+
+# Who is told, and where the subject and body are among the arguments.
+NOTIFIERS = {"notify_user": 2, "notify_idea_audience": 2, "notify_moderators": 1,
+             "notify_members": 2, "_notify_managers": 2, "email_address": 2}
+EAGER = {"_", "gettext", "ngettext"}
+
+
+def _worded_now(node) -> bool:
+    """Text already worded in the sender's language: _("..."), English literals, f-strings,
+    or text glued to them."""
+    import ast
+
+    if isinstance(node, ast.Call):
+        return getattr(node.func, "id", None) in EAGER
+    if isinstance(node, (ast.JoinedStr, ast.Constant)):
+        return isinstance(getattr(node, "value", None), str) or isinstance(node, ast.JoinedStr)
+    if isinstance(node, ast.BinOp):
+        return _worded_now(node.left) or _worded_now(node.right)
+    return False
+
+
+def test_every_notification_is_worded_for_its_recipient_not_its_sender():
+    """Subjects and bodies go to notify_user and friends lazily (lazy_gettext, joined), so
+    that each recipient reads them in their own language (services/notifications.py)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).parent.parent / "citizenideas"
+    found = []
+    def calls(tree):
+        for node in ast.walk(tree):
+            name = getattr(getattr(node, "func", None), "id", None) or \
+                getattr(getattr(node, "func", None), "attr", None)
+            if isinstance(node, ast.Call) and name in NOTIFIERS:
+                yield name, node
+
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        where = path.relative_to(package)
+        for name, call in calls(tree):
+            first = NOTIFIERS[name]
+            for arg in call.args[first:first + 2]:
+                if _worded_now(arg):
+                    found.append(f"{where}:{arg.lineno} {name}")
+        # subject = _("...") in a function that then notifies someone.
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef) and any(calls(function)):
+                for node in ast.walk(function):
+                    if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                            and _worded_now(node.value)
+                            and any(getattr(t, "id", None) in ("subject", "body")
+                                    for t in node.targets)):
+                        found.append(f"{where}:{node.lineno} subject/body = _()")
+    assert not found, ("Worded in the sender's language (use _l / joined):\n"
+                       + "\n".join(found))

@@ -24,6 +24,7 @@ from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status, lock_idea
 from .notifications import (
+    Words,
     idea_link,
     joined,
     notify_idea_audience,
@@ -35,7 +36,7 @@ from .text_rules import clean_text
 PLAN_MIN, PLAN_MAX = 20, 5000
 
 
-def notify_members(org: Organisation, kind: str, subject: str, body: str,
+def notify_members(org: Organisation, kind: str, subject: Words, body: Words,
                    link: str | None = None, idea: Idea | None = None,
                    skip: User | None = None) -> None:
     """Tell every member of ``org`` (except ``skip``) about a claim or outcome."""

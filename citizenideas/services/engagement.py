@@ -177,11 +177,11 @@ def withdraw_pledge(actor: User, pledge: Pledge) -> Pledge:
 
     for org in delivering_organisations(idea):
         notify_members(org, "pledge_withdrawn",
-                       _("An offer of help with \u201c%(title)s\u201d was withdrawn",
-                         title=idea.title),
-                       _("%(name)s withdrew their offer of help with \u201c%(title)s\u201d. "
-                         "It is no longer in your list of volunteers.",
-                         name=actor.public_name, title=idea.title),
+                       _l("An offer of help with \u201c%(title)s\u201d was withdrawn",
+                          title=idea.title),
+                       _l("%(name)s withdrew their offer of help with \u201c%(title)s\u201d. "
+                          "It is no longer in your list of volunteers.",
+                          name=actor.public_name, title=idea.title),
                        link=idea_link(idea), idea=idea, skip=actor)
     db.session.flush()
     return pledge

@@ -29,7 +29,7 @@ from .accounts import (
     normalise_email,
 )
 from .audit import record_audit
-from .notifications import email_address, notify_user
+from .notifications import Words, email_address, notify_user
 from .text_rules import clean_text, without_control_characters
 
 INVITE_TOKEN_HOURS = 7 * 24
@@ -211,7 +211,7 @@ def change_member_role(actor: User, org: Organisation, user: User, role: str) ->
     return member
 
 
-def _notify_managers(org: Organisation, kind: str, subject: str, body: str,
+def _notify_managers(org: Organisation, kind: str, subject: Words, body: Words,
                      link: str | None = None) -> None:
     for m in org.memberships:
         if m.role == "manager" and m.user.deleted_at is None:
@@ -225,9 +225,9 @@ def verify_organisation(actor: User, org: Organisation) -> Organisation:
         raise Conflict(_("%(name)s is already verified.", name=org.name))
     org.verified_at = utcnow()
     record_audit(actor, "organisation.verify", org, {"verified": False}, {"verified": True})
-    _notify_managers(org, "organisation_verified", _("%(name)s is verified", name=org.name),
-                     _("The council has verified %(name)s. Your members can now offer to "
-                       "deliver accepted ideas.", name=org.name),
+    _notify_managers(org, "organisation_verified", _l("%(name)s is verified", name=org.name),
+                     _l("The council has verified %(name)s. Your members can now offer to "
+                        "deliver accepted ideas.", name=org.name),
                      link=_absolute("partners.open_for_delivery"))
     db.session.flush()
     return org
@@ -299,9 +299,9 @@ def accept_invitation(actor: User, raw_token: str) -> Membership:
     db.session.flush()
     db.session.refresh(actor, ["memberships"])
     _notify_managers(org, "member_joined",
-                     _("%(person)s joined %(name)s", person=actor.display_name, name=org.name),
-                     _("%(person)s accepted your invitation to join %(name)s.",
-                       person=actor.display_name, name=org.name))
+                     _l("%(person)s joined %(name)s", person=actor.display_name, name=org.name),
+                     _l("%(person)s accepted your invitation to join %(name)s.",
+                        person=actor.display_name, name=org.name))
     return member
 
 

@@ -270,8 +270,8 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
                  {"state": "published", "idea_status": target})
     if report.organisation is not None:
         notify_members(report.organisation, "outcome_published",
-                        _("Outcome published: \u201c%(title)s\u201d", title=idea.title),
-                        _("The council published your outcome report for \u201c%(title)s\u201d. "
-                          "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
+                        _l("Outcome published: \u201c%(title)s\u201d", title=idea.title),
+                        _l("The council published your outcome report for \u201c%(title)s\u201d. "
+                           "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
     db.session.flush()
     return report
