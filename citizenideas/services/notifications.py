@@ -31,8 +31,29 @@ def joined(*parts) -> Callable[[], str]:
     return lambda: "".join(str(part() if callable(part) else part) for part in parts)
 
 
+class OncePerLanguage:
+    """A message to many people, worded once per language rather than once per person."""
+
+    def __init__(self, text: Words):
+        self.text = text
+        self.done: dict[str, str] = {}
+
+    def __call__(self) -> str:  # as any Words: in the current language
+        return self.text() if callable(self.text) else str(self.text)
+
+    def worded(self, locale: str) -> str:
+        if locale not in self.done:
+            with force_locale(locale):
+                self.done[locale] = self()
+        return self.done[locale]
+
+
 def worded(text, locale: str) -> str:
     """``text`` (see ``Words``) in ``locale``."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, OncePerLanguage):
+        return text.worded(locale)
     with force_locale(locale):
         return text() if callable(text) else str(text)
 
@@ -111,6 +132,7 @@ def notify_moderators(kind: str, subject: Words, body: Words, link: str | None =
     staff = db.session.scalars(
         select(User).where(User.role.in_(("moderator", "admin")), User.deleted_at.is_(None),
                            User.deactivated_at.is_(None)).order_by(User.id))
+    subject, body = OncePerLanguage(subject), OncePerLanguage(body)
     return [notify_user(user, kind, subject, body, link=link, idea=idea)
             for user in staff if actor is None or user.id != actor.id]
 
@@ -136,6 +158,7 @@ def notify_idea_audience(idea: Idea, kind: str, subject: Words, body: Words,
                          actor: User | None = None) -> list[Notification]:
     """Notify the idea's whole audience, except the person who made the change."""
     link = idea_link(idea)
+    subject, body = OncePerLanguage(subject), OncePerLanguage(body)
     return [
         notify_user(user, kind, subject, body, link=link, idea=idea)
         for user in idea_audience(idea)
