@@ -70,6 +70,10 @@ class BaseConfig:
     # The council
     COUNCIL_NAME = "Demo Borough Council"
     COUNCIL_SHORT_NAME = "Demo Borough"
+    # The same in Welsh (empty: the English is shown on Welsh pages). Admins can change
+    # all four in /admin/settings.
+    COUNCIL_NAME_CY = ""
+    COUNCIL_SHORT_NAME_CY = ""
     COUNCIL_LOGO_URL = ""
     COUNCIL_COLOUR = "#1d5e7a"
     SITE_URL = "http://127.0.0.1:5000"
@@ -173,7 +177,8 @@ class BaseConfig:
 
     # Translations
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = "en"
+    # English and Welsh (Cymraeg): each needs its compiled catalogue (docs/translations.md).
+    LANGUAGES = "en,cy"
 
     WTF_CSRF_TIME_LIMIT = None
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -128,6 +129,10 @@ FIELD_LABELS = {
     "provider_mfa_trusted": _l("Provider's multi-factor sign-in counts as the second factor"),
     "MAP_CENTRE": _l("Map centre"),
     "MAP_ZOOM": _l("Map zoom level"), "lat": _l("Latitude"), "lon": _l("Longitude"),
+    "COUNCIL_NAME_CY": _l("Council name in Welsh"),
+    "COUNCIL_SHORT_NAME_CY": _l("Short name in Welsh"),
+    "name_cy": _l("Name in Welsh"), "description_cy": _l("Description in Welsh"),
+    "title_cy": _l("Title in Welsh"), "body_cy": _l("Text in Welsh"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 
@@ -149,7 +154,7 @@ def _value_text(field: str, value: Any) -> str:
         return str(STATUS_LABELS[value])
     if field.endswith("_at") and isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).strftime("%-d %B %Y %H:%M UTC")
+            return format_datetime(datetime.fromisoformat(value), "d MMMM yyyy HH:mm 'UTC'")
         except ValueError:
             return value
     if isinstance(value, dict | list):

@@ -5,6 +5,7 @@ supporters and followers move across; both timelines say so).
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, literal, select, update
 
@@ -23,7 +24,7 @@ from .lifecycle import (
     changed_meanwhile,
     lock_ideas,
 )
-from .notifications import email_address, idea_audience, idea_link, notify_user
+from .notifications import email_address, idea_audience, idea_link, joined, notify_user
 from .triage import idea_label
 
 
@@ -128,23 +129,25 @@ def _tell_of_merge(actor: User, idea: Idea, into: Idea, message: str, moved: int
         if user.id == idea.author_id:
             notify_user(
                 user, "merged",
-                _("Your idea \u201c%(title)s\u201d was merged into %(ref)s", title=idea.title,
-                  ref=into_ref),
-                ngettext("The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
-                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
-                         "supporter now counts there, and its followers follow it there.",
-                         "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
-                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
-                         "supporters now count there, and its followers follow it there.",
-                         moved, title=idea.title, ref=into_ref, into=into.title) + reason,
+                _l("Your idea \u201c%(title)s\u201d was merged into %(ref)s", title=idea.title,
+                   ref=into_ref),
+                joined(lambda: ngettext(
+                    "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                    "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                    "supporter now counts there, and its followers follow it there.",
+                    "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                    "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                    "supporters now count there, and its followers follow it there.",
+                    moved, title=idea.title, ref=into_ref, into=into.title), reason),
                 link=link, idea=idea)
         else:
             notify_user(
                 user, "merged",
-                _("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
-                _("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s\u201d. "
-                  "If you supported or followed it, you now support or follow that idea.",
-                  title=idea.title, ref=into_ref, into=into.title) + reason,
+                _l("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
+                joined(_l("The idea \u201c%(title)s\u201d was merged into %(ref)s, "
+                          "\u201c%(into)s\u201d. If you supported or followed it, you now "
+                          "support or follow that idea.",
+                          title=idea.title, ref=into_ref, into=into.title), reason),
                 link=link, idea=idea)
     # A resident the council recorded the merged idea for hears at their email address.
     for address in contact_emails(idea):
@@ -157,8 +160,8 @@ def _tell_of_merge(actor: User, idea: Idea, into: Idea, message: str, moved: int
     for user in survivors_audience:
         notify_user(
             user, "merged_in",
-            _("%(title)s: another idea was merged in", title=into.title),
-            _("%(ref)s, \u201c%(title)s\u201d, was merged into the idea \u201c%(into)s\u201d. "
-              "Its supporters and followers now count here.", ref=ref, title=idea.title,
-              into=into.title) + reason,
+            _l("%(title)s: another idea was merged in", title=into.title),
+            joined(_l("%(ref)s, \u201c%(title)s\u201d, was merged into the idea "
+                      "\u201c%(into)s\u201d. Its supporters and followers now count here.",
+                      ref=ref, title=idea.title, into=into.title), reason),
             link=link, idea=into)

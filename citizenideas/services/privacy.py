@@ -63,7 +63,7 @@ def export_my_data(actor: User) -> dict:
     return {
         "account": {
             **_row(actor, ("id", "email", "display_name", "role", "email_verified_at",
-                           "ward_id", "notify_pref", "created_at", "deactivated_at")),
+                           "ward_id", "notify_pref", "locale", "created_at", "deactivated_at")),
             "ward": actor.ward.name if actor.ward else None,
             "organisations": [{"organisation": m.organisation.name, "role": m.role}
                               for m in actor.memberships],

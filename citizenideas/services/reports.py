@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
@@ -112,14 +113,14 @@ def _tell_author(actor: User, target: Idea | Comment, reason: str) -> None:
     if author is None or author.id == actor.id or author.deleted_at is not None:
         return
     if isinstance(target, Idea):
-        notify_user(author, "idea_hidden", _("Your idea has been hidden"),
-                    _("Your idea \u201c%(title)s\u201d has been hidden from the public. "
-                      "Reason: %(reason)s", title=target.title, reason=reason), idea=target)
+        notify_user(author, "idea_hidden", _l("Your idea has been hidden"),
+                    _l("Your idea \u201c%(title)s\u201d has been hidden from the public. "
+                       "Reason: %(reason)s", title=target.title, reason=reason), idea=target)
         return
     idea = db.session.get(Idea, target.idea_id)
-    notify_user(author, "comment_hidden", _("Your comment has been hidden"),
-                _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
-                  "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    notify_user(author, "comment_hidden", _l("Your comment has been hidden"),
+                _l("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
+                   "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
 
 
 def hide_idea(actor: User, idea: Idea, reason: str) -> Idea:

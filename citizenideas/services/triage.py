@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
@@ -258,8 +259,8 @@ def post_official_reply(actor: User, idea: Idea, body: str) -> Comment:
     record_audit(actor, "idea.official_reply", idea, before,
                  {"comment_id": comment.id, "first_response_at":
                   idea.first_response_at.isoformat() if idea.first_response_at else None})
-    notify_idea_audience(idea, "official_reply", _("The council replied: %(title)s",
-                                                   title=idea.title), body, actor=actor)
+    notify_idea_audience(idea, "official_reply", _l("The council replied: %(title)s",
+                                                    title=idea.title), body, actor=actor)
     db.session.flush()
     return comment
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select
 
+from .. import bilingual
 from ..extensions import db
 from ..models import Notification
 from ..permissions import can
@@ -42,6 +43,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["plaintext"] = text.plaintext
     app.jinja_env.filters["date_text"] = text.date_text
     app.jinja_env.filters["datetime_text"] = text.datetime_text
+    app.jinja_env.filters["number_text"] = text.number_text
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
@@ -58,10 +60,15 @@ def register_web(app: Flask) -> None:
     )
     app.jinja_env.globals["verification_tally"] = lambda r: tally_text(tally(r))
     app.jinja_env.globals["answer_label"] = answer_label
+    # The council's content in this language, English marked lang="en" where not translated.
+    app.jinja_env.filters["localised"] = bilingual.localised
+    app.jinja_env.filters["localised_text"] = bilingual.localised_text
+    app.jinja_env.globals["site_text"] = lambda key: bilingual.site_text(site_settings(), key)
 
     @app.context_processor
     def _site():
-        return {"site": site_settings(), "unread_count": _unread_count}
+        return {"site": bilingual.site_for_this_language(site_settings()),
+                "unread_count": _unread_count}
 
     from . import (
         accountability,

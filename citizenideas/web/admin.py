@@ -168,6 +168,16 @@ def place_rename(kind: str, item_id: int):
                 url_for("admin.places", kind=kind))
 
 
+@bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/welsh")
+def place_welsh(kind: str, item_id: int):
+    """The Welsh name (and a category's Welsh description) shown on pages in Welsh."""
+    item = _get(PLACES[kind][0], item_id)
+    name_cy, description_cy = text_field("name_cy"), text_field("description_cy")
+    return _run(lambda: place_admin.set_welsh(current_user, item, name_cy, description_cy),
+                _("Welsh for %(name)s saved.", name=item.name),
+                url_for("admin.places", kind=kind))
+
+
 @bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/retire")
 def place_retire(kind: str, item_id: int):
     item = _get(PLACES[kind][0], item_id)
@@ -219,9 +229,12 @@ def template_form(template_id: int | None = None):
 
     if request.method == "GET":
         return form({"status": template.status, "title": template.title,
-                     "body": template.body} if template else {"status": "declined"}, {})
+                     "body": template.body, "title_cy": template.title_cy or "",
+                     "body_cy": template.body_cy or ""} if template else {"status": "declined"},
+                    {})
     values = {"status": text_field("status"), "title": text_field("title"),
-              "body": text_field("body")}
+              "body": text_field("body"), "title_cy": text_field("title_cy"),
+              "body_cy": text_field("body_cy")}
 
     def save():
         if template is None:

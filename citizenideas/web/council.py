@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..bilingual import localised_text
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..input import whole_number
@@ -306,11 +307,13 @@ def change_idea_status(idea_id: int):
         if template is None:
             state["errors"] = {"template_id": [_("Choose a response template.")]}
         else:
-            values["message"] = template.body
+            # In Welsh, the template's Welsh wording when it has one.
+            values["message"] = localised_text(template, "body")
             if template.status in allowed_targets(idea_obj):
                 values["status"] = template.status
             state["announce"] = _("Message filled in from \u201c%(title)s\u201d. "
-                                  "Check it before you change the status.", title=template.title)
+                                  "Check it before you change the status.",
+                                  title=localised_text(template, "title"))
         if is_fragment():
             return _panel(idea_obj, "status", state, 422 if "errors" in state else 200)
         return _page(idea_obj, "status", state, 422 if "errors" in state else 200)

@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('slug', sa.String(length=120), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('retired_at', sa.DateTime(), nullable=True),
+    sa.Column('name_cy', sa.String(length=120), nullable=True),
+    sa.Column('description_cy', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('name', name=op.f('uq_categories_name')),
     sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
@@ -49,6 +51,8 @@ def upgrade():
     sa.Column('title', sa.String(length=120), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('title_cy', sa.String(length=120), nullable=True),
+    sa.Column('body_cy', sa.Text(), nullable=True),
     sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_response_templates_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response_templates'))
     )
@@ -72,6 +76,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('ons_code', sa.String(length=9), nullable=True),
     sa.Column('retired_at', sa.DateTime(), nullable=True),
+    sa.Column('name_cy', sa.String(length=120), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wards')),
     sa.UniqueConstraint('name', name=op.f('uq_wards_name')),
     sa.UniqueConstraint('ons_code', name=op.f('uq_wards_ons_code'))
@@ -120,6 +125,7 @@ def upgrade():
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('account_exists_emailed_at', sa.DateTime(), nullable=True),
+    sa.Column('locale', sa.String(length=10), nullable=True),
     sa.CheckConstraint("notify_pref IN ('immediate', 'daily', 'off')", name=op.f('ck_users_notify_pref')),
     sa.CheckConstraint("role IN ('resident', 'moderator', 'admin')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_users_ward_id_wards')),
@@ -404,6 +410,7 @@ def upgrade():
     sa.Column('email_last_attempt_at', sa.DateTime(), nullable=True),
     sa.Column('email_claim', sa.String(length=32), nullable=True),
     sa.Column('email_lease_until', sa.DateTime(), nullable=True),
+    sa.Column('locale', sa.String(length=10), nullable=True),
     sa.CheckConstraint("email_state IN ('pending', 'sending', 'digest', 'sent', 'failed', 'skipped')", name=op.f('ck_notifications_email_state')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_notifications_idea_id_ideas')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
