@@ -153,10 +153,10 @@ def _tell_of_merge(actor: User, idea: Idea, into: Idea, message: str, moved: int
     for address in contact_emails(idea):
         email_address(
             address, "merged",
-            _("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
-            _("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s\u201d, "
-              "as they are the same idea.", title=idea.title, ref=into_ref,
-              into=into.title) + reason, link=link)
+            _l("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
+            joined(_l("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s"
+                      "\u201d, as they are the same idea.", title=idea.title, ref=into_ref,
+                      into=into.title), reason), link=link)
     for user in survivors_audience:
         notify_user(
             user, "merged_in",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -159,8 +160,8 @@ def remove_photo(actor: User, photo: Photo, reason: str) -> Photo:
     record_audit(actor, "photo.remove", photo, before, {"removed_reason": reason})
     uploader = db.session.get(User, photo.uploader_id)
     if uploader is not None and uploader.id != actor.id and uploader.deleted_at is None:
-        notify_user(uploader, "photo_removed", _("Your photo has been removed"),
-                    _("Your photo \u201c%(alt)s\u201d on \u201c%(title)s\u201d has been removed "
+        notify_user(uploader, "photo_removed", _l("Your photo has been removed"),
+                    _l("Your photo \u201c%(alt)s\u201d on \u201c%(title)s\u201d has been removed "
                       "from public view. Reason: %(reason)s", alt=photo.alt_text,
                       title=photo.idea.title, reason=reason), idea=photo.idea)
     db.session.flush()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import delete, func, or_, select, update
 
@@ -272,11 +273,12 @@ def _reset(actor: User | None, user: User) -> User:
     _remove(user)
     end_all_sessions(user)
     record_audit(actor, "user.second_factor_reset", user, {"second_factor": "totp"}, None)
-    notify_user(user, "second_factor_reset", "Your second factor has been reset",
-                f"Hello {user.display_name},\n\nAn administrator has reset the second factor "
-                "(authenticator app) on your account, and you have been signed out. When you "
-                "next sign in you will be asked to set up your authenticator app again.\n\n"
-                "If you did not ask for this, contact the council at once.",
+    notify_user(user, "second_factor_reset", _l("Your second factor has been reset"),
+                _l("Hello %(name)s,\n\nAn administrator has reset the second factor "
+                   "(authenticator app) on your account, and you have been signed out. When you "
+                   "next sign in you will be asked to set up your authenticator app again.\n\n"
+                   "If you did not ask for this, contact the council at once.",
+                   name=user.display_name),
                 link=absolute_url("auth.sign_in"), email_always=True)
     db.session.flush()
     return user

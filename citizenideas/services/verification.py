@@ -23,6 +23,7 @@ told once, the first time it becomes disputed, never again for that outcome.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, literal, select, union
 from sqlalchemy.orm import selectinload
@@ -42,7 +43,7 @@ from ..models import (
 )
 from ..permissions import delivering_organisations, require
 from .lifecycle import STATUS_LABELS, lock_idea
-from .notifications import idea_audience, idea_link, notify_moderators, notify_user
+from .notifications import idea_audience, idea_link, joined, notify_moderators, notify_user
 from .text_rules import clean_text
 
 COMMENT_MAX = 5000  # the comments' rule (engagement.COMMENT_MAX)
@@ -68,19 +69,20 @@ def ask_whether_done(actor: User, idea: Idea, message: str) -> None:
     publishing transaction (the status change's own notice is not sent, this replaces it).
     Those with a stake are asked "Was it done?" with a link to answer; commenters without a
     stake get the plain status notice."""
-    label = str(STATUS_LABELS[idea.status])
-    subject = _("%(title)s: now %(status)s", title=idea.title, status=label)
-    body = _("The idea \u201c%(title)s\u201d is now %(status)s.", title=idea.title,
-             status=label) + (f"\n\n{message}" if message else "")
+    label = STATUS_LABELS[idea.status]  # lazy: worded in each recipient's language
+    subject = _l("%(title)s: now %(status)s", title=idea.title, status=label)
+    body = joined(_l("The idea \u201c%(title)s\u201d is now %(status)s.", title=idea.title,
+                     status=label), f"\n\n{message}" if message else "")
     link = idea_link(idea)
     asked = {user.id for user in stakeholders(idea)}
-    question = "\n\n" + _("Was it done? You backed this idea, so your answer counts: tell "
-                          "everyone whether it was done, partly done or not done.")
+    asking = joined(body, "\n\n", _l("Was it done? You backed this idea, so your answer "
+                                     "counts: tell everyone whether it was done, partly done "
+                                     "or not done."))
     for user in idea_audience(idea):
         if user.id == actor.id:
             continue
         if user.id in asked:
-            notify_user(user, "status_change", subject, body + question,
+            notify_user(user, "status_change", subject, asking,
                         link=link + "#verification", idea=idea)
         else:
             notify_user(user, "status_change", subject, body, link=link, idea=idea)
@@ -158,10 +160,10 @@ def _tell_delivering_side(report: OutcomeReport, idea: Idea) -> None:
     moderators if the council delivered it."""
     from .claims import notify_members
 
-    subject = _("Residents dispute the outcome of \u201c%(title)s\u201d", title=idea.title)
-    body = _("More residents say \u201c%(title)s\u201d was not done than say it was. Read "
-             "their answers and comments on the idea's page, and tell the council what you "
-             "know.", title=idea.title)
+    subject = _l("Residents dispute the outcome of \u201c%(title)s\u201d", title=idea.title)
+    body = _l("More residents say \u201c%(title)s\u201d was not done than say it was. Read "
+              "their answers and comments on the idea's page, and tell the council what you "
+              "know.", title=idea.title)
     orgs = {org.id: org for org in delivering_organisations(idea)}
     if report.organisation is not None:
         orgs.setdefault(report.organisation.id, report.organisation)
