@@ -14,13 +14,17 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..bilingual import localised_text, site_text_plain
 from ..extensions import db
 from ..models import Idea, OutcomeReport, StatusChange, utcnow
 from .lifecycle import STATUS_LABELS
 from .opendata import RESULT_LABELS, idea_url, published_outcomes_query, site_url
+from .site import site_settings
 from .verification import tally, tally_text
 
 FEED_SIZE = 50
@@ -45,9 +49,15 @@ def tag_uri(specific: str) -> str:
     return f"tag:{host},{TAG_DATE}:{specific}"
 
 
+def _council() -> str:
+    """The council's name as the site shows it, in the feed's language."""
+    return site_text_plain(site_settings(), "COUNCIL_NAME")
+
+
 def _feed(name: str, title: str, subtitle: str, alternate: str,
           newest: datetime | None) -> FeedGenerator:
-    council = current_app.config["COUNCIL_NAME"]
+    """A feed in the request's language (the page cache keeps one copy per language)."""
+    council = _council()
     fg = FeedGenerator()
     fg.id(tag_uri(f"feed/{name}"))
     fg.title(xml_text(f"{title} – {council}"))
@@ -55,7 +65,7 @@ def _feed(name: str, title: str, subtitle: str, alternate: str,
     fg.author({"name": xml_text(council)})
     fg.link(href=site_url(f"/feeds/{name}.atom"), rel="self", type="application/atom+xml")
     fg.link(href=site_url(alternate), rel="alternate", type="text/html")
-    fg.language("en-GB")
+    fg.language(f"{get_locale() or 'en'}-GB")
     fg.rights("Open Government Licence v3.0")
     fg.updated(newest or utcnow())
     return fg
@@ -65,7 +75,7 @@ def _entry(fg: FeedGenerator, *, uri: str, title: str, link: str, when: datetime
            summary: str, author: str | None = None) -> None:
     entry = fg.add_entry(order="append")
     entry.id(uri)
-    entry.title(xml_text(title).strip() or "Untitled")  # Atom requires a title
+    entry.title(xml_text(title).strip() or _("Untitled"))  # Atom requires a title
     entry.link(href=link, rel="alternate", type="text/html")
     entry.published(when)
     entry.updated(when)
@@ -80,12 +90,13 @@ def ideas_feed() -> bytes:
         select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
         .where(Idea.hidden.is_(False)).order_by(Idea.created_at.desc(), Idea.id.desc())
         .limit(FEED_SIZE)).all()
-    fg = _feed("ideas", "New ideas", "Ideas residents have proposed, newest first.", "/ideas",
-               ideas[0].created_at if ideas else None)
+    fg = _feed("ideas", _("New ideas"), _("Ideas residents have proposed, newest first."),
+               "/ideas", ideas[0].created_at if ideas else None)
     for idea in ideas:
         _entry(fg, uri=tag_uri(f"idea/{idea.id}"), title=idea.title, link=idea_url(idea.id),
                when=idea.created_at,
-               summary=f"{idea.ward.name} · {idea.category.name}\n\n{idea.description}")
+               summary=f"{localised_text(idea.ward, 'name')} · "
+                       f"{localised_text(idea.category, 'name')}\n\n{idea.description}")
     return fg.atom_str(pretty=True)
 
 
@@ -97,14 +108,15 @@ def status_changes_feed() -> bytes:
         .where(Idea.hidden.is_(False), StatusChange.event.in_(FEED_EVENTS))
         .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
         .limit(FEED_SIZE)).all()
-    fg = _feed("status-changes", "Status changes",
-               "Every public change of an idea's status, with the council's reason.",
+    fg = _feed("status-changes", _("Status changes"),
+               _("Every public change of an idea's status, with the council's reason."),
                "/accountability", changes[0].created_at if changes else None)
     for change in changes:
         label = str(STATUS_LABELS.get(change.to_status, change.to_status))
         _entry(fg, uri=tag_uri(f"status-change/{change.id}"),
                title=f"{change.idea.title}: {label.lower()}", link=idea_url(change.idea_id),
-               when=change.created_at, summary=change.message or f"Now {label.lower()}.")
+               when=change.created_at,
+               summary=change.message or _("Now %(status)s.", status=label.lower()))
     return fg.atom_str(pretty=True)
 
 
@@ -114,9 +126,9 @@ def outcomes_feed() -> bytes:
         published_outcomes_query()
         .options(joinedload(OutcomeReport.idea), joinedload(OutcomeReport.organisation))
         .limit(FEED_SIZE)).all()
-    fg = _feed("outcomes", "Outcomes", "What was done about residents' ideas.", "/outcomes",
-               reports[0].published_at if reports else None)
-    council = current_app.config["COUNCIL_NAME"]
+    fg = _feed("outcomes", _("Outcomes"), _("What was done about residents' ideas."),
+               "/outcomes", reports[0].published_at if reports else None)
+    council = _council()
     for report in reports:
         result = RESULT_LABELS.get(report.result or "", "")
         counts = tally(report)  # residents' "Was it done?" answers, once there are some
