@@ -150,7 +150,7 @@ class _Loader:
             keys = list(rows[0])
             compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=keys)
             positional = compiled.positiontup is not None
-            order = list(compiled.positiontup) if positional else keys
+            order = list(compiled.positiontup) if positional else list(compiled.params)
             converters = [self.converter(table.c[key].type) for key in order]
             pairs = list(zip(order, converters, strict=True))
             # The compiled INSERT also names columns with a default in Python (a counter
