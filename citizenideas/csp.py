@@ -19,7 +19,8 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
+from flask.globals import request_ctx
 
 _GOVUK_TEMPLATE = "govuk_frontend_jinja/templates/template.html"
 
@@ -107,6 +108,11 @@ def init_csp(app: Flask) -> None:
             # not let it load the map's tiles: ask htmx to load this page itself instead.
             # (Never stored by the page cache: it keeps 200 answers only.)
             query = request.query_string.decode("latin-1")
+            # The page drawn here took this request's messages ("The idea has been
+            # recorded..."): give them back, for the page the browser now loads.
+            shown = getattr(request_ctx, "flashes", None)
+            if shown:
+                session["_flashes"] = [*shown, *session.get("_flashes", [])]
             reload = Response(status=204)
             reload.headers["HX-Redirect"] = request.path + (f"?{query}" if query else "")
             return reload

@@ -300,3 +300,19 @@ def test_a_boosted_visit_to_a_map_page_is_asked_to_load_the_page_itself(client, 
     # A page without a map is swapped in as usual.
     assert client.get("/ideas", headers={"HX-Request": "true",
                                          "HX-Boosted": "true"}).status_code == 200
+
+
+def test_a_message_shown_on_the_way_to_a_map_page_survives_the_reload(app, client, make, auth):
+    # A form sent with htmx that ends on a page with a map (the council's idea page has the
+    # location panel) is answered 204 + HX-Redirect: the message the page would have shown
+    # ("The idea has been recorded...") must still be there when the browser loads it.
+    moderator = make.user(role="moderator")
+    idea = make.idea()
+    auth.sign_in(moderator.email)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Done: the point was saved.")]
+    boosted = client.get(f"/council/ideas/{idea.id}", headers={"HX-Request": "true",
+                                                              "HX-Boosted": "true"})
+    assert boosted.status_code == 204 and boosted.headers["HX-Redirect"]
+    page = client.get(f"/council/ideas/{idea.id}").get_data(as_text=True)
+    assert "Done: the point was saved." in page
