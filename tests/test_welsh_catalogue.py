@@ -165,3 +165,63 @@ def test_messages_from_python_and_plurals_come_out_in_welsh(app):
         assert ngettext("%(num)s supporter", "%(num)s supporters", 3) == "3 chefnogwr"
     with app.test_request_context("/"), force_locale("en"):
         assert gettext("Enter your password.") == "Enter your password."
+
+
+# --- Welsh written ahead for text still on other branches (tools/apply_pending_welsh.py) ------
+
+PENDING = TRANSLATIONS / "cy" / "pending.json"
+
+
+def _pending_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("apply_pending_welsh",
+                                                  ROOT / "tools" / "apply_pending_welsh.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pending_welsh_keeps_the_placeholders_of_its_english():
+    import json
+
+    if not PENDING.exists():
+        pytest.skip("no pending Welsh")
+    wrong = []
+    for english, welsh in json.loads(PENDING.read_text(encoding="utf-8")).items():
+        if isinstance(welsh, list):
+            if len(welsh) != WELSH_PLURAL_FORMS or not all(form.strip() for form in welsh):
+                wrong.append(english)
+        elif not welsh.strip() or (sorted(set(PLACEHOLDER.findall(welsh)))
+                                   != sorted(set(PLACEHOLDER.findall(english)))):
+            wrong.append(english)
+    assert not wrong, wrong[:10]
+
+
+def test_pending_welsh_fills_empty_entries_and_never_overwrites(tmp_path, monkeypatch):
+    import json
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="cy")
+    catalog.add("Photos")
+    catalog.add("Sign in", "Mewngofnodi")
+    catalog.add(("%(num)s photo", "%(num)s photos"))
+    po = tmp_path / "messages.po"
+    with po.open("wb") as f:
+        write_po(f, catalog)
+    pending = tmp_path / "pending.json"
+    pending.write_text(json.dumps({
+        "Photos": "Lluniau", "Sign in": "Arwyddo", "Not here yet": "Ddim yma eto",
+        "%(num)s photo": ["%(num)s llun"] * 6}), encoding="utf-8")
+    tool = _pending_tool()
+    monkeypatch.setattr(tool, "PO", po)
+    monkeypatch.setattr(tool, "PENDING", pending)
+
+    assert tool.main(prune=True) == 2
+    filled = _read(po)
+    assert filled.get("Photos").string == "Lluniau"
+    assert filled.get("Sign in").string == "Mewngofnodi"
+    assert filled.get("%(num)s photo").string == ("%(num)s llun",) * 6
+    assert json.loads(pending.read_text(encoding="utf-8")) == {"Not here yet": "Ddim yma eto"}
