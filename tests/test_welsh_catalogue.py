@@ -167,6 +167,17 @@ def test_messages_from_python_and_plurals_come_out_in_welsh(app):
         assert gettext("Enter your password.") == "Enter your password."
 
 
+
+def test_a_feed_rendered_in_welsh_has_welsh_titles_and_says_so(app):
+    from citizenideas.services import feeds
+
+    with app.test_request_context("/feeds/outcomes.atom"), force_locale("cy"):
+        atom = feeds.outcomes_feed().decode()
+    assert "<title>Canlyniadau" in atom and 'xml:lang="cy"' in atom
+    with app.test_request_context("/feeds/outcomes.atom"), force_locale("en"):
+        atom = feeds.outcomes_feed().decode()
+    assert "<title>Outcomes" in atom and 'xml:lang="en-GB"' in atom
+
 # --- Welsh written ahead for text still on other branches (tools/apply_pending_welsh.py) ------
 
 PENDING = TRANSLATIONS / "cy" / "pending.json"

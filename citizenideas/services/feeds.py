@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -54,8 +56,9 @@ def _feed(name: str, title: str, subtitle: str, alternate: str,
     fg.author({"name": xml_text(council)})
     fg.link(href=site_url(f"/feeds/{name}.atom"), rel="self", type="application/atom+xml")
     fg.link(href=site_url(alternate), rel="alternate", type="text/html")
-    fg.language("en-GB")
-    fg.rights("Open Government Licence v3.0")
+    locale = str(get_locale() or "en")
+    fg.language("en-GB" if locale == "en" else locale)  # the language the titles are in
+    fg.rights(_("Open Government Licence v3.0"))
     fg.updated(newest or utcnow())
     return fg
 
@@ -64,7 +67,7 @@ def _entry(fg: FeedGenerator, *, uri: str, title: str, link: str, when: datetime
            summary: str, author: str | None = None) -> None:
     entry = fg.add_entry(order="append")
     entry.id(uri)
-    entry.title(xml_text(title).strip() or "Untitled")  # Atom requires a title
+    entry.title(xml_text(title).strip() or _("Untitled"))  # Atom requires a title
     entry.link(href=link, rel="alternate", type="text/html")
     entry.published(when)
     entry.updated(when)
@@ -79,7 +82,7 @@ def ideas_feed() -> bytes:
         select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
         .where(Idea.hidden.is_(False)).order_by(Idea.created_at.desc(), Idea.id.desc())
         .limit(FEED_SIZE)).all()
-    fg = _feed("ideas", "New ideas", "Ideas residents have proposed, newest first.", "/ideas",
+    fg = _feed("ideas", _("New ideas"), _("Ideas residents have proposed, newest first."), "/ideas",
                ideas[0].created_at if ideas else None)
     for idea in ideas:
         _entry(fg, uri=tag_uri(f"idea/{idea.id}"), title=idea.title, link=idea_url(idea.id),
@@ -96,14 +99,15 @@ def status_changes_feed() -> bytes:
         .where(Idea.hidden.is_(False), StatusChange.event.in_(FEED_EVENTS))
         .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
         .limit(FEED_SIZE)).all()
-    fg = _feed("status-changes", "Status changes",
-               "Every public change of an idea's status, with the council's reason.",
+    fg = _feed("status-changes", _("Status changes"),
+               _("Every public change of an idea's status, with the council's reason."),
                "/accountability", changes[0].created_at if changes else None)
     for change in changes:
         label = str(STATUS_LABELS.get(change.to_status, change.to_status))
         _entry(fg, uri=tag_uri(f"status-change/{change.id}"),
                title=f"{change.idea.title}: {label.lower()}", link=idea_url(change.idea_id),
-               when=change.created_at, summary=change.message or f"Now {label.lower()}.")
+               when=change.created_at,
+               summary=change.message or _("Now %(status)s.", status=label.lower()))
     return fg.atom_str(pretty=True)
 
 
@@ -113,7 +117,7 @@ def outcomes_feed() -> bytes:
         published_outcomes_query()
         .options(joinedload(OutcomeReport.idea), joinedload(OutcomeReport.organisation))
         .limit(FEED_SIZE)).all()
-    fg = _feed("outcomes", "Outcomes", "What was done about residents' ideas.", "/outcomes",
+    fg = _feed("outcomes", _("Outcomes"), _("What was done about residents' ideas."), "/outcomes",
                reports[0].published_at if reports else None)
     council = current_app.config["COUNCIL_NAME"]
     for report in reports:
