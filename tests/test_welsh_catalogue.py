@@ -178,6 +178,36 @@ def test_a_feed_rendered_in_welsh_has_welsh_titles_and_says_so(app):
         atom = feeds.outcomes_feed().decode()
     assert "<title>Outcomes" in atom and 'xml:lang="en-GB"' in atom
 
+
+FIELDS = ('{% import "_forms.html" as f %}'
+          '{{ f.textarea("story", "Story", {}, {"story": ["Too long"]}, maxlength=500) }}'
+          '{{ f.password("password", "Password") }}')
+
+
+def test_gov_uk_frontends_own_words_come_out_in_welsh(app):
+    """Character count, show/hide password, the hidden "Error:" and the skip link are GOV.UK
+    Frontend's English unless the page gives them: Welsh pages give Welsh, with all six plural
+    forms for the count the script writes."""
+    from flask import render_template_string
+
+    with app.test_request_context("/"), force_locale("cy"):
+        html = render_template_string(FIELDS)
+        page = _render(app, "/sign-in", "auth.sign_in")
+    assert "Gallwch roi hyd at 500 nod" in html
+    for rule in ("zero", "one", "two", "few", "many", "other"):
+        under, over = "characters-under-limit", "characters-over-limit"
+        assert f'data-i18n.{under}.{rule}="Mae gennych %{{count}} nod yn weddill"' in html
+        assert f'data-i18n.{over}.{rule}="Mae gennych %{{count}} nod yn ormod"' in html
+    assert "Gwall:</span> Too long" in html and "Dangos y cyfrinair" in html
+    assert "Neidio i&#39;r prif gynnwys" in page or "Neidio i'r prif gynnwys" in page
+    assert "Skip to main content" not in page and "Show password" not in page
+
+    with app.test_request_context("/"), force_locale("en"):
+        html = render_template_string(FIELDS)
+    assert 'data-i18n.characters-under-limit.one="You have %{count} character remaining"' in html
+    assert 'data-i18n.characters-under-limit.other="You have %{count} characters remaining"' in html
+    assert "Error:</span> Too long" in html and "You can enter up to 500 characters" in html
+
 # --- Welsh written ahead for text still on other branches (tools/apply_pending_welsh.py) ------
 
 PENDING = TRANSLATIONS / "cy" / "pending.json"
