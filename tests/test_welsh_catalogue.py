@@ -88,8 +88,12 @@ def test_welsh_keeps_every_placeholder_and_tag(welsh):
             continue
         ids = list(message.id) if message.pluralizable else [message.id]
         wanted = [sorted(set(PLACEHOLDER.findall(text))) for text in ids]
+        loose = {PLACEHOLDER.sub("", text).count("%") for text in ids}
         for form in _forms(message):
             if form and sorted(set(PLACEHOLDER.findall(form))) not in wanted:
+                wrong.append((_key(message), form))
+            # a lone % breaks formatting (templates format every message): write %% instead
+            if form and PLACEHOLDER.sub("", form).count("%") not in loose:
                 wrong.append((_key(message), form))
         first = _forms(message)[0]
         if first and (first[:1].isspace() != ids[0][:1].isspace()
@@ -235,6 +239,8 @@ def test_pending_welsh_keeps_the_placeholders_of_its_english():
                 wrong.append(english)
         elif not welsh.strip() or (sorted(set(PLACEHOLDER.findall(welsh)))
                                    != sorted(set(PLACEHOLDER.findall(english)))):
+            wrong.append(english)
+        elif PLACEHOLDER.sub("", welsh).count("%") != PLACEHOLDER.sub("", english).count("%"):
             wrong.append(english)
     assert not wrong, wrong[:10]
 
