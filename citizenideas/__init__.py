@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import INSTANCE_DIR, load_config
 from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from .locale import init_locale, select_locale
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,11 +37,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .input import clean_request_input
 
     clean_request_input(app)  # after htmx, which sets its own request class
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     from .page_cache import init_page_cache
 
     # Before the rate limits and everything else: a cached public page is answered first.
     init_page_cache(app)
+    # ?lang= remembered in a cookie and on the account; the header's language switch.
+    init_locale(app)
     # <html lang> follows the language actually served (WCAG 3.1.1).
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     # Flask-Limiter skips its whole set-up when initialised disabled, so a test could never
@@ -125,8 +128,8 @@ def _is_private_answer() -> bool:
     someone signed in. Public pages seen signed out keep their own caching."""
     if request.headers.get("Authorization"):
         return True
-    if request.endpoint == "static":
-        return False
+    if request.endpoint in ("static", "photos.media"):
+        return False  # /media sets its own Cache-Control (private for photos not public)
     from flask_login import current_user
 
     return bool(current_user and current_user.is_authenticated)
@@ -141,11 +144,6 @@ class _DatabaseIntConverter(IntegerConverter):
         return number if number <= 2**31 - 1 else 0
 
 
-def _select_locale() -> str:
-    """The best of the configured LANGUAGES (comma-separated) for this browser."""
-    languages = [code.strip() for code in str(current_app.config.get("LANGUAGES") or "en")
-                 .split(",") if code.strip()]
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-    if not has_request_context():  # commands and workers (emails) use the default
-        return default
-    return request.accept_languages.best_match(languages) or default
+# Flask-Babel's locale selector (citizenideas/locale.py): ?lang, the account, the cookie,
+# Accept-Language, the default.
+_select_locale = select_locale

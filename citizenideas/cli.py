@@ -73,6 +73,26 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{user.email} is now an admin.")
         db.session.commit()
 
+    @app.cli.command("second-factor-reset")
+    @click.argument("email")
+    def second_factor_reset(email: str) -> None:
+        """Remove EMAIL's second factor (lost phone and recovery codes, and no other admin to
+        do it from /admin): their sessions end, they are emailed, and it is audited."""
+        from .database import run_with_retry
+        from .errors import Conflict
+        from .services.accounts import find_user_by_email
+        from .services.second_factor import reset_second_factor_from_console
+
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException("There is no account with that email address.")
+        try:
+            run_with_retry(lambda: reset_second_factor_from_console(user))
+        except Conflict as exc:
+            raise click.ClickException(exc.detail) from None
+        click.echo(f"The second factor of {user.email} is reset: they set up a new one when "
+                   "they next sign in.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
     def seed_demo(if_empty: bool) -> None:

@@ -10,6 +10,7 @@ import os
 import secrets
 import shlex
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -69,6 +70,10 @@ class BaseConfig:
     # The council
     COUNCIL_NAME = "Demo Borough Council"
     COUNCIL_SHORT_NAME = "Demo Borough"
+    # The same in Welsh (empty: the English is shown on Welsh pages). Admins can change
+    # all four in /admin/settings.
+    COUNCIL_NAME_CY = ""
+    COUNCIL_SHORT_NAME_CY = ""
     COUNCIL_LOGO_URL = ""
     COUNCIL_COLOUR = "#1d5e7a"
     SITE_URL = "http://127.0.0.1:5000"
@@ -81,6 +86,17 @@ class BaseConfig:
     FLAG_HIDE_THRESHOLD = 3
     PARTNER_UPDATE_OVERDUE_DAYS = 30
 
+    # Maps (map pages, the pin picker on the idea forms). Tiles come from MAP_TILE_URL (its
+    # host is the only other site the Content-Security-Policy lets map pages load images
+    # from); the start view is MAP_CENTRE ("lat,lon") at MAP_ZOOM, both editable in /admin.
+    # A point further than MAP_RADIUS_KM from the centre is refused (0: any point on Earth).
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                       'OpenStreetMap</a> contributors')
+    MAP_CENTRE = "52.6210,-1.6930"
+    MAP_ZOOM = 14
+    MAP_RADIUS_KM = 50
+
     # Accounts
     REQUIRE_VERIFIED_EMAIL = True
     VERIFY_TOKEN_HOURS = 48
@@ -91,6 +107,21 @@ class BaseConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    # Moderators, admins and organisations' managers must use a second factor (an
+    # authenticator app's code) after their password. Off in development and tests.
+    STAFF_2FA_REQUIRED = True
+
+    # Single sign-on for council staff with the council's identity provider (OpenID
+    # Connect): on when the issuer, client id and client secret are all set. See
+    # docs/single-sign-on.md.
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_SCOPES = "openid email profile"
+    # The provider's own multi-factor sign-in counts as the second factor.
+    OIDC_TRUSTED_MFA = False
+    # The button's text; empty: "Sign in with your council account" (translated).
+    OIDC_BUTTON_LABEL = ""
 
     # Rate limits (Flask-Limiter); storage "memory://" or "redis://127.0.0.1:6379/0"
     RATELIMIT_ENABLED = True
@@ -100,6 +131,9 @@ class BaseConfig:
     # Failed sign-ins (page and API token together) per account, and per IP address.
     RATELIMIT_SIGN_IN = "10 per 5 minutes"
     RATELIMIT_SIGN_IN_IP = "20 per 5 minutes"
+    # Wrong second-factor codes (sign-in page and API together) per account, and per IP address.
+    RATELIMIT_SECOND_FACTOR = "5 per 5 minutes;20 per day"
+    RATELIMIT_SECOND_FACTOR_IP = "30 per 5 minutes"
     # Registrations (page and API together) per IP address, and per email address.
     RATELIMIT_REGISTER_IP = "10 per hour"
     RATELIMIT_REGISTER_ADDRESS = "3 per hour"
@@ -108,6 +142,8 @@ class BaseConfig:
     RATELIMIT_COMMENT = "30 per hour"
     RATELIMIT_SUPPORT = "120 per hour"
     RATELIMIT_FLAG = "20 per hour"
+    # Photo uploads (page and API together), per account and per IP address.
+    RATELIMIT_PHOTO = "30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
 
     # Email
@@ -127,9 +163,22 @@ class BaseConfig:
     NOTIFY_RETRY_MAX_SECONDS = 3600
     NOTIFY_LEASE_SECONDS = 300
 
+    # Photos: the largest file accepted (MB; larger is refused with 413), and where files
+    # are kept: a local directory (UPLOAD_DIR, empty: instance/uploads) or, when STORAGE_URL
+    # is s3://bucket/prefix, an S3-compatible bucket reached with the S3_* settings (empty:
+    # boto3's defaults, e.g. AWS_* environment variables or an instance role).
+    UPLOAD_MAX_MB = 10
+    UPLOAD_DIR = ""
+    STORAGE_URL = ""
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
+
     # Translations
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = "en"
+    # English and Welsh (Cymraeg): each needs its compiled catalogue (docs/translations.md).
+    LANGUAGES = "en,cy"
 
     WTF_CSRF_TIME_LIMIT = None
 
@@ -139,6 +188,7 @@ class DevelopmentConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     NOTIFY_SEND_AFTER_REQUEST = True
+    STAFF_2FA_REQUIRED = False
 
 
 class TestConfig(BaseConfig):
@@ -149,6 +199,9 @@ class TestConfig(BaseConfig):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    STAFF_2FA_REQUIRED = False
+    # Each test gets its own directory (tests/conftest.py); this is the fallback.
+    UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "citizenideas-test-uploads")
 
 
 class ProductionConfig(BaseConfig):
@@ -162,8 +215,9 @@ _INT = {"TRUSTED_PROXIES", "SMTP_PORT", "SMTP_TIMEOUT", "RESPONSE_TARGET_DAYS",
         "DECISION_TARGET_DAYS",
         "FLAG_HIDE_THRESHOLD", "VERIFY_TOKEN_HOURS", "RESET_TOKEN_HOURS",
         "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_LEASE_SECONDS",
-        "PARTNER_UPDATE_OVERDUE_DAYS", "MAX_CONTENT_LENGTH", "SQLITE_BUSY_TIMEOUT_MS",
-        "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE"}
+        "PARTNER_UPDATE_OVERDUE_DAYS", "MAP_ZOOM", "MAP_RADIUS_KM", "MAX_CONTENT_LENGTH",
+        "SQLITE_BUSY_TIMEOUT_MS", "COMPRESS_BR_LEVEL", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE",
+        "UPLOAD_MAX_MB"}
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -200,6 +254,10 @@ def load_config(overrides: dict | None = None) -> dict:
             raise RuntimeError("SECRET_KEY must be set outside development and tests.")
         settings["SECRET_KEY"] = _development_secret_key()
     _refuse_per_process_limits_with_several_workers(settings)
+    if (settings["APP_ENV"] == "production" and settings.get("OIDC_ISSUER")
+            and not str(settings["OIDC_ISSUER"]).startswith("https://")):
+        # Discovery, the keys and the code exchange must not travel in clear.
+        raise RuntimeError("OIDC_ISSUER must be an https:// address in production.")
     return settings
 
 

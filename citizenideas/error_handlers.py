@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -60,9 +61,34 @@ def wants_problem_json() -> bool:
     return best in ("application/json", "application/problem+json")
 
 
+# The fixed titles and details of problem+json answers (DomainError titles, werkzeug's names
+# for HTTP errors, our own few details), marked for the catalogue so that an API caller gets
+# them in its Accept-Language. A service's own messages are translated where they are raised.
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue only"
+    return text
+
+
+_FIXED = frozenset({
+    N_("Bad request"), N_("Validation failed"), N_("Forbidden"), N_("Not found"),
+    N_("Conflict"), N_("Unauthorised"), N_("Too Many Requests"), N_("Bad Request"),
+    N_("Unauthorized"), N_("Not Found"), N_("Method Not Allowed"), N_("Not Acceptable"),
+    N_("Request Entity Too Large"), N_("Unsupported Media Type"), N_("Unprocessable Entity"),
+    N_("Internal Server Error"), N_("Service Unavailable"),
+    N_("Too many requests. Try again later."),
+    N_("The service is unavailable. Try again in a few minutes."),
+    N_("Something went wrong on our side."),
+})
+
+
+def _in_callers_language(text: str) -> str:
+    """One of the fixed texts above in the request's language; any other text as it is."""
+    return gettext(text) if text in _FIXED else text
+
+
 def problem(status: int, title: str, detail: str, errors: dict | None = None, **headers):
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    """An RFC 9457 problem response, its fixed texts in the caller's language."""
+    body = {"type": "about:blank", "title": _in_callers_language(str(title)), "status": status,
+            "detail": _in_callers_language(str(detail))}
     if errors:
         body["errors"] = errors
     response = jsonify(body)

@@ -64,3 +64,10 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, retry_after: int, errors: dict[str, list[str]] | None = None):
         super().__init__(detail, errors)
         self.retry_after = max(1, int(retry_after))
+
+
+class TooLarge(DomainError):
+    """What was sent is larger than the site accepts (an upload over ``UPLOAD_MAX_MB``)."""
+
+    status = 413
+    title = "Content Too Large"

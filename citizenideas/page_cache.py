@@ -3,7 +3,8 @@
 A page marked ``@public_page`` (home, the ideas list and each idea, outcomes, accountability,
 assets, feeds, the statements) is rendered once for everyone without a session and kept in
 the cache (Flask-Caching: in-process in development and tests, Redis in production, shared by
-every worker and host) under its URL, the language served and ``HX-Request``. The key also
+every worker and host) under its URL, the language served (``citizenideas/locale.py``: the
+``lang`` cookie or ``Accept-Language``) and ``HX-Request``. The key also
 holds the *data version*, a token that every committed write changes (``bump_data_version``,
 after the commit), so a cached page is never served once what it shows has changed.
 
@@ -12,7 +13,8 @@ What makes one answer right for everyone:
 - Only requests with no session cookie and no ``Authorization`` header are served from the
   cache or stored in it: a visitor with a session may have a flash message, a draft or a
   signed-in view waiting. Anything that touches the session while rendering (signing in,
-  a flash) leaves the answer out of the cache.
+  a flash) leaves the answer out of the cache. So does ``?lang=`` (it sets the ``lang``
+  cookie, which a cached copy would not).
 - Such pages carry no CSRF token (``csrf_token()`` is empty for them): a token would tie the
   shared page to one visitor's session. A visitor who posts from one (support, comment) is
   asked to sign in and keeps what they wrote, as for any expired form (``web/ideas.py``).
@@ -47,7 +49,8 @@ VERSION_KEY = "data-version"
 VARY = ("Cookie", "HX-Request", "Accept-Language", "Accept-Encoding")
 # Rows no public page shows: writing them leaves cached pages alone.
 PRIVATE_TABLES = frozenset({"notifications", "form_drafts", "user_tokens", "api_tokens",
-                            "audit_log", "data_versions"})
+                            "audit_log", "data_versions", "second_factors",
+                            "recovery_codes"})
 
 
 def public_page(view: Callable) -> Callable:
@@ -69,7 +72,9 @@ def serving_visitor() -> bool:
 def _eligible() -> bool:
     return (request.method in ("GET", "HEAD") and not request.headers.get("Authorization")
             and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
-            and current_app.config.get("PAGE_CACHE", True) and _endpoint_is_public())
+            and current_app.config.get("PAGE_CACHE", True) and _endpoint_is_public()
+            # ?lang= sets the language cookie: answered fresh, so the cookie is always set.
+            and "lang" not in request.args)
 
 
 def data_version() -> str:

@@ -80,11 +80,12 @@ class Page(tuple):
 
 
 def paginate(query: Select, page: int | None, per_page: int, *,
-             count: Select | int | None = None) -> Page:
+             count: Select | int | None = None, offset: bool = True) -> Page:
     """Page ``page`` (from 1; anything less is 1) of ``query``, ``per_page`` rows, and the
     total. ``count`` is a cheaper count query when the caller has one (or the total itself,
     when the caller knows it); by default the query itself is counted. Rows are made unique,
-    so eager-loaded collections do not repeat them."""
+    so eager-loaded collections do not repeat them. ``offset=False`` when ``query`` already
+    holds just the page's rows (the caller picked them some cheaper way)."""
     page = max(1, page or 1)
     if count is None:
         count = select(func.count()).select_from(query.order_by(None).subquery())
@@ -94,8 +95,9 @@ def paginate(query: Select, page: int | None, per_page: int, *,
         name = _asked_for(page)
         if name is not None:
             raise PastTheEnd(name, last)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-                 .unique())
+    if offset:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    items = list(db.session.scalars(query).unique())
     return Page(items, total, page, per_page)
 
 

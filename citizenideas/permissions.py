@@ -138,6 +138,42 @@ def visible_outcome_reports(user: User | None,
     return [r for r in reports if _sees_outcome_report(user, r, r.idea_id in delivering)]
 
 
+def has_stake(user: User | None, idea: Idea) -> bool:
+    """The user proposed, supports, follows or offered help with (not withdrawn) ``idea``:
+    the people asked "Was it done?" when its outcome is published. One query."""
+    from sqlalchemy import literal, select, union_all
+
+    from .extensions import db
+    from .models import Follow, Pledge, Support
+
+    if not _signed_in(user):
+        return False
+    if user.id == idea.author_id:
+        return True
+    found = union_all(
+        select(literal(1)).where(Support.idea_id == idea.id, Support.user_id == user.id),
+        select(literal(1)).where(Follow.idea_id == idea.id, Follow.user_id == user.id),
+        select(literal(1)).where(Pledge.idea_id == idea.id, Pledge.user_id == user.id,
+                                 Pledge.withdrawn_at.is_(None)))
+    return db.session.execute(found.limit(1)).first() is not None
+
+
+def delivered_it(user: User | None, idea: Idea) -> bool:
+    """The council, or a member of an organisation delivering ``idea`` (an approved claim, or
+    the organisation that wrote its outcome report): the side that said it was done."""
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    if _staff(user) or delivers(user, idea):
+        return True
+    if not _signed_in(user) or not user.memberships:
+        return False
+    org_id = db.session.scalar(select(OutcomeReport.organisation_id).where(
+        OutcomeReport.idea_id == idea.id))
+    return any(m.organisation_id == org_id for m in user.memberships)
+
+
 def _visible(user: User | None, idea: Idea) -> bool:
     return not idea.hidden or _staff(user) or (_signed_in(user) and user.id == idea.author_id)
 
@@ -159,7 +195,22 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "withdraw_pledge": lambda u, p: (_signed_in(u) and u.id == p.user_id
                                      and p.idea.status not in CLOSED_RECORD),
     "follow": lambda u, _=None: _signed_in(u),
+    # "Was it done?": the residents with a stake in the idea answer; the council and the
+    # delivering organisations' members do not (they said it was done), even if they also
+    # supported it. Before the outcome is published the service answers 409, not this.
+    "verify_outcome": lambda u, i: (_participant(u) and _visible(u, i) and has_stake(u, i)
+                                    and not delivered_it(u, i)),
     "flag": lambda u, _=None: _participant(u),
+    # Photos: the idea's author on the idea; the update's author or the council on a progress
+    # update; whoever delivers the idea (or the council) on its unpublished outcome report.
+    # The person
+    # who added a photo, or a moderator, deletes it.
+    "add_idea_photo": lambda u, i: _participant(u) and u.id == i.author_id and not i.hidden,
+    "add_progress_photo": lambda u, p: _signed_in(u) and (
+        _staff(u) or (u.id == p.author_id and delivers(u, p.idea))),
+    "add_outcome_photo": lambda u, r: (_signed_in(u) and r.state != "published"
+                                       and (_staff(u) or delivers(u, r.idea))),
+    "delete_photo": lambda u, p: _signed_in(u) and (u.id == p.uploader_id or _staff(u)),
     # Council
     "moderate": lambda u, _=None: _staff(u),
     "change_status": lambda u, _=None: _staff(u),
@@ -169,8 +220,20 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "manage_assets": lambda u, _=None: _staff(u),
     "decide_claim": lambda u, _=None: _staff(u),
     "publish_outcome": lambda u, _=None: _staff(u),
+    # Assisted digital: staff record ideas and paper supports for residents who are not
+    # online, and only staff see who the resident is (name, email, phone).
+    "record_for_resident": lambda u, _=None: _staff(u),
+    "view_represented_resident": lambda u, _=None: _staff(u),
+    "record_paper_supports": lambda u, _=None: _staff(u),
+    "remove_paper_supports": lambda u, _=None: _staff(u),
     "view_audit_log": lambda u, _=None: _admin(u),
     "administer": lambda u, _=None: _admin(u),
+    # A second factor: for staff and organisations' managers, one's own to manage; an admin
+    # resets someone else's (a lost phone).
+    "set_up_second_factor": lambda u, _=None: _signed_in(u) and (u.is_staff or any(
+        m.role == "manager" for m in u.memberships)),
+    "manage_second_factor": lambda u, owner: _signed_in(u) and u.id == owner.id,
+    "reset_second_factor": lambda u, _=None: _admin(u),
     # Partners
     "create_organisation": lambda u, _=None: _participant(u),
     "manage_organisation": lambda u, o: _signed_in(u) and (_manager(u, o) or _admin(u)),

@@ -153,8 +153,11 @@ class _Loader:
             order = list(compiled.positiontup) if positional else keys
             converters = [self.converter(table.c[key].type) for key in order]
             pairs = list(zip(order, converters, strict=True))
+            # The compiled INSERT also names columns with a default in Python (a counter
+            # added later, say) that the rows leave out: they get that default.
+            defaults = {key: _scalar_default(table.c[key]) for key in order if key not in keys}
             for start in range(0, len(rows), ROWS_PER_EXECUTE):
-                chunk = rows[start:start + ROWS_PER_EXECUTE]
+                chunk = [{**defaults, **row} for row in rows[start:start + ROWS_PER_EXECUTE]]
                 if positional:
                     params = [tuple(conv(row[key]) for key, conv in pairs) for row in chunk]
                 else:
@@ -304,7 +307,8 @@ class _Loader:
             ward_id=ward_id, location_text=f"Near {street}" if street else None,
             lat=round(asset[3] + rng.uniform(-0.0008, 0.0008), 6) if asset and asset[3] else None,
             lon=round(asset[4] + rng.uniform(-0.0012, 0.0012), 6) if asset and asset[4] else None,
-            author_id=author_id, status=status, support_count=0, comment_count=0, hidden=hidden,
+            author_id=author_id, status=status, support_count=0, paper_support_count=0,
+            comment_count=0, hidden=hidden, on_behalf=False,
             hidden_reason=rng.choice(words.HIDDEN_REASONS) if hidden else None,
             merged_into_id=target[0] if target else None,
             assignee_id=ctx.moderator_id if status in ("under_review", "accepted",
@@ -610,3 +614,10 @@ class _Batch:
                 (Comment.__table__, self.comments), (Pledge.__table__, self.pledges),
                 (Claim.__table__, self.claims), (ProgressUpdate.__table__, self.progress),
                 (OutcomeReport.__table__, self.outcomes)]
+
+
+def _scalar_default(column):
+    """The value a column's Python-side default gives (None when it has none or it is a
+    function: a row that needs one of those names the column itself)."""
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None

@@ -148,3 +148,40 @@ def action_limits(setting: str, *, methods: list[str] | None = None) -> Callable
         return limiter.shared_limit(rate, scope=f"{setting}:ip", key_func=get_remote_address,
                                     methods=methods)(view)
     return decorate
+
+
+# Wrong second-factor codes, counted like failed sign-ins: per account (by user id, as a keyed
+# hash) and per IP address, for the pages and the API together. A correct code past the limit
+# is refused like a wrong one.
+_CODES_PER_IP = ("RATELIMIT_SECOND_FACTOR_IP", "second-factor-failures:ip")
+_CODES_PER_ACCOUNT = ("RATELIMIT_SECOND_FACTOR", "second-factor-failures:account")
+
+
+def _code_counts(user_id: int) -> list[tuple[str, str, str]]:
+    return [(_CODES_PER_IP[0], limit_scope(_CODES_PER_IP[1]), get_remote_address()),
+            (_CODES_PER_ACCOUNT[0], limit_scope(_CODES_PER_ACCOUNT[1]),
+             address_key(f"user:{user_id}"))]
+
+
+def refuse_if_too_many_wrong_codes(user_id: int, field: str = "code") -> None:
+    """TooManyAttempts if this account or this IP address has sent too many wrong codes."""
+    if not limiter.enabled:
+        return
+    for setting, scope, key in _code_counts(user_id):
+        for item in _items(setting):
+            if limiter.limiter.test(item, scope, key):
+                continue
+            reset_at = limiter.limiter.get_window_stats(item, scope, key).reset_time
+            wait = max(1, math.ceil(reset_at - time.time()))
+            message = gettext("You have entered too many wrong codes. Wait %(wait)s and try "
+                              "again.", wait=_wait_text(wait))
+            raise TooManyAttempts(message, wait, {field: [message]})
+
+
+def record_wrong_code(user_id: int) -> None:
+    """Count one wrong code against this account and this IP address."""
+    if not limiter.enabled:
+        return
+    for setting, scope, key in _code_counts(user_id):
+        for item in _items(setting):
+            limiter.limiter.hit(item, scope, key)

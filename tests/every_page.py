@@ -29,7 +29,8 @@ from citizenideas.models import (
     ResponseTemplate,
     User,
 )
-from citizenideas.services import accounts, reports
+from citizenideas.services import accounts, ideas, paper_supports, reports
+from citizenideas.services.lifecycle import change_status
 
 DEMO_PASSWORD = "demo-pass-1234"
 RESIDENT = "resident@example.org"
@@ -45,14 +46,28 @@ SKIPPED = {
     "/admin/audit.csv": "download",
     "/ideas.csv": "download",
     "/ideas.json": "download",
+    "/ideas.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
+    "/assets.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
     "/outcomes.csv": "download",
     "/outcomes.json": "download",
     "/me/data.json": "download",
     "/feeds/ideas.atom": "Atom feed (XML, not a page)",
     "/feeds/outcomes.atom": "Atom feed (XML, not a page)",
     "/feeds/status-changes.atom": "Atom feed (XML, not a page)",
+    "/sign-in/council": "redirect to the council's identity provider (404 when single sign-on "
+                        "is not set up); its pages are checked in "
+                        "tests/browser/test_council_sign_in.py",
+    "/sign-in/council/callback": "the identity provider's answer (404 when single sign-on is "
+                                 "not set up); its pages are checked in "
+                                 "tests/browser/test_council_sign_in.py",
     "/ideas/similar": "HTMX fragment, not a page: checked swapped into /ideas/new "
                       "(test_similar_ideas_fragment_is_accessible)",
+    "/sign-in/code": "needs a sign-in waiting for its second factor (no demo account has one, "
+                     "so the sweeps can sign in): axe and width checked in "
+                     "tests/browser/test_second_factor_journey.py",
+    "/me/second-factor/recovery-codes": "needs an account with a second factor: axe and width "
+                                        "checked in tests/browser/test_second_factor_journey.py",
+    "/media/<path:key>": "photo files (images, not pages; shown on the idea pages visited)",
 }
 # No GET rule is redirect-only: /sign-out redirects only when signed out (it is visited
 # signed in) and /verify-email/<token> redirects on success but renders a page for a bad link.
@@ -80,6 +95,13 @@ def open_api_explorer(page) -> None:
     page.locator(".swagger-ui .try-out__btn").first.wait_for()
     page.evaluate(click_all, ".swagger-ui .try-out__btn")
     expect(page.locator(".swagger-ui .btn.execute").first).to_be_visible()
+
+
+def wait_for_map(page) -> None:
+    """A page with a map (static/js/maps.js): with JavaScript, wait until it has drawn its
+    markers and stopped moving, so the checks see it still."""
+    if page.js_enabled:
+        page.locator("[data-ci-map][data-ready]").wait_for(state="attached")
 
 
 @dataclass
@@ -142,11 +164,32 @@ def seed_demo() -> dict:
     invite = accounts.issue_token("invite", 24, email=RESIDENT, organisation_id=org.id)
     delivered = one(select(OutcomeReport.idea_id).where(OutcomeReport.state == "published")
                     .order_by(OutcomeReport.id))
+    _residents_verify(resident, db.session.get(Idea, delivered))
+    # An idea recorded for a resident without email (so its acceptance waits on the council's
+    # "to contact" list, with a letter), with supports gathered on paper.
+    assisted_idea = ideas.propose_idea(
+        moderator, title="A bench at the Mill Lane bus stop",
+        description="A bench by the bus stop so older neighbours can rest while waiting.",
+        category_id=claimable.category_id, ward_id=claimable.ward_id,
+        on_behalf_of={"name": "Ann Example", "channel": "phone", "phone": "01632 960 001"})
+    paper_supports.record_paper_supports(moderator, assisted_idea, count=23,
+                                         evidence="Petition sheet at the library")
+    to_contact = change_status(moderator, assisted_idea, "accepted",
+                               "We will put a bench there in spring.")
+    # A photo on the resident's own idea, reported by the partner (the gallery, the
+    # author's "Add a photo" form, the moderator's remove form and the reports queue).
+    from citizenideas.services import photos
+    from tests.photo_support import phone_photo
+
+    photo = photos.add_idea_photo(resident, own, data=phone_photo(),
+                                  alt_text="The corner of the green where the bench would go")
+    photos.flag_photo(partner, photo, "It shows the front of my house.")
     ids = {
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
         "report": submitted_report.id, "note": note.id, "reset": reset, "invite": invite,
+        "assisted": assisted_idea.id, "to_contact": to_contact.id,
         "asset": one(select(CommunityAsset.id).join(CommunityAsset.ideas)
                      .order_by(CommunityAsset.id)),
         "template": one(select(ResponseTemplate.id).order_by(ResponseTemplate.id)),
@@ -155,6 +198,25 @@ def seed_demo() -> dict:
     }
     db.session.commit()
     return ids
+
+
+def _residents_verify(resident: User, idea: Idea) -> None:
+    """Answers to "Was it done?" on the delivered idea: the resident's own (so their page
+    shows the form with their answer) and three residents who say no (a disputed outcome,
+    for /council/disputed)."""
+    from citizenideas.services import engagement, verification
+
+    engagement.follow_idea(resident, idea)
+    verification.verify_outcome(resident, idea, "partly",
+                                "The benches are in, but the planters are still empty.")
+    others = db.session.scalars(
+        select(User).where(User.role == "resident", User.id != resident.id,
+                           User.deleted_at.is_(None), User.email_verified_at.is_not(None),
+                           ~User.memberships.any())
+        .order_by(User.id).limit(3)).all()
+    for n, other in enumerate(others):
+        engagement.follow_idea(other, idea)
+        verification.verify_outcome(other, idea, "no", "" if n else "Nothing changed here.")
 
 
 def visits(ids: dict) -> list[Visit]:
@@ -173,8 +235,11 @@ def visits(ids: dict) -> list[Visit]:
         Visit(None, f"/ideas/{i['delivered']}"),  # with its published outcome
         Visit(None, "/ideas?page=2"),
         Visit(None, "/ideas?q=zzzz-nothing-matches"),
+        # The map over the list (JS on), the list only (JS off).
+        Visit(None, "/ideas/map", then=wait_for_map),
+        Visit(None, "/ideas/map?q=zzzz-nothing-matches", then=wait_for_map),
         Visit(None, "/ideas/999999", status=404),  # the error page
-        Visit(None, "/assets"),
+        Visit(None, "/assets", then=wait_for_map),
         Visit(None, f"/assets/{i['asset']}"),
         Visit(None, f"/organisations/{i['org']}"),
         Visit(None, "/partners/open"),
@@ -188,7 +253,11 @@ def visits(ids: dict) -> list[Visit]:
         # Resident.
         Visit(RESIDENT, "/"),
         Visit(RESIDENT, f"/ideas/{i['delivering']}"),  # support, pledge, comment, flag forms
+        Visit(RESIDENT, f"/ideas/{i['delivered']}"),  # "Was it done?" with their answer
         Visit(RESIDENT, "/ideas/new"),
+        Visit(RESIDENT, f"/ideas/{i['own']}"),  # the author's photos and "Add a photo"
+        Visit(None, f"/ideas/{i['own']}"),  # a public photo gallery
+        Visit(MODERATOR, f"/ideas/{i['own']}"),  # a photo's "Remove from public view"
         Visit(RESIDENT, f"/ideas/{i['own']}/edit"),
         Visit(RESIDENT, f"/ideas/{i['own']}/withdraw"),
         Visit(RESIDENT, "/me"),
@@ -197,6 +266,7 @@ def visits(ids: dict) -> list[Visit]:
         Visit(RESIDENT, "/me/password"),
         Visit(RESIDENT, "/me/delete"),
         Visit(RESIDENT, "/me/tokens"),
+        Visit(RESIDENT, "/me/second-factor"),
         Visit(RESIDENT, "/organisations/new"),
         Visit(RESIDENT, f"/organisations/invitations/{i['invite']}"),
         Visit(RESIDENT, "/sign-out"),
@@ -224,10 +294,19 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, "/council/claims"),
         Visit(MODERATOR, f"/council/claims/{i['any_pending']}"),
         Visit(MODERATOR, "/council/outcomes"),
+        Visit(MODERATOR, "/council/disputed"),
+        Visit(MODERATOR, f"/council/ideas/{i['delivered']}"),  # residents' answers, named
         Visit(MODERATOR, f"/council/outcomes/{i['report']}"),
         Visit(MODERATOR, "/assets/new"),
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
         Visit(MODERATOR, "/council/assets/import"),
+        Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
+        # Assisted digital: record an idea for a resident, the to-contact list and a letter.
+        Visit(MODERATOR, "/council/ideas/record"),
+        Visit(MODERATOR, "/council/to-contact"),
+        Visit(MODERATOR, f"/council/to-contact/{i['to_contact']}/letter"),
+        Visit(MODERATOR, f"/council/ideas/{i['assisted']}"),  # the resident, paper supports
+        Visit(None, f"/ideas/{i['assisted']}"),  # "Recorded by the council", "23 on paper"
         # Admin.
         Visit(ADMIN, "/admin"),
         Visit(ADMIN, "/admin/categories"),

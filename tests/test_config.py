@@ -144,11 +144,19 @@ def test_a_welsh_catalogue_built_from_the_template_is_served(app, base_config, e
     with (target / "messages.mo").open("wb") as f:
         write_mo(f, catalog)
 
+    from citizenideas.extensions import babel
+
     app = create_app({**base_config, "LANGUAGES": "en,cy",
                       "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
     client = app.test_client()
-    welsh = client.get("/sign-in", headers={"Accept-Language": "cy"}).get_data(as_text=True)
-    english = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # Flask-Babel keeps loaded catalogues on the extension object all apps share: a Welsh
+    # page served earlier by another test's app must not stand in for this catalogue.
+    babel.domain_instance.cache.clear()
+    try:
+        welsh = client.get("/sign-in", headers={"Accept-Language": "cy"}).get_data(as_text=True)
+        english = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    finally:
+        babel.domain_instance.cache.clear()
     assert "Mewngofnodi" in welsh and '<html lang="cy"' in welsh
     assert "Mewngofnodi" not in english and '<html lang="en"' in english
 

@@ -129,3 +129,20 @@ def test_pages_advertise_their_feeds(client, app, page, feed):
     html = client.get(page).get_data(as_text=True)
     assert '<link rel="alternate" type="application/atom+xml"' in html
     assert f'href="{feed}"' in html
+
+
+def test_a_feed_asked_for_in_welsh_carries_the_councils_welsh_names(client, activity):
+    from citizenideas.models import SiteSetting
+
+    ward = activity["newer"].ward
+    ward.name_cy = "Glan yr Afon"
+    db.session.add(SiteSetting(key="COUNCIL_NAME_CY", value="Cyngor Bwrdeistref Demo"))
+    db.session.commit()
+    root = _parse(client, "/feeds/ideas.atom?lang=cy")
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "cy-GB"
+    assert _text(root, "title").endswith("– Cyngor Bwrdeistref Demo")
+    summaries = [_text(entry, "summary") for entry in root.findall(f"{ATOM}entry")]
+    assert any(summary.startswith("Glan yr Afon · ") for summary in summaries)
+    # The English feed is untouched (and is a copy of its own in the page cache).
+    english = _parse(client, "/feeds/ideas.atom?lang=en")
+    assert "Cyngor" not in _text(english, "title")

@@ -20,6 +20,7 @@ def register_api(app: Flask) -> None:
         ideas,
         notifications,
         partners,
+        photos,
         reference,
         tokens,
     )

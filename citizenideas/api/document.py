@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
 
-from .base import AUTH_OPTIONAL, bp, responses, spec
+from .base import AUTH_OPTIONAL, MULTIPART_BODIES, bp, responses, spec
 from .schemas import Out
 
 docs_bp = Blueprint("api_docs", __name__)
@@ -68,8 +68,25 @@ def _adjust(document: dict[str, Any]) -> dict[str, Any]:
                         response["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE}
                 elif body and body.get("schema", {}).get("$ref", "").endswith("PageOut"):
                     response["headers"] = {"Link": LINK_HEADER}
+    _add_multipart_bodies(document)
     document["tags"] = sorted(document.get("tags", []), key=lambda t: t["name"])
     return document
+
+
+def _add_multipart_bodies(document: dict[str, Any]) -> None:
+    """The request bodies of photo uploads (multipart/form-data), which spectree cannot
+    describe: ``base.MULTIPART_BODIES`` by endpoint, placed on the endpoint's operation."""
+    import re
+
+    for rule in current_app.url_map.iter_rules():
+        body = MULTIPART_BODIES.get(rule.endpoint)
+        if body is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = document["paths"].get(path, {}).get(method.lower())
+            if operation is not None:
+                operation["requestBody"] = copy.deepcopy(body)
 
 
 @bp.get("/openapi.json")

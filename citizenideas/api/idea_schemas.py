@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (
     ASSET_KINDS,
+    CHANNELS,
     CLAIM_STATUSES,
     OUTCOME_RESULTS,
     OUTCOME_STATES,
@@ -28,7 +29,9 @@ from ..models import (
     Support,
 )
 from ..permissions import visible_claims, visible_outcome_reports
+from ..services.assisted import representations_for
 from ..services.notifications import idea_link
+from ..services.verification import tally
 from .schemas import Id, Named, Out, PageOut, PageQuery, Text
 
 # The same enums as the requests use, so a client generator gives both one type.
@@ -37,6 +40,8 @@ ClaimStatus = Literal[CLAIM_STATUSES]  # type: ignore[valid-type]
 OutcomeResult = Literal[OUTCOME_RESULTS]  # type: ignore[valid-type]
 OutcomeState = Literal[OUTCOME_STATES]  # type: ignore[valid-type]
 AssetKind = Literal[ASSET_KINDS]  # type: ignore[valid-type]
+# The author of an idea the council recorded for a resident: never the resident's name.
+RECORDED_ON_BEHALF = "Recorded by the council on behalf of a resident"
 
 
 class TimelineEntryOut(Out):
@@ -92,6 +97,30 @@ class OutcomeOut(Out):
     published_at: datetime | None
 
 
+class VerificationTallyOut(Out):
+    """Residents' answers to "Was it done?" about the published outcome (zeros before)."""
+
+    yes: int
+    partly: int
+    no: int
+class SupportsOut(Out):
+    online: int = Field(description="Supports given on this site (`support_count`).")
+    paper: int = Field(description="Supports the council recorded from paper (petitions, "
+                       "letters).")
+    total: int = Field(description="online + paper: what lists sort by.")
+
+
+class OnBehalfOut(Out):
+    """The resident the council recorded the idea for: only staff see it."""
+
+    name: str
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+    email: str | None
+    phone: str | None
+    recorded_at: datetime
+    claimed: bool = Field(description="They registered with that email: the idea is theirs.")
+
+
 class IdeaOut(Out):
     id: int
     reference: str | None
@@ -105,6 +134,10 @@ class IdeaOut(Out):
     lon: float | None
     author: str
     support_count: int
+    supports: SupportsOut
+    recorded_on_behalf: bool = Field(
+        description="Recorded by the council on behalf of a resident who is not online.")
+    on_behalf_of: OnBehalfOut | None = Field(None, description="Staff only.")
     comment_count: int
     supported_by_me: bool | None = Field(None, description="Only when authenticated.")
     following: bool | None = Field(None, description="Only when authenticated.")
@@ -117,6 +150,7 @@ class IdeaOut(Out):
     claims: list[ClaimOut]
     updates: list[UpdateOut]
     outcome: OutcomeOut | None
+    verification: VerificationTallyOut
     merged_into_id: int | None
     url: str
 
@@ -218,6 +252,9 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
         following = set(db.session.scalars(select(Follow.idea_id).where(
             Follow.user_id == viewer.id, Follow.idea_id.in_(ids))))
 
+    # Who each idea was recorded for: staff only (an empty dict for anyone else).
+    represented = representations_for(viewer, ids)
+
     result = []
     for idea in ideas:
         result.append(IdeaOut(
@@ -225,7 +262,12 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
             description=idea.description, status=idea.status,
             category=_named(idea.category), ward=_named(idea.ward),
             location_text=idea.location_text, lat=idea.lat, lon=idea.lon,
-            author=idea.author.public_name, support_count=idea.support_count,
+            author=(RECORDED_ON_BEHALF if idea.on_behalf else idea.author.public_name),
+            support_count=idea.support_count,
+            supports=SupportsOut(online=idea.support_count, paper=idea.paper_support_count,
+                                 total=idea.total_support_count),
+            recorded_on_behalf=idea.on_behalf,
+            on_behalf_of=_on_behalf_out(represented.get(idea.id)),
             comment_count=idea.comment_count,
             supported_by_me=(idea.id in supported) if signed_in else None,
             following=(idea.id in following) if signed_in else None,
@@ -241,8 +283,18 @@ def present_ideas(viewer, ideas: list[Idea]) -> list[IdeaOut]:
                                author=u.author.public_name, created_at=u.created_at)
                      for u in updates[idea.id]],
             outcome=outcome_out(outcomes[idea.id]) if idea.id in outcomes else None,
+            verification=VerificationTallyOut(**tally(outcomes.get(idea.id))),
             merged_into_id=idea.merged_into_id, url=idea_link(idea)))
     return result
+
+
+def _on_behalf_out(representation) -> OnBehalfOut | None:
+    if representation is None:
+        return None
+    return OnBehalfOut(name=representation.name, channel=representation.channel,
+                       email=representation.email, phone=representation.phone,
+                       recorded_at=representation.created_at,
+                       claimed=representation.claimed_at is not None)
 
 
 def present_idea(viewer, idea: Idea) -> IdeaOut:

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import PLEDGE_KINDS, Comment, Idea, Pledge
-from ..services import engagement, ideas
+from ..models import CHANNELS, PLEDGE_KINDS, VERIFICATION_ANSWERS, Comment, Idea, Pledge
+from ..services import assisted, engagement, ideas, verification
 from .base import (
     AUTH_OPTIONAL,
     AUTH_REQUIRED,
@@ -32,11 +32,13 @@ from .idea_schemas import (
     IdeaListQuery,
     IdeaOut,
     IdeaPageOut,
+    VerificationTallyOut,
     comment_out,
     present_idea,
     present_ideas,
 )
 from .schemas import (
+    EMAIL_PATTERN,
     MAX_ID,
     Body,
     Id,
@@ -61,6 +63,26 @@ Latitude = Annotated[float, documented(minimum=-90, maximum=90)]
 Longitude = Annotated[float, documented(minimum=-180, maximum=180)]
 
 
+# The resident's contact details: empty (or only spaces) means none was given.
+OPTIONAL_EMAIL = f"^\\s*$|{EMAIL_PATTERN}"
+PHONE_PATTERN = rf"^\s*(?:{assisted.PHONE_RULE})?\s*$"
+
+
+class OnBehalfIn(Body):
+    """The resident a staff member records the idea for (staff only). Their name and contact
+    details are never shown publicly. A resident who got in touch by email needs `email`."""
+
+    model_config = {"json_schema_extra": document_rules(when=[
+        ({"channel": {"const": "email"}},
+         {"required": ["email"], "properties": {"email": {
+             "type": "string", "minLength": 3, "maxLength": 254, "pattern": EMAIL_PATTERN}}})])}
+
+    name: Annotated[str, text_limits(assisted.NAME_MAX, required=True)]
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+    email: Annotated[str, documented(maxLength=254, pattern=OPTIONAL_EMAIL)] | None = None
+    phone: Annotated[str, documented(pattern=PHONE_PATTERN)] | None = None
+
+
 class IdeaIn(Body):
     title: Title
     description: Description
@@ -70,6 +92,9 @@ class IdeaIn(Body):
     lat: Latitude | None = None
     lon: Longitude | None = None
     asset_ids: list[Id] = Field(default_factory=list, max_length=20)
+    on_behalf_of: OnBehalfIn | None = Field(
+        None, description="Staff only: record the idea for a resident who phoned, wrote, "
+        "came in or emailed (anyone else gets 403).")
 
 
 class IdeaPatchIn(Body):
@@ -84,6 +109,9 @@ class IdeaPatchIn(Body):
     category_id: Id = None  # type: ignore[assignment]
     ward_id: Id = None  # type: ignore[assignment]
     location_text: LocationText | None = None
+    # The point on the map: send both to move it, both null to remove it; left out, it stays.
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class SimilarQuery(Query):
@@ -128,6 +156,21 @@ class FlagIn(Body):
     comment_id: Id | None = None
 
 
+class VerificationIn(Body):
+    answer: Literal[VERIFICATION_ANSWERS]  # type: ignore[valid-type]
+    comment: Annotated[str, text_limits(verification.COMMENT_MAX)] | None = None
+
+
+class VerificationOut(Out):
+    idea_id: int
+    answer: Literal[VERIFICATION_ANSWERS]  # type: ignore[valid-type]
+    comment: str
+    created_at: datetime
+    updated_at: datetime
+    verification: VerificationTallyOut = Field(
+        description="The outcome's tally after this answer.")
+
+
 class FlagOut(Out):
     id: int
     idea_id: int
@@ -166,15 +209,23 @@ def list_ideas(query: IdeaListQuery):
 @limited("RATELIMIT_PROPOSE")
 @spec.validate(resp=responses(201, IdeaOut, 401, 403, 422), tags=TAG, security=AUTH_REQUIRED)
 def propose(json: IdeaIn):
-    """Propose an idea (needs a confirmed email address). The proposer follows it."""
+    """Propose an idea (needs a confirmed email address). The proposer follows it.
+
+    Staff may record the idea for a resident who is not online with `on_behalf_of`: the
+    public idea then says it was recorded by the council on behalf of a resident, and the
+    resident's name, email and phone are shown to staff only. Anyone else gets 403.
+    """
+    on_behalf_of = json.on_behalf_of.model_dump() if json.on_behalf_of is not None else None
     try:
         idea = committed(lambda: ideas.propose_idea(
             caller(), title=json.title, description=json.description,
             category_id=json.category_id, ward_id=json.ward_id,
             location_text=json.location_text, lat=json.lat, lon=json.lon,
-            asset_ids=json.asset_ids))
+            asset_ids=json.asset_ids, on_behalf_of=on_behalf_of))
     except ValidationFailed as error:
-        raise renamed(error, {"asset_id": "asset_ids"}) from None
+        raise renamed(error, {"asset_id": "asset_ids", **{
+            f"on_behalf_of_{key}": f"on_behalf_of.{key}"
+            for key in ("name", "channel", "email", "phone")}}) from None
     return present_idea(caller(), idea), 201, {"Location": f"/api/v1/ideas/{idea.id}"}
 
 
@@ -355,3 +406,32 @@ def flag(idea_id: int, json: FlagIn):
     made = committed(lambda: engagement.flag_content(caller(), idea, json.reason, comment=target))
     return FlagOut(id=made.id, idea_id=made.idea_id, target_type=made.target_type,
                    target_id=made.target_id), 201
+
+
+def _verification_responses():
+    """201 for a first answer, 200 for a changed one (spectree's helper has one success)."""
+    answered = responses(201, VerificationOut, 401, 403, 409, 422)
+    answered.add_model(200, VerificationOut, description="Your answer was changed.")
+    return answered
+
+
+@bp.post("/ideas/<int:idea_id>/verification")
+@signed_in
+@spec.validate(resp=_verification_responses(), tags=TAG, security=AUTH_REQUIRED)
+def verify(idea_id: int, json: VerificationIn):
+    """Answer "Was it done?" about the idea's published outcome: `yes`, `partly` or `no`,
+    with an optional public comment. One answer per person: sending again changes it (200;
+    the first answer is 201), and the comment is replaced by the one sent (none: no comment).
+
+    Only the idea's author, supporters, followers and those who offered help may answer
+    (403 for anyone else, and for the council and members of the delivering organisations,
+    who said it was done). Before the outcome is published: 409.
+    """
+    idea = load_idea(idea_id)
+    found, created = committed(lambda: verification.verify_outcome(
+        caller(), idea, json.answer, json.comment))
+    report = verification.published_outcome(idea)
+    out = VerificationOut(idea_id=found.idea_id, answer=found.answer, comment=found.comment,
+                          created_at=found.created_at, updated_at=found.updated_at,
+                          verification=VerificationTallyOut(**verification.tally(report)))
+    return out, 201 if created else 200

@@ -18,6 +18,7 @@ class WardOut(Out):
     id: int
     name: str
     ons_code: str | None
+    name_cy: str | None = None  # the Welsh name, where the council has given one
 
 
 class WardListOut(Out):
@@ -29,6 +30,8 @@ class CategoryOut(Out):
     name: str
     slug: str
     description: str
+    name_cy: str | None = None  # in Welsh, where the council has given them
+    description_cy: str | None = None
 
 
 class CategoryListOut(Out):

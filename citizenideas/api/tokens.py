@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from pydantic import Field
+
 from .. import throttling
 from ..errors import AuthRequired
-from ..services import accounts
+from ..services import accounts, second_factor
 from ..services.tokens import NAME_MAX, create_api_token, list_api_tokens, revoke_api_token
 from .base import AUTH_OPTIONAL, AUTH_REQUIRED, bp, caller, committed, responses, signed_in, spec
 from .schemas import Body, Out, Text, text_limits
@@ -17,6 +19,10 @@ class TokenIn(Body):
     email: Text
     password: Text
     name: Annotated[str, text_limits(NAME_MAX, required=True)]
+    otp: Annotated[Text | None, Field(max_length=64, description=(
+        "Second-factor code: the 6-digit code from the account's authenticator app, or one "
+        "of its recovery codes. Needed for moderators, admins and organisations' managers "
+        "who have a second factor (or must have one); residents never send it."))] = None
 
 
 class NewTokenOut(Out):
@@ -48,14 +54,24 @@ def create_token(json: TokenIn):
     limited per IP address and per account, together with the sign-in page: past the limit
     the answer is 429 whatever the password, until the wait ends or the password is reset.
 
-    A token is optional and changes nothing here: the email address and password decide.
+    Staff accounts (moderators, admins, organisations' managers) with a second factor, or
+    that must have one, also send `otp`: without it the answer is 401 with a detail saying a
+    code is needed; a wrong or already used code is 401 too, and wrong codes are limited like
+    failed sign-ins (429). A code is accepted once. Residents never send `otp`.
+
+    A token is optional and changes nothing here: the email address, password and code decide.
     """
     throttling.refuse_if_too_many_failed_sign_ins(json.email)
     user = accounts.authenticate(json.email, json.password)
     if user is None:
         throttling.record_failed_sign_in(json.email)
         raise AuthRequired("The email address or password is not right.")
-    token, raw = committed(lambda: create_api_token(user, json.name))
+
+    def create():
+        second_factor.require_code_for_api_token(user, json.otp)
+        return create_api_token(user, json.name)
+
+    token, raw = committed(create)
     return NewTokenOut(id=token.id, token=raw, name=token.name), 201
 
 

@@ -1,13 +1,16 @@
 """All models, importable from one place: ``from citizenideas.models import Idea``."""
 
+from .assisted import CHANNELS, IdeaRepresentation, PaperSupport, ResidentContact
 from .audit import AuditLog
 from .base import UTCDateTime, utcnow
 from .delivery import (
     CLAIM_STATUSES,
     OUTCOME_RESULTS,
     OUTCOME_STATES,
+    VERIFICATION_ANSWERS,
     Claim,
     OutcomeReport,
+    OutcomeVerification,
     ProgressUpdate,
 )
 from .drafts import FormDraft
@@ -25,7 +28,9 @@ from .ideas import (
     Support,
 )
 from .notifications import Notification
+from .photos import PHOTO_LABELS, Photo
 from .places import ASSET_KINDS, COMMUNITY_STATUSES, Category, CommunityAsset, Ward, idea_assets
+from .second_factor import RecoveryCode, SecondFactor
 from .settings import DataVersion, ResponseTemplate, SiteSetting
 from .users import (
     MEMBERSHIP_ROLES,
@@ -42,9 +47,12 @@ from .versions import FIGURES, current_token
 __all__ = [
     "ASSET_KINDS", "CLAIM_STATUSES", "COMMUNITY_STATUSES", "MEMBERSHIP_ROLES", "NOTIFY_PREFS",
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
+    "VERIFICATION_ANSWERS", "OutcomeVerification",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
     "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
-    "Organisation", "OutcomeReport", "Pledge", "ProgressUpdate", "ResponseTemplate",
-    "SiteSetting", "StatusChange", "Support", "UTCDateTime", "User", "UserToken", "Ward",
+    "Organisation", "OutcomeReport", "PHOTO_LABELS", "Photo", "Pledge", "ProgressUpdate",
+    "RecoveryCode", "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange",
+    "Support", "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
+    "CHANNELS", "IdeaRepresentation", "PaperSupport", "ResidentContact",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,8 @@ from .users import _in
 CLAIM_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 OUTCOME_STATES = ("draft", "submitted", "returned", "published")
 OUTCOME_RESULTS = ("delivered", "partly_delivered", "not_delivered")
+# A resident's answer to "Was it done?" once an outcome is published.
+VERIFICATION_ANSWERS = ("yes", "partly", "no")
 # A claim still in play: an organisation has at most one of these per idea.
 OPEN_CLAIM = text("status IN ('pending', 'approved')")
 
@@ -108,7 +111,39 @@ class OutcomeReport(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Residents' answers to "Was it done?" (OutcomeVerification), counted again from the rows
+    # under the idea's lock at every answer (services/verification.py), so lists, feeds and
+    # open data read them without a query per outcome.
+    verified_yes: Mapped[int] = mapped_column(Integer, default=0)
+    verified_partly: Mapped[int] = mapped_column(Integer, default=0)
+    verified_no: Mapped[int] = mapped_column(Integer, default=0)
+    # Disputed: more residents say "no" than "yes", with at least 3 answers. ``disputed_at``
+    # is set while it is; ``dispute_notified_at`` when the partner was told (once, ever).
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dispute_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     idea = relationship("Idea", backref="outcome_report")
     organisation = relationship("Organisation")
     author = relationship("User", foreign_keys=[author_id])
+
+
+class OutcomeVerification(db.Model):
+    """One resident's answer to "Was it done?" about a published outcome: yes, partly or no,
+    with an optional public comment. One per person and idea; changing it updates the row."""
+
+    __tablename__ = "outcome_verifications"
+    __table_args__ = (
+        CheckConstraint(_in("answer", VERIFICATION_ANSWERS), name="answer"),
+        UniqueConstraint("idea_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    answer: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    idea = relationship("Idea")
+    user = relationship("User")

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -28,7 +29,7 @@ STATUSES = ("submitted", "under_review", "accepted", "declined", "duplicate", "w
             "in_delivery", "delivered", "partly_delivered", "not_delivered")
 OPEN_FOR_SUPPORT = ("submitted", "under_review", "accepted", "in_delivery")
 PLEDGE_KINDS = ("time", "skills", "space", "equipment", "other")
-FLAG_TARGETS = ("idea", "comment")
+FLAG_TARGETS = ("idea", "comment", "photo")
 FLAG_RESOLUTIONS = ("upheld", "dismissed")
 TIMELINE_EVENTS = ("status", "edited", "merged", "merged_in", "claim_approved",
                    "claim_withdrawn", "assets", "hidden", "unhidden")
@@ -42,19 +43,23 @@ class Idea(db.Model):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("support_count >= 0", name="support_count"),
         CheckConstraint("comment_count >= 0", name="comment_count"),
+        CheckConstraint("paper_support_count >= 0", name="paper_support_count"),
         # Every list of ideas filters by at most one of status, ward or category and sorts by
         # support, newest or last update: one index per (filter, sort), read in order so a
         # page stops after its rows (the id, for ties, is in every SQLite index already).
-        Index("ix_ideas_support", "support_count", "created_at"),
+        # "Support" is the total: online supports and those gathered on paper.
+        Index("ix_ideas_support", "total_support_count", "created_at"),
         Index("ix_ideas_created", "created_at"),
         Index("ix_ideas_updated", "updated_at"),
-        Index("ix_ideas_status_support", "status", "support_count", "created_at"),
-        Index("ix_ideas_status_created", "status", "created_at"),
+        Index("ix_ideas_status_support", "status", "total_support_count", "created_at"),
+        # Carries what the dashboard's overdue counts test, so they read the index alone.
+        Index("ix_ideas_status_created", "status", "created_at", "first_response_at",
+              "decided_at", "merged_into_id"),
         Index("ix_ideas_status_updated", "status", "updated_at"),
-        Index("ix_ideas_ward_support", "ward_id", "support_count", "created_at"),
+        Index("ix_ideas_ward_support", "ward_id", "total_support_count", "created_at"),
         Index("ix_ideas_ward_created", "ward_id", "created_at"),
         Index("ix_ideas_ward_updated", "ward_id", "updated_at"),
-        Index("ix_ideas_category_support", "category_id", "support_count", "created_at"),
+        Index("ix_ideas_category_support", "category_id", "total_support_count", "created_at"),
         Index("ix_ideas_category_created", "category_id", "created_at"),
         Index("ix_ideas_category_updated", "category_id", "updated_at"),
         # Counts of the public list read this index alone.
@@ -72,9 +77,19 @@ class Idea(db.Model):
     lon: Mapped[float | None] = mapped_column(Float)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="submitted")
+    # Online supports (one Support row each), kept exact under concurrency.
     support_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Supports gathered on paper (services/paper_supports.py), moved by the same kind of
+    # single SQL UPDATE; the total is computed by the database from the two, so every writer
+    # of either count keeps it right and the lists sort by it through their indexes.
+    paper_support_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_support_count: Mapped[int] = mapped_column(
+        Integer, Computed("support_count + paper_support_count", persisted=True))
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Recorded by the council for a resident who is not online (models/assisted.py), and not
+    # yet claimed by them: the public pages name the council, never the author or the resident.
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str | None] = mapped_column(String(300))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -54,6 +54,8 @@ class Notification(db.Model):
     # leaves the row to be claimed again once the lease has run out.
     email_claim: Mapped[str | None] = mapped_column(String(32))
     email_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The language the subject and body were written in (the recipient's, when written).
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     user = relationship("User")
     idea = relationship("Idea")

@@ -26,6 +26,8 @@ class Ward(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     ons_code: Mapped[str | None] = mapped_column(String(9), unique=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The Welsh name, where the council has given one (shown in Welsh; English otherwise).
+    name_cy: Mapped[str | None] = mapped_column(String(120))
 
 
 class Category(db.Model):
@@ -38,6 +40,8 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    name_cy: Mapped[str | None] = mapped_column(String(120))
+    description_cy: Mapped[str | None] = mapped_column(Text)
 
 
 idea_assets = Table(

@@ -34,6 +34,9 @@ class ResponseTemplate(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Welsh wording, where given: offered to moderators working in Welsh.
+    title_cy: Mapped[str | None] = mapped_column(String(120))
+    body_cy: Mapped[str | None] = mapped_column(Text)
 
 
 class DataVersion(db.Model):

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     # When the holder was last told that someone tried to register with this address (at
     # most once a day, so registering cannot be used to flood someone's inbox).
     account_exists_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The language they chose ("en" or "cy"): their pages when signed in, and their emails.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     ward = relationship("Ward")
     memberships: Mapped[list[Membership]] = relationship(

@@ -2,9 +2,10 @@
 
 Every flush that adds, deletes or changes a row the public figures are computed from gives the
 ``figures`` token a fresh value, whichever service wrote it: ideas (only the columns the
-figures read, so a support or a comment leaves the cache alone), outcome reports, offers of
-help, wards, categories and site settings (the response target). ORM bulk UPDATE/DELETE/INSERT
-statements on those tables do too.
+figures read, so a support or a comment leaves the cache alone), outcome reports, residents'
+answers to "Was it done?" (outcome verifications), offers of help, wards, categories and site
+settings (the response target). ORM bulk UPDATE/DELETE/INSERT statements on those tables do
+too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .base import utcnow
-from .delivery import OutcomeReport
+from .delivery import OutcomeReport, OutcomeVerification
 from .ideas import Idea, Pledge
 from .places import Category, Ward
 from .settings import DataVersion, SiteSetting
@@ -27,7 +28,7 @@ FIGURES = "figures"
 # The idea columns the figures read (services/stats.py).
 FIGURE_COLUMNS = frozenset({"status", "hidden", "ward_id", "category_id", "created_at",
                             "first_response_at", "delivered_at"})
-_ANY_CHANGE = (OutcomeReport, Pledge, Ward, Category, SiteSetting)
+_ANY_CHANGE = (OutcomeReport, OutcomeVerification, Pledge, Ward, Category, SiteSetting)
 _TABLES = {model.__tablename__ for model in (Idea, *_ANY_CHANGE)}
 
 

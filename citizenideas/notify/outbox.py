@@ -25,10 +25,14 @@ from email.utils import make_msgid
 from typing import NamedTuple
 
 from flask import Flask, current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..bilingual import site_text_plain
 from ..extensions import db
+from ..locale import recipient_locale
 from ..models import Notification, User, utcnow
 
 
@@ -45,8 +49,21 @@ def _one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
+def _locale_of(note: Notification) -> str:
+    """The language the notification was written in (recorded since Welsh came), else the
+    recipient's."""
+    return note.locale or recipient_locale(note.user)
+
+
+def _footer(cfg) -> str:
+    """The sign-off of every email, in the current (forced) language."""
+    return "--\n{}\n{}".format(
+        site_text_plain(cfg, "COUNCIL_NAME"),
+        _("Change how often we email you: %(url)s", url=cfg["SITE_URL"].rstrip("/") + "/me"))
+
+
 def build_message(note: Notification, to: str) -> EmailMessage:
-    """The email for one notification."""
+    """The email for one notification, signed off in the language it was written in."""
     cfg = current_app.config
     msg = EmailMessage()
     msg["Subject"] = _one_line(note.subject)
@@ -58,9 +75,10 @@ def build_message(note: Notification, to: str) -> EmailMessage:
     body = note.body
     if note.link:
         body += f"\n\n{note.link}"
-    body += (f"\n\n--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "
-             f"{cfg['SITE_URL'].rstrip('/')}/me")
+    with force_locale(_locale_of(note)):
+        body += "\n\n" + _footer(cfg)
     msg.set_content(body)
+    msg["Content-Language"] = _locale_of(note)  # after set_content, which clears Content-*
     return msg
 
 
@@ -338,18 +356,24 @@ def requeue_failed(since: datetime | None = None) -> int:
 
 
 def _digest_message(user: User, notes: list[Notification]) -> EmailMessage:
+    """One person's daily digest, in their language (``User.locale``)."""
     msg = EmailMessage()
     cfg = current_app.config
-    msg["Subject"] = f"Your daily update from {cfg['COUNCIL_SHORT_NAME']}: {len(notes)} " \
-                     f"{'change' if len(notes) == 1 else 'changes'}"
+    locale = recipient_locale(user)
+    with force_locale(locale):
+        msg["Subject"] = ngettext(
+            "Your daily update from %(council)s: %(num)s change",
+            "Your daily update from %(council)s: %(num)s changes", len(notes),
+            council=site_text_plain(cfg, "COUNCIL_SHORT_NAME"))
+        parts = [_("Hello %(name)s,", name=user.display_name),
+                 _("Here is what happened since your last update:")]
+        for n in notes:
+            parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
+        parts.append(_footer(cfg))
     msg["From"] = cfg["MAIL_FROM"]
     msg["To"] = user.email
-    parts = [f"Hello {user.display_name},", "Here is what happened since your last update:"]
-    for n in notes:
-        parts.append(f"* {_one_line(n.subject)}\n  {n.link or ''}".rstrip())
-    parts.append(f"--\n{cfg['COUNCIL_NAME']}\nChange how often we email you: "
-                 f"{cfg['SITE_URL'].rstrip('/')}/me")
     msg.set_content("\n\n".join(parts))
+    msg["Content-Language"] = locale
     return msg
 
 

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ..errors import ValidationFailed
@@ -131,10 +132,11 @@ def register_user(email: str, display_name: str, password: str) -> tuple[User | 
     existing = find_user_by_email(email)
     if existing is not None:
         if _claim_account_exists_email(existing):
-            notify_user(existing, "account_exists", "Someone tried to register with your email",
-                        "Someone (perhaps you) tried to create an account with this email "
-                        "address. You already have an account. If you have forgotten your "
-                        "password, reset it here:",
+            notify_user(existing, "account_exists",
+                        _l("Someone tried to register with your email"),
+                        _l("Someone (perhaps you) tried to create an account with this email "
+                           "address. You already have an account. If you have forgotten your "
+                           "password, reset it here:"),
                         link=_absolute("auth.forgot_password"), email_always=True)
         db.session.flush()
         return existing, False
@@ -216,10 +218,10 @@ def consume_token(purpose: str, raw: str) -> UserToken:
 
 def send_verification(user: User) -> None:
     raw = issue_token("verify_email", current_app.config["VERIFY_TOKEN_HOURS"], user=user)
-    notify_user(user, "verify_email", "Confirm your email address",
-                f"Hello {user.display_name},\n\nConfirm your email address to propose, support "
-                "and comment on ideas. This link works once and expires in "
-                f"{current_app.config['VERIFY_TOKEN_HOURS']} hours:",
+    notify_user(user, "verify_email", _l("Confirm your email address"),
+                _l("Hello %(name)s,\n\nConfirm your email address to propose, support and "
+                   "comment on ideas. This link works once and expires in %(hours)s hours:",
+                   name=user.display_name, hours=current_app.config["VERIFY_TOKEN_HOURS"]),
                 link=_absolute("auth.verify_email", token=raw), email_always=True)
 
 
@@ -228,6 +230,10 @@ def verify_email(raw: str) -> User:
     user = token.user
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        # Ideas the council recorded for a resident with this address become theirs.
+        from .assisted import claim_represented_ideas
+
+        claim_represented_ideas(user)
     db.session.flush()
     return user
 
@@ -248,10 +254,10 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     raw = issue_token("reset_password", current_app.config["RESET_TOKEN_HOURS"], user=user)
-    notify_user(user, "reset_password", "Reset your password",
-                "Someone asked to reset the password for your account. If it was you, use this "
-                f"link within {current_app.config['RESET_TOKEN_HOURS']} hours. It works once. "
-                "If it was not you, ignore this email.",
+    notify_user(user, "reset_password", _l("Reset your password"),
+                _l("Someone asked to reset the password for your account. If it was you, use "
+                   "this link within %(hours)s hours. It works once. If it was not you, ignore "
+                   "this email.", hours=current_app.config["RESET_TOKEN_HOURS"]),
                 link=_absolute("auth.reset_password", token=raw), email_always=True)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -82,6 +83,7 @@ ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"), "comment.unhide": _l("Comment shown again"),
     "flag.resolve": _l("Report resolved"), "idea.assign": _l("Idea assigned"),
     "idea.hide": _l("Idea hidden"), "idea.link_asset": _l("Place linked to an idea"),
+    "idea.location": _l("Idea's map position set"),
     "idea.merge": _l("Ideas merged"), "idea.note": _l("Internal note added"),
     "idea.official_reply": _l("Official reply published"), "idea.status": _l("Status changed"),
     "idea.unhide": _l("Idea shown again"), "idea.unlink_asset": _l("Place unlinked from an idea"),
@@ -91,10 +93,17 @@ ACTION_LABELS = {
     "outcome.return": _l("Outcome report sent back"), "outcome.save": _l("Outcome report saved"),
     "outcome.submit": _l("Outcome report submitted"), "progress.post": _l("Progress update posted"),
     "settings.update": _l("Site settings changed"),
+    "sso.refused": _l("Council account sign-in refused"),
+    "sso.sign_in": _l("Signed in with a council account"),
     "template.create": _l("Response template added"),
     "template.delete": _l("Response template deleted"),
     "template.update": _l("Response template changed"), "user.deactivate": _l("User deactivated"),
     "user.reactivate": _l("User reactivated"), "user.role": _l("User's role changed"),
+    "user.second_factor_enrol": _l("Second factor set up"),
+    "user.second_factor_off": _l("Second factor turned off"),
+    "user.second_factor_reset": _l("Second factor reset by an admin"),
+    "user.sign_in_second_factor": _l("Signed in with a second factor"),
+    "user.recovery_codes": _l("New recovery codes made"),
     "ward.add": _l("Ward added"),
 }
 FIELD_LABELS = {
@@ -107,11 +116,23 @@ FIELD_LABELS = {
     "ons_code": _l("ONS code"), "title": _l("Title"), "body": _l("Text"),
     "state": _l("State"), "verified": _l("Verified"), "retired": _l("Retired"),
     "retired_at": _l("Retired on"), "deactivated_at": _l("Deactivated on"),
+    "second_factor": _l("Second factor"), "method": _l("Method"), "via": _l("Where"),
+    "recovery_codes": _l("Recovery codes"),
     "COUNCIL_NAME": _l("Council name"), "COUNCIL_SHORT_NAME": _l("Short name"),
     "COUNCIL_LOGO_URL": _l("Logo address"), "COUNCIL_COLOUR": _l("Colour"),
     "RESPONSE_TARGET_DAYS": _l("Response target in days"),
     "DECISION_TARGET_DAYS": _l("Decision target in days"),
     "CONTACT_EMAIL": _l("Contact email"),
+    "issuer": _l("Identity provider"), "subject": _l("Identity at the provider"),
+    "methods": _l("How they signed in there"), "email": _l("Email address"),
+    "reason": _l("Reason"),
+    "provider_mfa_trusted": _l("Provider's multi-factor sign-in counts as the second factor"),
+    "MAP_CENTRE": _l("Map centre"),
+    "MAP_ZOOM": _l("Map zoom level"), "lat": _l("Latitude"), "lon": _l("Longitude"),
+    "COUNCIL_NAME_CY": _l("Council name in Welsh"),
+    "COUNCIL_SHORT_NAME_CY": _l("Short name in Welsh"),
+    "name_cy": _l("Name in Welsh"), "description_cy": _l("Description in Welsh"),
+    "title_cy": _l("Title in Welsh"), "body_cy": _l("Text in Welsh"),
 }
 STATUS_FIELDS = {"status", "idea_status"}
 
@@ -133,7 +154,7 @@ def _value_text(field: str, value: Any) -> str:
         return str(STATUS_LABELS[value])
     if field.endswith("_at") and isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).strftime("%-d %B %Y %H:%M UTC")
+            return format_datetime(datetime.fromisoformat(value), "d MMMM yyyy HH:mm 'UTC'")
         except ValueError:
             return value
     if isinstance(value, dict | list):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,13 +23,20 @@ from ..permissions import CLAIMABLE, can, delivering_organisations, membership, 
 from .accounts import _absolute
 from .audit import record_audit
 from .lifecycle import add_timeline_event, change_status, lock_idea
-from .notifications import idea_link, notify_idea_audience, notify_moderators, notify_user
+from .notifications import (
+    Words,
+    idea_link,
+    joined,
+    notify_idea_audience,
+    notify_moderators,
+    notify_user,
+)
 from .text_rules import clean_text
 
 PLAN_MIN, PLAN_MAX = 20, 5000
 
 
-def notify_members(org: Organisation, kind: str, subject: str, body: str,
+def notify_members(org: Organisation, kind: str, subject: Words, body: Words,
                    link: str | None = None, idea: Idea | None = None,
                    skip: User | None = None) -> None:
     """Tell every member of ``org`` (except ``skip``) about a claim or outcome."""
@@ -164,9 +172,9 @@ def claim_idea(actor: User, idea: Idea, organisation: Organisation, *, plan: str
                          name=name)) from None
     notify_moderators(
         "claim_submitted",
-        _("%(name)s offers to deliver \u201c%(title)s\u201d", name=name, title=idea.title),
-        _("%(name)s has offered to deliver the idea \u201c%(title)s\u201d. Approve or reject "
-          "the offer.", name=name, title=idea.title) + f"\n\n{plan}",
+        _l("%(name)s offers to deliver \u201c%(title)s\u201d", name=name, title=idea.title),
+        joined(_l("%(name)s has offered to deliver the idea \u201c%(title)s\u201d. Approve or "
+                  "reject the offer.", name=name, title=idea.title), f"\n\n{plan}"),
         link=_absolute("partners.review.claim", claim_id=claim.id), idea=idea, actor=actor)
     db.session.flush()
     return claim
@@ -222,20 +230,22 @@ def decide_claim(actor: User, claim: Claim, decision: str, message: str) -> Clai
                 f"\n\n{message}" if message else "")
             add_timeline_event(actor, idea, "claim_approved", public)
             notify_idea_audience(idea, "claim_approved",
-                                 _("%(title)s: %(name)s is helping", title=idea.title,
-                                   name=org.name), public, actor=actor)
+                                 _l("%(title)s: %(name)s is helping", title=idea.title,
+                                    name=org.name),
+                                 joined(_l("%(name)s will also help deliver this idea.",
+                                           name=org.name),
+                                        f"\n\n{message}" if message else ""), actor=actor)
         claim.status = "approved"
-        subject = _("Your offer to deliver \u201c%(title)s\u201d is approved", title=idea.title)
-        body = _("The council approved %(name)s's offer to deliver \u201c%(title)s\u201d.",
-                 name=org.name, title=idea.title)
+        subject = _l("Your offer to deliver \u201c%(title)s\u201d is approved", title=idea.title)
+        decided = _l("The council approved %(name)s's offer to deliver \u201c%(title)s\u201d.",
+                     name=org.name, title=idea.title)
     else:
         claim.status = "rejected"
-        subject = _("Your offer to deliver \u201c%(title)s\u201d was not approved",
-                    title=idea.title)
-        body = _("The council did not approve %(name)s's offer to deliver \u201c%(title)s\u201d.",
-                 name=org.name, title=idea.title)
-    if message:
-        body += f"\n\n{message}"
+        subject = _l("Your offer to deliver \u201c%(title)s\u201d was not approved",
+                     title=idea.title)
+        decided = _l("The council did not approve %(name)s's offer to deliver "
+                     "\u201c%(title)s\u201d.", name=org.name, title=idea.title)
+    body = joined(decided, f"\n\n{message}" if message else "")
     claim.decision_message = message or None
     claim.decided_by_id = actor.id
     claim.decided_at = now
@@ -313,11 +323,12 @@ def message_pledger(actor: User, pledge: Pledge, organisation: Organisation | No
     idea = pledge.idea
     note = notify_user(
         pledge.user, "pledger_message",
-        _("%(name)s about your offer to help with \u201c%(title)s\u201d",
-          name=organisation.name, title=idea.title),
-        _("%(name)s is delivering \u201c%(title)s\u201d and sent you this message about your "
-          "offer of help:", name=organisation.name, title=idea.title) + f"\n\n{body}\n\n"
-        + _("To reply, email %(email)s.", email=organisation.contact_email),
+        _l("%(name)s about your offer to help with \u201c%(title)s\u201d",
+           name=organisation.name, title=idea.title),
+        joined(_l("%(name)s is delivering \u201c%(title)s\u201d and sent you this message about "
+                  "your offer of help:", name=organisation.name, title=idea.title),
+               f"\n\n{body}\n\n", _l("To reply, email %(email)s.",
+                                        email=organisation.contact_email)),
         link=idea_link(idea), idea=idea, reply_to=organisation.contact_email)
     db.session.flush()
     return note

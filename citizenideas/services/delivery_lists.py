@@ -60,7 +60,7 @@ def open_for_delivery(*, ward_id: int | None = None, category_id: int | None = N
         listed.append(Idea.category_id == category_id)
     query = (select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
              .where(*(conditions if ward_id or category_id else listed))
-             .order_by(Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
+             .order_by(Idea.total_support_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
     found = paginate(query, page, per_page, count=select(func.count(Idea.id)).where(*conditions))
     return found.items, found.total, pledge_summaries([i.id for i in found.items])
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import selectinload
 
@@ -61,7 +62,8 @@ def bump_counter(column: str, idea: Idea, by: int) -> None:
     db.session.execute(update(Idea).where(Idea.id == idea.id)
                        .values({column: getattr(Idea, column) + by})
                        .execution_options(synchronize_session=False))
-    db.session.expire(idea, [column])
+    # The database computes the total of online and paper supports from the counters.
+    db.session.expire(idea, [column, "total_support_count"])
 
 
 def _auto_follow(actor: User, idea: Idea) -> None:
@@ -114,9 +116,9 @@ def post_comment(actor: User, idea: Idea, body: str) -> Comment:
     if author is not None and author.id != actor.id and author.deleted_at is None:
         from .notifications import idea_link
 
-        notify_user(author, "comment", _("New comment on your idea: %(t)s", t=idea.title),
-                    _("%(name)s commented on your idea \u201c%(t)s\u201d:\n\n%(body)s",
-                      name=actor.public_name, t=idea.title, body=body),
+        notify_user(author, "comment", _l("New comment on your idea: %(t)s", t=idea.title),
+                    _l("%(name)s commented on your idea \u201c%(t)s\u201d:\n\n%(body)s",
+                       name=actor.public_name, t=idea.title, body=body),
                     link=idea_link(idea), idea=idea)
     db.session.flush()
     return comment
@@ -176,11 +178,11 @@ def withdraw_pledge(actor: User, pledge: Pledge) -> Pledge:
 
     for org in delivering_organisations(idea):
         notify_members(org, "pledge_withdrawn",
-                       _("An offer of help with \u201c%(title)s\u201d was withdrawn",
-                         title=idea.title),
-                       _("%(name)s withdrew their offer of help with \u201c%(title)s\u201d. "
-                         "It is no longer in your list of volunteers.",
-                         name=actor.public_name, title=idea.title),
+                       _l("An offer of help with \u201c%(title)s\u201d was withdrawn",
+                          title=idea.title),
+                       _l("%(name)s withdrew their offer of help with \u201c%(title)s\u201d. "
+                          "It is no longer in your list of volunteers.",
+                          name=actor.public_name, title=idea.title),
                        link=idea_link(idea), idea=idea, skip=actor)
     db.session.flush()
     return pledge

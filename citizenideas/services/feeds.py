@@ -19,10 +19,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..bilingual import localised_text, site_text_plain
 from ..extensions import db
 from ..models import Idea, OutcomeReport, StatusChange, utcnow
 from .lifecycle import STATUS_LABELS
 from .opendata import RESULT_LABELS, idea_url, published_outcomes_query, site_url
+from .site import site_settings
+from .verification import tally, tally_text
 
 FEED_SIZE = 50
 TAG_DATE = "2026"  # the year the tag: scheme was fixed for this software; never change it
@@ -46,9 +49,15 @@ def tag_uri(specific: str) -> str:
     return f"tag:{host},{TAG_DATE}:{specific}"
 
 
+def _council() -> str:
+    """The council's name as the site shows it, in the feed's language."""
+    return site_text_plain(site_settings(), "COUNCIL_NAME")
+
+
 def _feed(name: str, title: str, subtitle: str, alternate: str,
           newest: datetime | None) -> FeedGenerator:
-    council = current_app.config["COUNCIL_NAME"]
+    """A feed in the request's language (the page cache keeps one copy per language)."""
+    council = _council()
     fg = FeedGenerator()
     fg.id(tag_uri(f"feed/{name}"))
     fg.title(xml_text(f"{title} – {council}"))
@@ -56,9 +65,8 @@ def _feed(name: str, title: str, subtitle: str, alternate: str,
     fg.author({"name": xml_text(council)})
     fg.link(href=site_url(f"/feeds/{name}.atom"), rel="self", type="application/atom+xml")
     fg.link(href=site_url(alternate), rel="alternate", type="text/html")
-    locale = str(get_locale() or "en")
-    fg.language("en-GB" if locale == "en" else locale)  # the language the titles are in
-    fg.rights(_("Open Government Licence v3.0"))
+    fg.language(f"{get_locale() or 'en'}-GB")
+    fg.rights("Open Government Licence v3.0")
     fg.updated(newest or utcnow())
     return fg
 
@@ -82,12 +90,13 @@ def ideas_feed() -> bytes:
         select(Idea).options(joinedload(Idea.ward), joinedload(Idea.category))
         .where(Idea.hidden.is_(False)).order_by(Idea.created_at.desc(), Idea.id.desc())
         .limit(FEED_SIZE)).all()
-    fg = _feed("ideas", _("New ideas"), _("Ideas residents have proposed, newest first."), "/ideas",
-               ideas[0].created_at if ideas else None)
+    fg = _feed("ideas", _("New ideas"), _("Ideas residents have proposed, newest first."),
+               "/ideas", ideas[0].created_at if ideas else None)
     for idea in ideas:
         _entry(fg, uri=tag_uri(f"idea/{idea.id}"), title=idea.title, link=idea_url(idea.id),
                when=idea.created_at,
-               summary=f"{idea.ward.name} · {idea.category.name}\n\n{idea.description}")
+               summary=f"{localised_text(idea.ward, 'name')} · "
+                       f"{localised_text(idea.category, 'name')}\n\n{idea.description}")
     return fg.atom_str(pretty=True)
 
 
@@ -117,14 +126,16 @@ def outcomes_feed() -> bytes:
         published_outcomes_query()
         .options(joinedload(OutcomeReport.idea), joinedload(OutcomeReport.organisation))
         .limit(FEED_SIZE)).all()
-    fg = _feed("outcomes", _("Outcomes"), _("What was done about residents' ideas."), "/outcomes",
-               reports[0].published_at if reports else None)
-    council = current_app.config["COUNCIL_NAME"]
+    fg = _feed("outcomes", _("Outcomes"), _("What was done about residents' ideas."),
+               "/outcomes", reports[0].published_at if reports else None)
+    council = _council()
     for report in reports:
         result = RESULT_LABELS.get(report.result or "", "")
+        counts = tally(report)  # residents' "Was it done?" answers, once there are some
+        said = f"\n\n{tally_text(counts)}" if any(counts.values()) else ""
         _entry(fg, uri=tag_uri(f"outcome/{report.id}"),
                title=f"{report.idea.title}: {result.lower()}" if result else report.idea.title,
                link=idea_url(report.idea_id), when=report.published_at,
-               summary=report.summary,
+               summary=f"{report.summary}{said}",
                author=report.organisation.name if report.organisation else council)
     return fg.atom_str(pretty=True)

@@ -89,6 +89,14 @@ class IdeaPage:
     delivery_offer: str | None = None
     # The viewer's own offers of help on this idea (not withdrawn), to withdraw.
     my_pledges: list = field(default_factory=list)
+    # "Was it done?" (services/verification.py): the viewer's answer, and answers with a
+    # public comment.
+    my_verification: object | None = None
+    verification_comments: list = field(default_factory=list)
+    # The resident the council recorded the idea for: for staff only (services/assisted.py).
+    representation: object | None = None
+    # The photos the viewer may see: the idea's own, its progress updates' and its outcome's.
+    photos: list = field(default_factory=list)
 
 
 def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = None,
@@ -115,6 +123,14 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
                     progress=progress, outcome=outcome, closed_reason=support_closed_reason(idea),
                     comment_total=window.total, older_comments_than=window.older_than,
                     newest_comments=window.latest)
+    if outcome is not None:
+        from .verification import my_verification, public_comments
+
+        page.my_verification = my_verification(viewer, idea)
+        page.verification_comments = public_comments(idea)
+    from .photos import idea_photos
+
+    page.photos = idea_photos(viewer, idea)
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         page.supported = viewer_supports(viewer, idea)
         page.following = viewer_follows(viewer, idea)
@@ -126,6 +142,10 @@ def idea_page(viewer: User | None, idea: Idea, *, comments_before: int | None = 
         from .engagement import my_pledges
 
         page.my_pledges = my_pledges(viewer, idea)
+        if can(viewer, "view_represented_resident"):
+            from .assisted import representation_of
+
+            page.representation = representation_of(viewer, idea)
     return page
 
 

@@ -26,9 +26,10 @@ from ..models import (
 )
 from ..pagination import Page, paginate
 from ..permissions import can, require
-from . import search
+from . import assisted, search
 from .figures_cache import cache_key, figures_cache
 from .lifecycle import add_timeline_event, change_status
+from .places_on_map import clean_point
 from .text_rules import clean_text
 
 TITLE_MIN, TITLE_MAX = 8, 120
@@ -85,12 +86,25 @@ def _clean(value: str | None) -> str:
 def propose_idea(actor: User, *, title: str, description: str, category_id: int | None,
                  ward_id: int | None, location_text: str | None = None,
                  lat: float | None = None, lon: float | None = None,
-                 asset_ids=()) -> Idea:
-    """A resident proposes an idea. They follow it automatically."""
-    require(actor, "propose_idea")
+                 asset_ids=(), on_behalf_of: dict | None = None) -> Idea:
+    """A resident proposes an idea. They follow it automatically.
+
+    With ``on_behalf_of`` ({"name", "channel", "email"?, "phone"?}) a staff member records
+    the idea for a resident who phoned, wrote, came in or emailed (services/assisted.py):
+    the resident is kept apart from the idea and the staff member does not follow it.
+    """
+    resident = None
+    if on_behalf_of is not None:
+        require(actor, "record_for_resident",
+                detail=_("Only council staff can record an idea for a resident."))
+    else:
+        require(actor, "propose_idea")
     (title, description, location_text), errors = _validate(
         title=title, description=description, category_id=category_id, ward_id=ward_id,
         location_text=location_text)
+    if on_behalf_of is not None:
+        resident, resident_errors = assisted.clean_representation(on_behalf_of)
+        errors.update(resident_errors)
     assets = []
     asset_ids = [a for a in (asset_ids or ()) if a]
     if asset_ids:
@@ -98,36 +112,52 @@ def propose_idea(actor: User, *, title: str, description: str, category_id: int 
             CommunityAsset.id.in_(asset_ids), CommunityAsset.retired_at.is_(None))))
         if len(assets) != len(set(asset_ids)):
             errors["asset_id"] = [_("Select a place from the list")]
-    for name, value, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 180)):
-        if value is not None and not (low <= value <= high):
-            errors[name] = [_("Enter a valid map position")]
+    lat, lon = clean_point(lat, lon, errors)
+    if lat is None and assets and assets[0].lat is not None and assets[0].lon is not None:
+        # An idea about a community place, with no point of its own, is where the place is.
+        lat, lon = assets[0].lat, assets[0].lon
     if errors:
         raise ValidationFailed(_("Check the details of your idea."), errors)
     now = utcnow()
     idea = Idea(title=title, description=description, category_id=category_id, ward_id=ward_id,
                 location_text=location_text, lat=lat, lon=lon, author_id=actor.id,
-                status="submitted", created_at=now, updated_at=now)
+                status="submitted", on_behalf=resident is not None, created_at=now,
+                updated_at=now)
     idea.assets = assets
     db.session.add(idea)
     db.session.flush()
     idea.reference = idea_reference(idea.id, now)
-    db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
+    if resident is not None:
+        assisted.add_representation(actor, idea, resident)
+    else:
+        db.session.add(Follow(user_id=actor.id, idea_id=idea.id, created_at=now))
     db.session.flush()
     return idea
 
 
+KEEP = object()  # edit_idea's lat/lon when the point is left as it is
+
+
 def edit_idea(actor: User, idea: Idea, *, title: str, description: str, category_id: int | None,
-              ward_id: int | None, location_text: str | None = None) -> Idea:
-    """The author edits their idea while it is still submitted. Goes on the timeline."""
+              ward_id: int | None, location_text: str | None = None, lat=KEEP,
+              lon=KEEP) -> Idea:
+    """The author edits their idea while it is still submitted. Goes on the timeline.
+
+    ``lat``/``lon`` move or (both None or empty) remove its point on the map; left out, the
+    point stays."""
     require(actor, "edit_idea", idea,
             detail=_("You can only change an idea you proposed, before the council reviews it."))
     (title, description, location_text), errors = _validate(
         title=title, description=description, category_id=category_id, ward_id=ward_id,
         location_text=location_text)
+    point = (idea.lat, idea.lon)
+    if lat is not KEEP or lon is not KEEP:
+        point = clean_point(None if lat is KEEP else lat, None if lon is KEEP else lon, errors)
     if errors:
         raise ValidationFailed(_("Check the details of your idea."), errors)
     idea.title, idea.description = title, description
     idea.category_id, idea.ward_id, idea.location_text = category_id, ward_id, location_text
+    idea.lat, idea.lon = point
     idea.updated_at = utcnow()
     add_timeline_event(actor, idea, "edited", _("The proposer edited this idea."))
     db.session.flush()
@@ -160,7 +190,7 @@ def similar_ideas(title: str, limit: int = 5, exclude_id: int | None = None) -> 
     query = (select(Idea).where(search.title_matches(words), Idea.hidden.is_(False),
                                 Idea.status != "withdrawn")
              .options(selectinload(Idea.ward))
-             .order_by(shared.desc(), Idea.support_count.desc(), func.length(Idea.title),
+             .order_by(shared.desc(), Idea.total_support_count.desc(), func.length(Idea.title),
                        Idea.id.desc()).limit(limit))
     if exclude_id:
         query = query.where(Idea.id != exclude_id)
@@ -174,6 +204,19 @@ def idea_reference(idea_id: int, created_at) -> str:
     return f"{prefix}-{created_at.year}-{idea_id:04d}"
 
 
+def listing_conditions(*, status: str | None, category_id: int | None, ward_id: int | None,
+                       with_hidden: bool = False) -> list:
+    """The WHERE conditions of the ideas list's filters (shared with the map's GeoJSON)."""
+    conditions = [Idea.status == status if status else Idea.status.not_in(ONLY_ON_REQUEST)]
+    if category_id:
+        conditions.append(Idea.category_id == category_id)
+    if ward_id:
+        conditions.append(Idea.ward_id == ward_id)
+    if not with_hidden:
+        conditions.append(Idea.hidden.is_(False))
+    return conditions
+
+
 def search_ideas(viewer: User | None, *, q: str | None = None, status: str | None = None,
                  category_id: int | None = None, ward_id: int | None = None,
                  sort: str = "supports", page: int = 1,
@@ -183,24 +226,15 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
     Hidden ideas are listed only for staff; duplicates and withdrawn ideas only when the
     status filter asks for them.
     """
-    conditions = []
     match = None
     if _clean(q):
         parsed = search.parse_query(q)
         if not parsed:  # nothing searchable (only stop words, punctuation or exclusions)
             return Page(items=[], total=0, page=1, per_page=per_page)
         match = search.match_ideas(parsed)
-    if status:
-        conditions.append(Idea.status == status)
-    else:
-        conditions.append(Idea.status.not_in(ONLY_ON_REQUEST))
-    if category_id:
-        conditions.append(Idea.category_id == category_id)
-    if ward_id:
-        conditions.append(Idea.ward_id == ward_id)
-    if not can(viewer, "moderate"):
-        conditions.append(Idea.hidden.is_(False))
-    supports = (Idea.support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
+    conditions = listing_conditions(status=status, category_id=category_id, ward_id=ward_id,
+                                    with_hidden=can(viewer, "moderate"))
+    supports = (Idea.total_support_count.desc(), Idea.created_at.desc(), Idea.id.desc())
     order = {
         "newest": (Idea.created_at.desc(), Idea.id.desc()),
         "updated": (Idea.updated_at.desc(), Idea.id.desc()),
@@ -253,7 +287,7 @@ def most_supported_open(limit: int = 5) -> list[Idea]:
     return list(db.session.scalars(
         select(Idea).where(status_in_support_order(OPEN_FOR_SUPPORT), Idea.hidden.is_(False))
         .options(selectinload(Idea.ward))
-        .order_by(Idea.support_count.desc(), Idea.created_at.desc()).limit(limit)))
+        .order_by(Idea.total_support_count.desc(), Idea.created_at.desc()).limit(limit)))
 
 
 def status_in_support_order(statuses):

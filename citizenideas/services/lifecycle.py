@@ -18,7 +18,7 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Idea, StatusChange, User, utcnow
 from ..permissions import require
-from .notifications import notify_idea_audience
+from .notifications import joined, notify_idea_audience
 from .text_rules import clean_text, template_placeholder
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -215,11 +215,12 @@ def change_status(actor: User, idea: Idea, to_status: str, message: str = "", *,
         record_audit(actor, "idea.status", idea, {"status": from_status},
                      {"status": to_status, "message": message})
     if notify:
-        label = str(STATUS_LABELS[to_status])
+        label = STATUS_LABELS[to_status]  # lazy: worded in each recipient's language
         notify_idea_audience(
-            idea, "status_change", f"{idea.title}: now {label}",
-            f"The idea \u201c{idea.title}\u201d is now {label}."
-            + (f"\n\n{message}" if message else ""),
+            idea, "status_change", _l("%(title)s: now %(status)s", title=idea.title,
+                                      status=label),
+            joined(_l("The idea \u201c%(title)s\u201d is now %(status)s.", title=idea.title,
+                      status=label), f"\n\n{message}" if message else ""),
             actor=actor,
         )
     db.session.flush()

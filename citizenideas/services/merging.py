@@ -5,14 +5,16 @@ supporters and followers move across; both timelines say so).
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..input import whole_number
-from ..models import Follow, Idea, StatusChange, Support, User, utcnow
+from ..models import Follow, Idea, PaperSupport, StatusChange, Support, User, utcnow
 from ..permissions import require
+from .assisted import contact_emails
 from .audit import record_audit
 from .lifecycle import (
     STATUS_LABELS,
@@ -22,7 +24,7 @@ from .lifecycle import (
     changed_meanwhile,
     lock_ideas,
 )
-from .notifications import idea_audience, idea_link, notify_user
+from .notifications import email_address, idea_audience, idea_link, joined, notify_user
 from .triage import idea_label
 
 
@@ -42,6 +44,9 @@ def _recount_supports(idea_ids: list[int]) -> None:
     for idea_id in idea_ids:
         db.session.execute(update(Idea).where(Idea.id == idea_id).values(
             support_count=select(func.count(Support.id)).where(Support.idea_id == idea_id)
+            .scalar_subquery(),
+            paper_support_count=select(func.coalesce(func.sum(PaperSupport.count), 0)).where(
+                PaperSupport.idea_id == idea_id, PaperSupport.removed_at.is_(None))
             .scalar_subquery()))
 
 
@@ -87,6 +92,9 @@ def merge_idea(actor: User, idea: Idea, into: Idea | None, message: str) -> Stat
             select(model.user_id, literal(into.id), model.created_at)
             .where(model.idea_id == idea.id, model.user_id.not_in(already))))
         db.session.execute(delete(model).where(model.idea_id == idea.id))
+    # Supports gathered on paper count on the target too, with their evidence.
+    db.session.execute(update(PaperSupport).where(PaperSupport.idea_id == idea.id)
+                       .values(idea_id=into.id).execution_options(synchronize_session=False))
     _recount_supports([idea.id, into.id])
 
     add_timeline_event(actor, idea, "merged",
@@ -121,29 +129,39 @@ def _tell_of_merge(actor: User, idea: Idea, into: Idea, message: str, moved: int
         if user.id == idea.author_id:
             notify_user(
                 user, "merged",
-                _("Your idea \u201c%(title)s\u201d was merged into %(ref)s", title=idea.title,
-                  ref=into_ref),
-                ngettext("The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
-                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
-                         "supporter now counts there, and its followers follow it there.",
-                         "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
-                         "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
-                         "supporters now count there, and its followers follow it there.",
-                         moved, title=idea.title, ref=into_ref, into=into.title) + reason,
+                _l("Your idea \u201c%(title)s\u201d was merged into %(ref)s", title=idea.title,
+                   ref=into_ref),
+                joined(lambda: ngettext(
+                    "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                    "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                    "supporter now counts there, and its followers follow it there.",
+                    "The council merged your idea \u201c%(title)s\u201d into %(ref)s, "
+                    "\u201c%(into)s\u201d, as they are the same idea. Its %(num)s "
+                    "supporters now count there, and its followers follow it there.",
+                    moved, title=idea.title, ref=into_ref, into=into.title), reason),
                 link=link, idea=idea)
         else:
             notify_user(
                 user, "merged",
-                _("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
-                _("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s\u201d. "
-                  "If you supported or followed it, you now support or follow that idea.",
-                  title=idea.title, ref=into_ref, into=into.title) + reason,
+                _l("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
+                joined(_l("The idea \u201c%(title)s\u201d was merged into %(ref)s, "
+                          "\u201c%(into)s\u201d. If you supported or followed it, you now "
+                          "support or follow that idea.",
+                          title=idea.title, ref=into_ref, into=into.title), reason),
                 link=link, idea=idea)
+    # A resident the council recorded the merged idea for hears at their email address.
+    for address in contact_emails(idea):
+        email_address(
+            address, "merged",
+            _l("%(title)s: merged into %(ref)s", title=idea.title, ref=into_ref),
+            joined(_l("The idea \u201c%(title)s\u201d was merged into %(ref)s, \u201c%(into)s"
+                      "\u201d, as they are the same idea.", title=idea.title, ref=into_ref,
+                      into=into.title), reason), link=link)
     for user in survivors_audience:
         notify_user(
             user, "merged_in",
-            _("%(title)s: another idea was merged in", title=into.title),
-            _("%(ref)s, \u201c%(title)s\u201d, was merged into the idea \u201c%(into)s\u201d. "
-              "Its supporters and followers now count here.", ref=ref, title=idea.title,
-              into=into.title) + reason,
+            _l("%(title)s: another idea was merged in", title=into.title),
+            joined(_l("%(ref)s, \u201c%(title)s\u201d, was merged into the idea "
+                      "\u201c%(into)s\u201d. Its supporters and followers now count here.",
+                      ref=ref, title=idea.title, into=into.title), reason),
             link=link, idea=into)

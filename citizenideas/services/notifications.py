@@ -7,14 +7,55 @@ sends them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, union
 from werkzeug.routing import BuildError
 
 from ..extensions import db
+from ..locale import default_locale, recipient_locale
 from ..models import Comment, Follow, Idea, Notification, Pledge, Support, User, utcnow
+
+# A notification's subject or body: plain text, a lazy translation (``lazy_gettext``), or a
+# function giving the text (``joined``). It is worded in the recipient's language as it is
+# written, so each person reads it in theirs whoever made the change.
+Words = str | Callable[[], str]
+
+
+def joined(*parts) -> Callable[[], str]:
+    """Text made of translatable parts (``lazy_gettext``) and text as typed (a resident's
+    comment, a moderator's message), put together in the recipient's language."""
+    return lambda: "".join(str(part() if callable(part) else part) for part in parts)
+
+
+class OncePerLanguage:
+    """A message to many people, worded once per language rather than once per person."""
+
+    def __init__(self, text: Words):
+        self.text = text
+        self.done: dict[str, str] = {}
+
+    def __call__(self) -> str:  # as any Words: in the current language
+        return self.text() if callable(self.text) else str(self.text)
+
+    def worded(self, locale: str) -> str:
+        if locale not in self.done:
+            with force_locale(locale):
+                self.done[locale] = self()
+        return self.done[locale]
+
+
+def worded(text, locale: str) -> str:
+    """``text`` (see ``Words``) in ``locale``."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, OncePerLanguage):
+        return text.worded(locale)
+    with force_locale(locale):
+        return text() if callable(text) else str(text)
 
 
 def _fit(text: str, limit: int) -> str:
@@ -33,16 +74,19 @@ def _email_state_for(user: User | None) -> str:
     return "pending"
 
 
-def notify_user(user: User, kind: str, subject: str, body: str, link: str | None = None,
+def notify_user(user: User, kind: str, subject: Words, body: Words, link: str | None = None,
                 idea: Idea | None = None, reply_to: str | None = None,
                 email_always: bool = False) -> Notification:
-    """Tell one user something, in-app and by email per their preference.
+    """Tell one user something, in-app and by email per their preference, in their language
+    (``User.locale``; recorded on the notification).
 
     ``email_always`` is for account mail (verification, password reset) that must be sent
     whatever the preference, and is not listed in the in-app inbox.
     """
+    locale = recipient_locale(user)
     note = Notification(
-        user_id=user.id, kind=kind, subject=_fit(subject, 200), body=body, link=link,
+        user_id=user.id, kind=kind, subject=_fit(worded(subject, locale), 200),
+        body=worded(body, locale), link=link, locale=locale,
         idea_id=idea.id if idea is not None else None, reply_to=reply_to,
         in_app=not email_always,
         email_state="pending" if email_always else _email_state_for(user),
@@ -52,11 +96,14 @@ def notify_user(user: User, kind: str, subject: str, body: str, link: str | None
     return note
 
 
-def email_address(to_email: str, kind: str, subject: str, body: str,
+def email_address(to_email: str, kind: str, subject: Words, body: Words,
                   link: str | None = None) -> Notification:
-    """An email to an address with no account (an invitation). Outbox only."""
-    note = Notification(user_id=None, to_email=to_email, kind=kind, subject=_fit(subject, 200),
-                        body=body, link=link, in_app=False, email_state="pending",
+    """An email to an address with no account (an invitation), in the default language.
+    Outbox only."""
+    locale = default_locale()
+    note = Notification(user_id=None, to_email=to_email, kind=kind,
+                        subject=_fit(worded(subject, locale), 200), body=worded(body, locale),
+                        link=link, in_app=False, email_state="pending", locale=locale,
                         created_at=utcnow())
     db.session.add(note)
     return note
@@ -66,7 +113,9 @@ def idea_audience(idea: Idea) -> list[User]:
     """Everyone who should hear about an idea: author, supporters, commenters, pledgers,
     followers. One query; each person once."""
     ids = union(
-        select(Idea.author_id).where(Idea.id == idea.id),
+        # An idea recorded for a resident: its author only stood in for them (the resident
+        # is told by email, or by phone or post: services/assisted.py).
+        select(Idea.author_id).where(Idea.id == idea.id, Idea.on_behalf.is_(False)),
         select(Support.user_id).where(Support.idea_id == idea.id),
         select(Comment.author_id).where(Comment.idea_id == idea.id),
         select(Pledge.user_id).where(Pledge.idea_id == idea.id),
@@ -77,7 +126,7 @@ def idea_audience(idea: Idea) -> list[User]:
     ))
 
 
-def notify_moderators(kind: str, subject: str, body: str, link: str | None = None,
+def notify_moderators(kind: str, subject: Words, body: Words, link: str | None = None,
                       idea: Idea | None = None, actor: User | None = None) -> list[Notification]:
     """Tell every active moderator and admin (except ``actor``) about something waiting for
     the council's review. Each is emailed by their own preference (``notify_user``): at once,
@@ -85,6 +134,7 @@ def notify_moderators(kind: str, subject: str, body: str, link: str | None = Non
     staff = db.session.scalars(
         select(User).where(User.role.in_(("moderator", "admin")), User.deleted_at.is_(None),
                            User.deactivated_at.is_(None)).order_by(User.id))
+    subject, body = OncePerLanguage(subject), OncePerLanguage(body)
     return [notify_user(user, kind, subject, body, link=link, idea=idea)
             for user in staff if actor is None or user.id != actor.id]
 
@@ -106,12 +156,19 @@ def idea_link(idea: Idea) -> str:
         return current_app.config["SITE_URL"].rstrip("/") + f"/ideas/{idea.id}"
 
 
-def notify_idea_audience(idea: Idea, kind: str, subject: str, body: str,
+def notify_idea_audience(idea: Idea, kind: str, subject: Words, body: Words,
                          actor: User | None = None) -> list[Notification]:
-    """Notify the idea's whole audience, except the person who made the change."""
+    """Notify the idea's whole audience, except the person who made the change, and the
+    resident an idea was recorded for, at their email address if they gave one."""
+    from .assisted import contact_emails
+
     link = idea_link(idea)
-    return [
+    subject, body = OncePerLanguage(subject), OncePerLanguage(body)
+    sent = [
         notify_user(user, kind, subject, body, link=link, idea=idea)
         for user in idea_audience(idea)
         if actor is None or user.id != actor.id
     ]
+    # A resident the council recorded the idea for hears what an account holder would.
+    return sent + [email_address(address, kind, subject, body, link=link)
+                   for address in contact_emails(idea)]

@@ -3,7 +3,8 @@
 What is published: idea references, titles, descriptions, statuses, wards, categories and dates
 (ideas are public content); outcome figures and the organisation's own words; the accountability
 tables. What is never published: anything about a resident (email, user id, display name,
-home ward), internal notes, lat/lon, and hidden ideas or anything attached to them.
+home ward), internal notes, and hidden ideas or anything attached to them. An idea's point on
+the map is in the GeoJSON only (services/geojson.py): the form tells the proposer it is public.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 IDEA_FIELDS = ("reference", "url", "title", "description", "status", "status_label", "ward",
-               "ward_ons_code", "category", "support_count", "comment_count", "created_at",
+               "ward_ons_code", "category", "support_count", "paper_supports", "total",
+               "comment_count", "created_at",
                "first_response_at", "decided_at", "delivered_at")
 OUTCOME_FIELDS = ("idea_reference", "idea_url", "idea_title", "ward", "category",
                   "organisation", "result", "summary", "people_reached", "volunteer_hours",
-                  "spend_pounds", "funding_source", "story", "lessons", "published_at")
+                  "spend_pounds", "funding_source", "story", "lessons", "published_at",
+                  "residents_say_done", "residents_say_partly", "residents_say_not_done")
 RESULT_LABELS = {"delivered": "Delivered", "partly_delivered": "Partly delivered",
                  "not_delivered": "Not delivered"}
 
@@ -43,7 +46,10 @@ FIGURE_FIELDS = ("ideas_received", "responded", "responded_share",
                  "ideas_partly_delivered", "people_reached", "volunteer_hours_pledged",
                  "volunteer_hours_delivered", "outcomes_published")
 ACCOUNTABILITY_TABLES = {
-    "summary": ("response_target_days", *FIGURE_FIELDS),
+    "summary": ("response_target_days", *FIGURE_FIELDS, "outcomes_answered_by_residents",
+                "outcomes_confirmed_by_residents", "outcomes_disputed_by_residents",
+                "residents_confirmed_share", "verification_yes", "verification_partly",
+                "verification_no"),
     "decisions_by_status": ("status", "label", "ideas"),
     "by_month": ("month", *FIGURE_FIELDS),
     "by_ward": ("ward", *FIGURE_FIELDS),
@@ -77,17 +83,19 @@ def idea_rows(ward_id: int | None = None, category_id: int | None = None) -> Ite
     """Every public (not hidden) idea, oldest first, as open-data rows. One streamed query."""
     query = _filters(
         select(Idea.id, Idea.reference, Idea.title, Idea.description, Idea.status,
-               Ward.name, Ward.ons_code, Category.name, Idea.support_count, Idea.comment_count,
+               Ward.name, Ward.ons_code, Category.name, Idea.support_count,
+               Idea.paper_support_count, Idea.total_support_count, Idea.comment_count,
                Idea.created_at, Idea.first_response_at, Idea.decided_at, Idea.delivered_at)
         .join(Ward, Ward.id == Idea.ward_id).join(Category, Category.id == Idea.category_id)
         .order_by(Idea.created_at, Idea.id), ward_id, category_id)
     for row in db.session.execute(query.execution_options(yield_per=500)):
         (idea_id, reference, title, description, status, ward, ons, category, supports,
-         comments, created, responded, decided, delivered) = row
+         paper, total, comments, created, responded, decided, delivered) = row
         yield {"reference": reference, "url": idea_url(idea_id), "title": title,
                "description": description, "status": status,
                "status_label": str(STATUS_LABELS.get(status, status)), "ward": ward,
                "ward_ons_code": ons, "category": category, "support_count": supports,
+               "paper_supports": paper, "total": total,
                "comment_count": comments, "created_at": iso(created),
                "first_response_at": iso(responded), "decided_at": iso(decided),
                "delivered_at": iso(delivered)}
@@ -139,7 +147,8 @@ def outcome_rows(ward_id: int | None = None, category_id: int | None = None) -> 
                OutcomeReport.result, OutcomeReport.summary, OutcomeReport.people_reached,
                OutcomeReport.volunteer_hours, OutcomeReport.spend_pence,
                OutcomeReport.funding_source, OutcomeReport.story, OutcomeReport.lessons,
-               OutcomeReport.published_at)
+               OutcomeReport.published_at, OutcomeReport.verified_yes,
+               OutcomeReport.verified_partly, OutcomeReport.verified_no)
         .select_from(OutcomeReport).join(Idea, Idea.id == OutcomeReport.idea_id)
         .join(Ward, Ward.id == Idea.ward_id).join(Category, Category.id == Idea.category_id)
         .outerjoin(org, org.id == OutcomeReport.organisation_id)
@@ -148,14 +157,16 @@ def outcome_rows(ward_id: int | None = None, category_id: int | None = None) -> 
         ward_id, category_id)
     for row in db.session.execute(query):
         (idea_id, reference, title, ward, category, organisation, result, summary, people,
-         hours, pence, funding, story, lessons, published) = row
+         hours, pence, funding, story, lessons, published, yes, partly, no) = row
         yield {"idea_reference": reference, "idea_url": idea_url(idea_id), "idea_title": title,
                "ward": ward, "category": category,
                "organisation": organisation or current_app.config["COUNCIL_NAME"],
                "result": result, "summary": summary, "people_reached": people,
                "volunteer_hours": None if hours is None else float(hours),
                "spend_pounds": spend_pounds(pence), "funding_source": funding,
-               "story": story, "lessons": lessons, "published_at": iso(published)}
+               "story": story, "lessons": lessons, "published_at": iso(published),
+               "residents_say_done": yes, "residents_say_partly": partly,
+               "residents_say_not_done": no}
 
 
 def accountability_table(figures: dict, table: str) -> list[dict]:

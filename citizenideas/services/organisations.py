@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ..errors import AuthRequired, Conflict, NotAllowed, NotFound, ValidationFailed
@@ -28,7 +29,7 @@ from .accounts import (
     normalise_email,
 )
 from .audit import record_audit
-from .notifications import email_address, notify_user
+from .notifications import Words, email_address, notify_user
 from .text_rules import clean_text, without_control_characters
 
 INVITE_TOKEN_HOURS = 7 * 24
@@ -155,10 +156,10 @@ def edit_organisation(actor: User, org: Organisation, *, name: str,
             User.role == "admin", User.deleted_at.is_(None), User.deactivated_at.is_(None)))
         for admin in admins:
             notify_user(admin, "organisation_changed",
-                        _("%(name)s changed its registered number", name=org.name),
-                        _("%(name)s changed its registered number to %(number)s, so it needs "
-                          "verifying again. Until then it cannot offer to deliver ideas.",
-                          name=org.name, number=org.registered_number or _("none")),
+                        _l("%(name)s changed its registered number", name=org.name),
+                        _l("%(name)s changed its registered number to %(number)s, so it needs "
+                           "verifying again. Until then it cannot offer to deliver ideas.",
+                           name=org.name, number=org.registered_number or _l("none")),
                         link=link)
     record_audit(actor, "organisation.edit", org, before, after)
     db.session.flush()
@@ -196,13 +197,13 @@ def change_member_role(actor: User, org: Organisation, user: User, role: str) ->
                  {"user_id": user.id, "role": role})
     if user.id != actor.id and user.deleted_at is None:
         if role == "manager":
-            subject = _("You are now a manager of %(name)s", name=org.name)
-            body = _("You can now change %(name)s's details, invite and remove members, and "
-                     "choose its managers.", name=org.name)
+            subject = _l("You are now a manager of %(name)s", name=org.name)
+            body = _l("You can now change %(name)s's details, invite and remove members, and "
+                      "choose its managers.", name=org.name)
         else:
-            subject = _("You are now a member of %(name)s", name=org.name)
-            body = _("You are no longer a manager of %(name)s. You can still act for it.",
-                     name=org.name)
+            subject = _l("You are now a member of %(name)s", name=org.name)
+            body = _l("You are no longer a manager of %(name)s. You can still act for it.",
+                      name=org.name)
         notify_user(user, "member_role", subject, body,
                     link=_absolute("partners.organisation", org_id=org.id))
     db.session.flush()
@@ -210,7 +211,7 @@ def change_member_role(actor: User, org: Organisation, user: User, role: str) ->
     return member
 
 
-def _notify_managers(org: Organisation, kind: str, subject: str, body: str,
+def _notify_managers(org: Organisation, kind: str, subject: Words, body: Words,
                      link: str | None = None) -> None:
     for m in org.memberships:
         if m.role == "manager" and m.user.deleted_at is None:
@@ -224,9 +225,9 @@ def verify_organisation(actor: User, org: Organisation) -> Organisation:
         raise Conflict(_("%(name)s is already verified.", name=org.name))
     org.verified_at = utcnow()
     record_audit(actor, "organisation.verify", org, {"verified": False}, {"verified": True})
-    _notify_managers(org, "organisation_verified", _("%(name)s is verified", name=org.name),
-                     _("The council has verified %(name)s. Your members can now offer to "
-                       "deliver accepted ideas.", name=org.name),
+    _notify_managers(org, "organisation_verified", _l("%(name)s is verified", name=org.name),
+                     _l("The council has verified %(name)s. Your members can now offer to "
+                        "deliver accepted ideas.", name=org.name),
                      link=_absolute("partners.open_for_delivery"))
     db.session.flush()
     return org
@@ -258,12 +259,12 @@ def invite_member(actor: User, org: Organisation, email: str) -> UserToken:
     token = db.session.scalar(select(UserToken).where(
         UserToken.token_hash == hashlib.sha256(raw.encode()).hexdigest()))
     link = _absolute("partners.invitation", token=raw)
-    subject = _("Join %(name)s on %(site)s", name=org.name,
-                site=current_app.config.get("COUNCIL_SHORT_NAME") or "citizenideas")
-    body = _("%(person)s has invited you to join %(name)s, a partner organisation that helps "
-             "deliver residents' ideas. Sign in or create an account, then use this link "
-             "within %(days)s days to accept. It works once:", person=actor.display_name,
-             name=org.name, days=INVITE_TOKEN_HOURS // 24)
+    subject = _l("Join %(name)s on %(site)s", name=org.name,
+                 site=current_app.config.get("COUNCIL_SHORT_NAME") or "citizenideas")
+    body = _l("%(person)s has invited you to join %(name)s, a partner organisation that helps "
+              "deliver residents' ideas. Sign in or create an account, then use this link "
+              "within %(days)s days to accept. It works once:", person=actor.display_name,
+              name=org.name, days=INVITE_TOKEN_HOURS // 24)
     existing = find_user_by_email(email)
     if existing is not None and existing.deleted_at is None:
         notify_user(existing, "invitation", subject, body, link=link, email_always=True)
@@ -298,9 +299,9 @@ def accept_invitation(actor: User, raw_token: str) -> Membership:
     db.session.flush()
     db.session.refresh(actor, ["memberships"])
     _notify_managers(org, "member_joined",
-                     _("%(person)s joined %(name)s", person=actor.display_name, name=org.name),
-                     _("%(person)s accepted your invitation to join %(name)s.",
-                       person=actor.display_name, name=org.name))
+                     _l("%(person)s joined %(name)s", person=actor.display_name, name=org.name),
+                     _l("%(person)s accepted your invitation to join %(name)s.",
+                        person=actor.display_name, name=org.name))
     return member
 
 

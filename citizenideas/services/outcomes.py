@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..errors import Conflict, ValidationFailed
@@ -27,7 +28,14 @@ from .accounts import _absolute
 from .audit import record_audit
 from .claims import acting_organisation, checked_text, notify_members
 from .lifecycle import change_status, lock_idea
-from .notifications import idea_link, notify_idea_audience, notify_moderators, notify_user
+from .notifications import (
+    idea_link,
+    joined,
+    notify_idea_audience,
+    notify_moderators,
+    notify_user,
+)
+from .verification import ask_whether_done
 
 MAX_PEOPLE = 1_000_000
 MAX_HOURS = 1_000_000
@@ -82,11 +90,11 @@ def post_progress_update(actor: User, idea: Idea, body: str,
     db.session.flush()
     if actor.is_staff:
         record_audit(actor, "progress.post", update, None, {"idea_id": idea.id})
-    who = org.name if org else _("The council")
+    who = org.name if org else _l("The council")
     notify_idea_audience(idea, "progress_update",
-                         _("%(title)s: progress update", title=idea.title),
-                         _("%(who)s posted an update on \u201c%(title)s\u201d:",
-                           who=who, title=idea.title) + f"\n\n{body}",
+                         _l("%(title)s: progress update", title=idea.title),
+                         joined(_l("%(who)s posted an update on \u201c%(title)s\u201d:",
+                                   who=who, title=idea.title), f"\n\n{body}"),
                          actor=actor)
     return update
 
@@ -178,12 +186,12 @@ def save_outcome_report(actor: User, idea: Idea, *, result: str | None, summary:
         report.submitted_at = now
     db.session.flush()
     if submit:
-        who = org.name if org is not None else _("The council")
+        who = org.name if org is not None else _l("The council")
         notify_moderators(
             "outcome_submitted",
-            _("Outcome report for \u201c%(title)s\u201d to review", title=idea.title),
-            _("%(who)s sent the outcome report for \u201c%(title)s\u201d. Publish it, or send "
-              "it back with a note.", who=who, title=idea.title),
+            _l("Outcome report for \u201c%(title)s\u201d to review", title=idea.title),
+            _l("%(who)s sent the outcome report for \u201c%(title)s\u201d. Publish it, or send "
+               "it back with a note.", who=who, title=idea.title),
             link=_absolute("partners.review.outcome", report_id=report.id), idea=idea,
             actor=actor)
     if actor.is_staff:
@@ -213,9 +221,9 @@ def return_outcome_report(actor: User, report: OutcomeReport, note: str) -> Outc
     record_audit(actor, "outcome.return", report, {"state": "submitted"},
                  {"state": "returned", "note": note})
     idea = report.idea
-    subject = _("Changes needed to the outcome report for \u201c%(title)s\u201d",
-                title=idea.title)
-    body = _("The council sent the outcome report back with this note:") + f"\n\n{note}"
+    subject = _l("Changes needed to the outcome report for \u201c%(title)s\u201d",
+                 title=idea.title)
+    body = joined(_l("The council sent the outcome report back with this note:"), f"\n\n{note}")
     link = _absolute("partners.outcome_form", idea_id=idea.id)
     if report.organisation is not None:
         notify_members(report.organisation, "outcome_returned", subject, body, link=link,
@@ -254,7 +262,10 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
     # (OUTCOME_RESULTS are statuses; a submitted report always has one.)
     target = report.result
     now = utcnow()
-    change_status(actor, idea, target, report.summary, via_outcome=True)
+    # One notification each for the idea's audience: the status change, and for those with a
+    # stake the question "Was it done?" (services/verification.py).
+    change_status(actor, idea, target, report.summary, via_outcome=True, notify=False)
+    ask_whether_done(actor, idea, report.summary)
     report.state = "published"
     report.published_at = now
     report.published_by_id = actor.id
@@ -263,8 +274,8 @@ def publish_outcome(actor: User, report: OutcomeReport) -> OutcomeReport:
                  {"state": "published", "idea_status": target})
     if report.organisation is not None:
         notify_members(report.organisation, "outcome_published",
-                        _("Outcome published: \u201c%(title)s\u201d", title=idea.title),
-                        _("The council published your outcome report for \u201c%(title)s\u201d. "
-                          "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
+                        _l("Outcome published: \u201c%(title)s\u201d", title=idea.title),
+                        _l("The council published your outcome report for \u201c%(title)s\u201d. "
+                           "Thank you.", title=idea.title), link=idea_link(idea), idea=idea)
     db.session.flush()
     return report

@@ -116,3 +116,28 @@ def rename_ward(actor: User, ward: Ward, name: str) -> Ward:
 def retire_ward(actor: User, ward: Ward, retire: bool = True) -> Ward:
     """Retire (not offered for new ideas, assets or home wards) or bring back a ward."""
     return _retire(actor, ward, retire, "ward")
+
+
+def set_welsh(actor: User, thing: Category | Ward, name_cy: str,
+              description_cy: str | None = None) -> Category | Ward:
+    """Give a category or ward its Welsh name (and a category its Welsh description); empty
+    clears it, and pages in Welsh show the English instead."""
+    require(actor, "administer")
+    errors: dict[str, list[str]] = {}
+    name_cy = clean_text(name_cy or "", "name_cy", errors, maximum=120,
+                         too_long=_("The name must be 120 characters or fewer."))
+    values = {"name_cy": name_cy or None}
+    if isinstance(thing, Category):
+        description_cy = clean_text(description_cy or "", "description_cy", errors,
+                                    maximum=2000, too_long=_(
+                                        "The description must be 2,000 characters or fewer."))
+        values["description_cy"] = description_cy or None
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    before = {key: getattr(thing, key) for key in values}
+    for key, value in values.items():
+        setattr(thing, key, value)
+    kind = "category" if isinstance(thing, Category) else "ward"
+    record_audit(actor, f"{kind}.welsh", thing, before, values)
+    db.session.flush()
+    return thing

@@ -23,6 +23,8 @@ from ..models import (
     Idea,
     Membership,
     Notification,
+    OutcomeVerification,
+    Photo,
     Pledge,
     Support,
     User,
@@ -61,7 +63,7 @@ def export_my_data(actor: User) -> dict:
     return {
         "account": {
             **_row(actor, ("id", "email", "display_name", "role", "email_verified_at",
-                           "ward_id", "notify_pref", "created_at", "deactivated_at")),
+                           "ward_id", "notify_pref", "locale", "created_at", "deactivated_at")),
             "ward": actor.ward.name if actor.ward else None,
             "organisations": [{"organisation": m.organisation.name, "role": m.role}
                               for m in actor.memberships],
@@ -75,6 +77,13 @@ def export_my_data(actor: User) -> dict:
         "pledges": rows(Pledge, Pledge.user_id, ("id", "idea_id", "kind", "message", "hours",
                                                  "created_at", "withdrawn_at")),
         "follows": rows(Follow, Follow.user_id, ("idea_id", "created_at")),
+        "outcome_answers": rows(OutcomeVerification, OutcomeVerification.user_id,
+                                ("idea_id", "answer", "comment", "created_at", "updated_at")),
+        "photos": rows(Photo, Photo.uploader_id, ("id", "idea_id", "progress_update_id",
+                                                  "outcome_report_id", "alt_text", "label",
+                                                  "storage_key", "width", "height",
+                                                  "created_at", "removed_at",
+                                                  "removed_reason")),
         "reports": rows(Flag, Flag.reporter_id, ("idea_id", "target_type", "target_id",
                                                  "reason", "created_at", "resolution")),
         "notifications": rows(Notification, Notification.user_id,
@@ -119,8 +128,9 @@ def erase_account(actor: User, *, password: str) -> None:
 
     Email becomes a unique non-routable placeholder, the name and password go, follows,
     memberships and tokens are removed or revoked, no more email is sent, the person's own
-    notifications (in-app and email, and mail sent to their address) are deleted, and their
-    name is scrubbed from notifications held for others that named them.
+    notifications (in-app and email, and mail sent to their address) are deleted, their
+    photos are deleted (stored files too), and their name is scrubbed from notifications held
+    for others that named them.
     """
     require(actor, "follow")
     if not password:
@@ -131,6 +141,10 @@ def erase_account(actor: User, *, password: str) -> None:
                                {"password": [_("Your password is not correct")]})
     now = utcnow()
     _scrub_name_from_others_notifications(actor, actor.display_name or "")
+    # An idea the council recorded for them keeps how it came in, not who they are.
+    from .assisted import forget_residents_of
+
+    forget_residents_of(actor)
     # Rows a sender holds (state ``sending``) go too: its next step finds nothing to send.
     db.session.execute(delete(Notification).where(or_(
         Notification.user_id == actor.id,
@@ -142,6 +156,10 @@ def erase_account(actor: User, *, password: str) -> None:
     actor.notify_pref = "off"
     actor.deleted_at = now
     db.session.execute(delete(Follow).where(Follow.user_id == actor.id))
+    # Photos go altogether, files too: a picture can show a person or their home.
+    from .photos import delete_photos_of
+
+    delete_photos_of(actor)
     db.session.execute(delete(Membership).where(Membership.user_id == actor.id))
     db.session.execute(delete(UserToken).where(UserToken.user_id == actor.id))
     db.session.execute(update(ApiToken).where(ApiToken.user_id == actor.id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
@@ -112,14 +113,14 @@ def _tell_author(actor: User, target: Idea | Comment, reason: str) -> None:
     if author is None or author.id == actor.id or author.deleted_at is not None:
         return
     if isinstance(target, Idea):
-        notify_user(author, "idea_hidden", _("Your idea has been hidden"),
-                    _("Your idea \u201c%(title)s\u201d has been hidden from the public. "
-                      "Reason: %(reason)s", title=target.title, reason=reason), idea=target)
+        notify_user(author, "idea_hidden", _l("Your idea has been hidden"),
+                    _l("Your idea \u201c%(title)s\u201d has been hidden from the public. "
+                       "Reason: %(reason)s", title=target.title, reason=reason), idea=target)
         return
     idea = db.session.get(Idea, target.idea_id)
-    notify_user(author, "comment_hidden", _("Your comment has been hidden"),
-                _("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
-                  "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
+    notify_user(author, "comment_hidden", _l("Your comment has been hidden"),
+                _l("Your comment on \u201c%(title)s\u201d has been hidden from the public. "
+                   "Reason: %(reason)s", title=idea.title, reason=reason), idea=idea)
 
 
 def hide_idea(actor: User, idea: Idea, reason: str) -> Idea:
@@ -166,8 +167,8 @@ def unhide_comment(actor: User, comment: Comment) -> Comment:
 
 
 def _flag_target(flag: Flag) -> Idea | Comment | None:
-    model = Idea if flag.target_type == "idea" else Comment
-    return db.session.get(model, flag.target_id)
+    model = {"idea": Idea, "comment": Comment}.get(flag.target_type)
+    return db.session.get(model, flag.target_id) if model is not None else None
 
 
 def _hidden_by_staff(target: Idea | Comment) -> bool:
@@ -260,6 +261,11 @@ def _decide(actor: User, flags: list[Flag], resolution: str, note: str,
 
 def _act_on_target(actor: User, flag: Flag, resolution: str, message: str) -> None:
     """What a decision does to the reported item (hide, tell the author, or show again)."""
+    if flag.target_type == "photo":
+        from .photos import decide_photo_report
+
+        decide_photo_report(actor, flag, resolution, message)
+        return
     target = _flag_target(flag)
     if target is None:
         return

@@ -1,8 +1,8 @@
 """The council's site settings and response templates.
 
 Settings an admin can change at run time (council name, logo, colour, response and
-decision targets, contact email), falling back to the environment's settings; and the saved
-public replies moderators pick from when they change an idea's status.
+decision targets, contact email, the maps' start view), falling back to the environment's
+settings; and the saved public replies moderators pick from when they change an idea's status.
 """
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ from ..input import whole_number
 from ..models import STATUSES, AuditLog, ResponseTemplate, SiteSetting, User, utcnow
 from ..permissions import require
 from .audit import record_audit
+from .places_on_map import parse_centre
 from .text_rules import clean_text
 
 EDITABLE = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_LOGO_URL", "COUNCIL_COLOUR",
-            "RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS", "CONTACT_EMAIL")
+            "RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS", "CONTACT_EMAIL", "MAP_CENTRE",
+            "MAP_ZOOM",
+            # In Welsh, where given (citizenideas/bilingual.py): English is shown otherwise.
+            "COUNCIL_NAME_CY", "COUNCIL_SHORT_NAME_CY")
 TARGETS = ("RESPONSE_TARGET_DAYS", "DECISION_TARGET_DAYS")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -57,6 +61,7 @@ def _configured() -> dict:
 def _whole_days(values: dict) -> None:
     values["RESPONSE_TARGET_DAYS"] = int(values["RESPONSE_TARGET_DAYS"])
     values["DECISION_TARGET_DAYS"] = int(values.get("DECISION_TARGET_DAYS") or 56)
+    values["MAP_ZOOM"] = int(values.get("MAP_ZOOM") or 14)
 
 
 def response_target_days() -> int:
@@ -82,8 +87,8 @@ def contrast_with_white(colour: str) -> float:
 
 
 def save_settings(actor: User, values: dict[str, str]) -> dict:
-    """Store council name, short name, logo, colour, response and decision targets, contact
-    email."""
+    """Store council name, short name (each also in Welsh), logo, colour, response and
+    decision targets, contact email."""
     require(actor, "administer")
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
@@ -94,7 +99,7 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
         errors["COUNCIL_NAME"] = [_("Enter the council's name.")]
     if "COUNCIL_SHORT_NAME" in clean and not clean["COUNCIL_SHORT_NAME"]:
         errors["COUNCIL_SHORT_NAME"] = [_("Enter a short name.")]
-    for key in ("COUNCIL_NAME", "COUNCIL_SHORT_NAME"):
+    for key in ("COUNCIL_NAME", "COUNCIL_SHORT_NAME", "COUNCIL_NAME_CY", "COUNCIL_SHORT_NAME_CY"):
         if len(clean.get(key, "")) > 120:
             errors[key] = [_("This must be 120 characters or fewer.")]
     logo = clean.get("COUNCIL_LOGO_URL", "")
@@ -114,6 +119,21 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
             errors[key] = [_("Enter a whole number of days from 1 to 365.")]
         else:
             clean[key] = str(int(clean[key]))
+    for key in ("MAP_CENTRE", "MAP_ZOOM"):
+        if key in clean and not clean[key]:  # left empty: the configuration's value
+            clean[key] = str(current_app.config.get(key) or "")
+    if "MAP_CENTRE" in clean:
+        centre = parse_centre(clean["MAP_CENTRE"])
+        if centre is None:
+            errors["MAP_CENTRE"] = [_("Enter the centre as latitude and longitude in decimal "
+                                      "degrees, separated by a comma, like 52.6210,-1.6930.")]
+        else:
+            clean["MAP_CENTRE"] = f"{centre[0]:.6f},{centre[1]:.6f}"
+    if "MAP_ZOOM" in clean:
+        if not 1 <= (whole_number(clean["MAP_ZOOM"]) or 0) <= 19:
+            errors["MAP_ZOOM"] = [_("Enter a whole number from 1 to 19.")]
+        else:
+            clean["MAP_ZOOM"] = str(int(clean["MAP_ZOOM"]))
     if clean.get("CONTACT_EMAIL"):
         try:
             validate_email(clean["CONTACT_EMAIL"], check_deliverability=False)
@@ -139,7 +159,8 @@ def save_settings(actor: User, values: dict[str, str]) -> dict:
     return site_settings()
 
 
-def _template_values(status: str, title: str, body: str) -> dict:
+def _template_values(status: str, title: str, body: str, title_cy: str | None,
+                     body_cy: str | None) -> dict:
     errors: dict[str, list[str]] = {}
     if status not in STATUSES:
         errors["status"] = [_("Choose the status this message is for.")]
@@ -147,15 +168,23 @@ def _template_values(status: str, title: str, body: str) -> dict:
                        maximum=120, too_long=_("The name must be 120 characters or fewer."))
     body = clean_text(body, "body", errors, required=_("Enter the message."), maximum=5000,
                       too_long=_("The message must be 5,000 characters or fewer."))
+    # The Welsh wording is optional: empty means moderators working in Welsh get the English.
+    title_cy = clean_text(title_cy or "", "title_cy", errors, required=None, maximum=120,
+                          too_long=_("The name must be 120 characters or fewer."))
+    body_cy = clean_text(body_cy or "", "body_cy", errors, required=None, maximum=5000,
+                         too_long=_("The message must be 5,000 characters or fewer."))
     if errors:
         raise ValidationFailed(_("There is a problem with the template."), errors)
-    return {"status": status, "title": title, "body": body}
+    return {"status": status, "title": title, "body": body, "title_cy": title_cy or None,
+            "body_cy": body_cy or None}
 
 
-def create_response_template(actor: User, *, status: str, title: str,
-                             body: str) -> ResponseTemplate:
+def create_response_template(actor: User, *, status: str, title: str, body: str,
+                             title_cy: str | None = None,
+                             body_cy: str | None = None) -> ResponseTemplate:
     require(actor, "administer")
-    template = ResponseTemplate(**_template_values(status, title, body), created_at=utcnow())
+    template = ResponseTemplate(**_template_values(status, title, body, title_cy, body_cy),
+                                created_at=utcnow())
     db.session.add(template)
     db.session.flush()
     record_audit(actor, "template.create", template, None,
@@ -165,10 +194,12 @@ def create_response_template(actor: User, *, status: str, title: str,
 
 
 def update_response_template(actor: User, template: ResponseTemplate, *, status: str,
-                             title: str, body: str) -> ResponseTemplate:
+                             title: str, body: str, title_cy: str | None = None,
+                             body_cy: str | None = None) -> ResponseTemplate:
     require(actor, "administer")
-    values = _template_values(status, title, body)
-    before = {"status": template.status, "title": template.title, "body": template.body}
+    values = _template_values(status, title, body, title_cy, body_cy)
+    before = {"status": template.status, "title": template.title, "body": template.body,
+              "title_cy": template.title_cy, "body_cy": template.body_cy}
     for key, value in values.items():
         setattr(template, key, value)
     record_audit(actor, "template.update", template, before, values)

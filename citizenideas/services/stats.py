@@ -31,6 +31,8 @@ Definitions (the /accountability page repeats them in plain English):
   Ideas partly delivered (status ``partly_delivered``) are counted apart, in their own figure,
   and are not included in "ideas delivered": the headline promises what it says. Both count
   in the month of ``Idea.delivered_at`` (when the outcome was published).
+- Outcomes residents confirm: of the published outcomes residents answered "Was it done?"
+  about, those with more "yes" than "no" (services/verification.confirmation_figures).
 - Volunteer hours pledged: the sum of the hours of offers of help that were not withdrawn.
   Volunteer hours delivered and people reached: sums from published outcome reports.
 - By month (the last 12 calendar months, UTC, including the current one): ideas received and
@@ -59,6 +61,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_date
 from sqlalchemy import case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -68,6 +71,7 @@ from .arithmetic import median, percentile_nearest_rank, share
 from .figures_cache import cache_key, figures_cache
 from .lifecycle import STATUS_LABELS
 from .site import decision_target_days, response_target_days
+from .verification import confirmation_figures
 
 MONTHS_SHOWN = 12
 SECONDS_PER_DAY = 86400
@@ -112,8 +116,9 @@ def recent_months(now: datetime | None = None, count: int = MONTHS_SHOWN) -> lis
 
 
 def month_label(key: str) -> str:
-    """``'2026-03'`` -> ``'March 2026'``."""
-    return datetime.strptime(key, "%Y-%m").strftime("%B %Y")
+    """``'2026-03'`` -> ``'March 2026'`` (``'Mawrth 2026'`` in Welsh: the figures are cached
+    per language)."""
+    return format_date(datetime.strptime(key, "%Y-%m").date(), "LLLL yyyy")
 
 
 def _month_start(key: str) -> datetime:
@@ -343,6 +348,7 @@ def _accountability_figures(ward_id: int | None, category_id: int | None) -> dic
                   volunteer_hours_pledged=_number(hours_pledged),
                   volunteer_hours_delivered=_number(hours_delivered),
                   outcomes_published=outcomes_n)
+    totals.update(confirmation_figures(conditions))  # residents' "Was it done?" answers
     decision_target = decision_target_days()
     totals.update(_decision_figures(conditions, now, decision_target))
 
@@ -364,21 +370,22 @@ def _accountability_figures(ward_id: int | None, category_id: int | None) -> dic
     by_ward_raw = _breakdown(conditions, cutoff, target, durations["ward"],
                              idea_dim=Idea.ward_id, delivered_dim=Idea.ward_id,
                              outcome_dim=Idea.ward_id, pledge_dim=Idea.ward_id)
-    ward_query = select(Ward.id, Ward.name).order_by(Ward.name)
+    ward_query = select(Ward.id, Ward.name, Ward.name_cy).order_by(Ward.name)
     if ward_id is not None:
         ward_query = ward_query.where(Ward.id == ward_id)
-    by_ward = [{"ward_id": wid, "ward": name, **_row(by_ward_raw.get(wid), target)}
-               for wid, name in db.session.execute(ward_query)]
+    by_ward = [{"ward_id": wid, "ward": name, "ward_cy": name_cy,
+                **_row(by_ward_raw.get(wid), target)}
+               for wid, name, name_cy in db.session.execute(ward_query)]
 
     by_category_raw = _breakdown(conditions, cutoff, target, durations["category"],
                                  idea_dim=Idea.category_id, delivered_dim=Idea.category_id,
                                  outcome_dim=Idea.category_id, pledge_dim=Idea.category_id)
-    category_query = select(Category.id, Category.name).order_by(Category.name)
+    category_query = select(Category.id, Category.name, Category.name_cy).order_by(Category.name)
     if category_id is not None:
         category_query = category_query.where(Category.id == category_id)
-    by_category = [{"category_id": cid, "category": name,
+    by_category = [{"category_id": cid, "category": name, "category_cy": name_cy,
                     **_row(by_category_raw.get(cid), target)}
-                   for cid, name in db.session.execute(category_query)]
+                   for cid, name, name_cy in db.session.execute(category_query)]
 
     return {
         "generated_at": now.isoformat(timespec="seconds"),

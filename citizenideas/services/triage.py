@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -106,6 +107,8 @@ def queue_counts(actor: User) -> dict[str, int]:
         count(Flag, Flag.resolved_at.is_(None)).label("flags"),
         count(Claim, Claim.status == "pending").label("claims"),
         count(OutcomeReport, OutcomeReport.state == "submitted").label("outcomes"),
+        count(OutcomeReport, OutcomeReport.state == "published",
+              OutcomeReport.disputed_at.is_not(None)).label("disputed"),
     )).one()
     return dict(row._mapping)
 
@@ -154,12 +157,33 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
         parsed = search.parse_query(filters.q)
         where.append(or_(by_reference, search.match_ideas(parsed).as_condition())
                      if parsed else by_reference)
-    order = ((Idea.support_count.desc(), Idea.created_at.asc()) if filters.sort == "supported"
+    order = ((Idea.total_support_count.desc(), Idea.created_at.asc())
+             if filters.sort == "supported"
              else (Idea.created_at.asc(),))
-    return paginate(
-        select(Idea).where(*where).order_by(*order, Idea.id)
-        .options(joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.assignee)),
-        page, per_page, count=select(func.count(Idea.id)).where(*where))
+    query = (select(Idea).where(*where).order_by(*order, Idea.id)
+             .options(joinedload(Idea.category), joinedload(Idea.ward),
+                      joinedload(Idea.assignee)))
+    count = select(func.count(Idea.id)).where(*where)
+    if filters.sort != "supported" and (filters.status == "open" or not filters.status):
+        # Oldest first over both open statuses: read each status's ideas in date order from
+        # its (status, created_at) index and merge, rather than sort every open idea (0.27 s
+        # a request at 100,000 ideas). tests/test_list_plans.py
+        others = where[1:]  # where[0] is the open statuses, which the merge reads one by one
+        return paginate(query.where(Idea.id.in_(_oldest_first_ids(others, page, per_page))),
+                        page, per_page, count=count, offset=False)
+    return paginate(query, page, per_page, count=count)
+
+
+def _oldest_first_ids(where: list, page: int, per_page: int):
+    """The ids on ``page`` of the open ideas matching ``where``, oldest first: the first
+    ``page * per_page`` of each open status in index order, merged, then the page's share."""
+    keep = max(1, page) * per_page
+    each = [select(Idea.id, Idea.created_at).where(Idea.status == status, *where)
+            .order_by(Idea.created_at, Idea.id).limit(keep).subquery()
+            for status in OPEN_STATUSES]
+    merged = union_all(*(select(part.c.id, part.c.created_at) for part in each)).subquery()
+    return (select(merged.c.id).order_by(merged.c.created_at, merged.c.id)
+            .offset((max(1, page) - 1) * per_page).limit(per_page))
 
 
 def staff_users() -> list[User]:
@@ -235,8 +259,8 @@ def post_official_reply(actor: User, idea: Idea, body: str) -> Comment:
     record_audit(actor, "idea.official_reply", idea, before,
                  {"comment_id": comment.id, "first_response_at":
                   idea.first_response_at.isoformat() if idea.first_response_at else None})
-    notify_idea_audience(idea, "official_reply", _("The council replied: %(title)s",
-                                                   title=idea.title), body, actor=actor)
+    notify_idea_audience(idea, "official_reply", _l("The council replied: %(title)s",
+                                                    title=idea.title), body, actor=actor)
     db.session.flush()
     return comment
 

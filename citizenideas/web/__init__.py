@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select
 
+from .. import bilingual
 from ..extensions import db
 from ..models import Notification
 from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
-from . import text
+from ..services.verification import answer_label, tally, tally_text
+from . import fields, text
 from .forms import errors_shown
+
+
+def _translations():
+    """This request's catalogue for the language in force, kept on ``g`` with that language
+    (an email rendered under ``force_locale`` looks up its own)."""
+    locale = get_locale()
+    kept = g.get("_ci_translations")
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._ci_translations = (locale, translations)
+    return translations
 
 
 def register_web(app: Flask) -> None:
@@ -28,30 +43,53 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["plaintext"] = text.plaintext
     app.jinja_env.filters["date_text"] = text.date_text
     app.jinja_env.filters["datetime_text"] = text.datetime_text
+    app.jinja_env.filters["number_text"] = text.number_text
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
     app.jinja_env.globals["errors_shown"] = errors_shown
+    app.jinja_env.globals["select_field"] = fields.select_field
+    # Flask-Babel looks the catalogue up again for every _() in a template (a page has a
+    # hundred or more); look it up once per request and language instead.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals["verification_tally"] = lambda r: tally_text(tally(r))
+    app.jinja_env.globals["answer_label"] = answer_label
+    # The council's content in this language, English marked lang="en" where not translated.
+    app.jinja_env.filters["localised"] = bilingual.localised
+    app.jinja_env.filters["localised_text"] = bilingual.localised_text
+    app.jinja_env.globals["site_text"] = lambda key: bilingual.site_text(site_settings(), key)
 
     @app.context_processor
     def _site():
-        return {"site": site_settings(), "unread_count": _unread_count}
+        return {"site": bilingual.site_for_this_language(site_settings()),
+                "unread_count": _unread_count}
 
     from . import (
         accountability,
         admin,
         assets,
+        assisted,
         auth,
         council,
         ideas,
+        maps,
         me,
         pages,
         partners,
+        photos,
+        second_factor,
+        sso,
         tokens,
     )
 
-    for module in (pages, auth, ideas, me, tokens, council, admin, assets, partners,
-                   accountability):
+    for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
+                   assets, partners, accountability, assisted, photos):
         app.register_blueprint(module.bp)
 
 

@@ -25,6 +25,7 @@ from ..pagination import requested_page
 from ..permissions import require
 from ..services import audit as audit_log
 from ..services import places as place_admin
+from ..services import second_factor
 from ..services import site as site_admin
 from ..services import users as user_admin
 from ..services.site import EDITABLE, site_settings
@@ -81,6 +82,7 @@ def users():
     items, total = user_admin.search_users(current_user, q, role, page, PER_PAGE)
     args = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template("admin/users.html", users=items, total=total, page=page,
+                           with_second_factor=second_factor.users_with_second_factor(items),
                            per_page=PER_PAGE, q=q, role=role, roles=ROLES, query_args=args)
 
 
@@ -111,6 +113,15 @@ def user_reactivate(user_id: int):
     user = _get(User, user_id)
     return _run(lambda: user_admin.reactivate_user(current_user, user),
                 _("%(name)s can sign in again.", name=user.display_name), _back_to_users())
+
+
+@bp.post("/admin/users/<int:user_id>/second-factor/reset")
+def user_second_factor_reset(user_id: int):
+    """Remove someone's second factor (a lost phone): audited, and the person is emailed."""
+    user = _get(User, user_id)
+    return _run(lambda: second_factor.reset_second_factor(current_user, user),
+                _("%(name)s's second factor is reset. They will set up a new one when they "
+                  "next sign in.", name=user.display_name), _back_to_users())
 
 
 # --- Categories and wards ---------------------------------------------------------------
@@ -154,6 +165,16 @@ def place_rename(kind: str, item_id: int):
     name = text_field("name")
     rename = place_admin.rename_category if kind == "categories" else place_admin.rename_ward
     return _run(lambda: rename(current_user, item, name), _("Renamed to %(name)s.", name=name),
+                url_for("admin.places", kind=kind))
+
+
+@bp.post("/admin/<any(categories, wards):kind>/<int:item_id>/welsh")
+def place_welsh(kind: str, item_id: int):
+    """The Welsh name (and a category's Welsh description) shown on pages in Welsh."""
+    item = _get(PLACES[kind][0], item_id)
+    name_cy, description_cy = text_field("name_cy"), text_field("description_cy")
+    return _run(lambda: place_admin.set_welsh(current_user, item, name_cy, description_cy),
+                _("Welsh for %(name)s saved.", name=item.name),
                 url_for("admin.places", kind=kind))
 
 
@@ -208,9 +229,12 @@ def template_form(template_id: int | None = None):
 
     if request.method == "GET":
         return form({"status": template.status, "title": template.title,
-                     "body": template.body} if template else {"status": "declined"}, {})
+                     "body": template.body, "title_cy": template.title_cy or "",
+                     "body_cy": template.body_cy or ""} if template else {"status": "declined"},
+                    {})
     values = {"status": text_field("status"), "title": text_field("title"),
-              "body": text_field("body")}
+              "body": text_field("body"), "title_cy": text_field("title_cy"),
+              "body_cy": text_field("body_cy")}
 
     def save():
         if template is None:

@@ -18,6 +18,7 @@ from ..services import assets as register
 from .actions import run_action
 from .council import staff_only
 from .forms import int_field, text_field
+from .maps import map_layers
 
 bp = Blueprint("assets", __name__)
 PER_PAGE = 20
@@ -54,9 +55,12 @@ def index():
     items, total = register.search_assets(kind=kind, ward_id=ward_id, community_status=status,
                                           page=page, per_page=PER_PAGE)
     filters = {"kind": kind or "", "ward_id": ward_id or "", "community_status": status or ""}
+    query_args = {k: v for k, v in filters.items() if v}
+    layers = map_layers("places", url_for("maps.assets_geojson", **query_args),
+                        url_for("maps.ideas_geojson"))
     return render_template("assets/index.html", assets=items, total=total, page=page,
-                           per_page=PER_PAGE, filters=filters,
-                           query_args={k: v for k, v in filters.items() if v}, **_choices())
+                           per_page=PER_PAGE, filters=filters, query_args=query_args,
+                           layers=layers, **_choices())
 
 
 @bp.get("/assets/<int:asset_id>")

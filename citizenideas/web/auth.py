@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urljoin, urlsplit
 
 from flask import (
@@ -20,9 +21,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import throttling
+from ..database import run_with_retry
 from ..errors import TooManyAttempts, ValidationFailed
-from ..extensions import limiter
-from ..services import accounts
+from ..extensions import db, limiter
+from ..services import accounts, second_factor
 from .actions import run_action
 from .forms import text_field
 
@@ -55,6 +57,76 @@ def start_session(user, remember: bool = False, fresh: bool = True) -> None:
     login_user(user, remember=remember, fresh=fresh)
     session.pop("csrf_token", None)  # Flask-WTF's secret (WTF_CSRF_FIELD_NAME)
     g.pop("csrf_token", None)  # and its per-request copy
+
+
+# Set on a session whose second factor the identity provider checked (OIDC_TRUSTED_MFA).
+PROVIDER_CHECKED_KEY = "second_factor_by_provider"
+
+# A sign-in waiting for its second factor: {"user", "version", "remember", "next", "step",
+# "since"}. Nobody is signed in while it is there (Flask-Login knows nothing of it), so it
+# opens no page but the code step or the set-up page; it ends after PENDING_SECONDS, when
+# the password is changed or the account signed out everywhere (the session version moves),
+# and as soon as the sign-in is finished.
+PENDING_KEY = "second_factor_pending"
+PENDING_SECONDS = 10 * 60
+
+
+def finish_first_factor(user, *, remember: bool = False, next_url: str = "/",
+                        second_factor_done: bool = False):
+    """Where every primary authentication (a password, single sign-on) ends.
+
+    Signs ``user`` in at once when no second factor is needed (or when ``second_factor_done``:
+    the identity provider checked one, which is audited); otherwise keeps the sign-in pending
+    and sends the person to enter a code, or to set up an authenticator app first. The
+    remember-me cookie is only ever set once the sign-in is complete. Returns the response.
+    """
+    session.pop(PENDING_KEY, None)
+    session.pop(PROVIDER_CHECKED_KEY, None)
+    next_url = safe_next(next_url, url_for("pages.home"))
+    step = "none" if second_factor_done else second_factor.step_after_password(user)
+    if step == "none":
+        if second_factor_done:
+            run_with_retry(lambda: second_factor.record_trusted_sign_in(user))
+        start_session(user, remember=remember)
+        if second_factor_done:
+            # This session's second factor was the identity provider's: staff pages open
+            # without an authenticator app of ours (web/second_factor.py _set_up_first).
+            session[PROVIDER_CHECKED_KEY] = True
+        flash(_("You are signed in."), "success")
+        return _go_after_sign_in(next_url)
+    session[PENDING_KEY] = {"user": user.id, "version": user.session_version,
+                            "remember": bool(remember), "next": next_url, "step": step,
+                            "since": int(time.time())}
+    target = url_for("second_factor.code" if step == "code" else "second_factor.set_up")
+    return _go_after_sign_in(target)
+
+
+def pending_sign_in() -> tuple[object, dict] | None:
+    """The user and details of this browser's sign-in waiting for a code, or None (none
+    started, too old, or the account changed since)."""
+    from ..models import User
+
+    state = session.get(PENDING_KEY)
+    if not isinstance(state, dict):
+        return None
+    try:
+        fresh = 0 <= time.time() - int(state["since"]) <= PENDING_SECONDS
+        user = db.session.get(User, int(state["user"])) if fresh else None
+        version = int(state["version"])
+    except (KeyError, TypeError, ValueError):
+        user = None
+    if user is None or not user.is_active or user.session_version != version:
+        session.pop(PENDING_KEY, None)
+        return None
+    return user, state
+
+
+def complete_pending_sign_in(user, state: dict):
+    """The code was right: sign in (with remember-me if it was asked for) and go on."""
+    session.pop(PENDING_KEY, None)
+    start_session(user, remember=bool(state.get("remember")))
+    flash(_("You are signed in."), "success")
+    return safe_next(state.get("next"), url_for("pages.home"))
 
 
 def _go_after_sign_in(target: str):
@@ -180,9 +252,8 @@ def sign_in():
         if user is None:
             throttling.record_failed_sign_in(values["email"])
             return form({"email": [_("Enter a correct email address and password.")]}, 422)
-        start_session(user, remember=bool(request.form.get("remember")))
-        flash(_("You are signed in."), "success")
-        return _go_after_sign_in(next_url)
+        return finish_first_factor(user, remember=bool(request.form.get("remember")),
+                                   next_url=next_url)
 
     # A password hashed with older settings is rehashed on the way in: committed here.
     return run_action(lambda: accounts.authenticate(values["email"],

@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..bilingual import localised_text
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..input import whole_number
@@ -41,13 +42,15 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import merging, reports, triage
+from ..services import assisted, merging, places_on_map, reports, triage, verification
 from ..services.assets import active_assets
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
+from ..services.photos import reported_photos
 from ..services.site import response_templates
 from .actions import form_status, run_action
+from .assisted import council_view_extras
 from .auth import safe_next
 from .forms import int_field, text_field
 
@@ -111,8 +114,10 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
              "overdue": triage.is_overdue(i, now),
              "decision_overdue": triage.is_decision_overdue(i, now)} for i in ideas]
+    due, due_total = assisted.contacts_due(current_user, limit=10)
     return render_template(
-        "council/dashboard.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+        "council/dashboard.html", rows=rows, due=due, due_total=due_total, total=total,
+        page=page, per_page=PER_PAGE,
         filters=filters, counts=counts, categories=categories, wards=wards,
         staff=triage.staff_users(), statuses=STATUSES, errors=errors or {},
         values=values or {}, query_args={k: v for k, v in request.args.items() if k != "page"},
@@ -123,6 +128,18 @@ def _dashboard(errors: dict | None = None, values: dict | None = None, status: i
 def dashboard():
     """Queues with counts, and the filtered list of ideas waiting for the council."""
     return _dashboard()
+
+
+@bp.get("/council/disputed")
+def disputed():
+    """Disputed outcomes: published outcomes more residents say were not done than done (at
+    least 3 answers), with every answer and comment (services/verification.py)."""
+    page = requested_page(request.args)
+    found = verification.disputed_outcomes(current_user, page, PER_PAGE)
+    answers = verification.answers_for_moderators(current_user,
+                                                  [r.idea_id for r in found.items])
+    return render_template("council/disputed.html", reports=found.items, total=found.total,
+                           page=page, per_page=PER_PAGE, answers=answers)
 
 
 @bp.post("/council/bulk-status")
@@ -164,12 +181,14 @@ def _flags_page(page: int, state: dict | None = None, status: int = 200):
                            per_page=FLAGS_PER_PAGE,
                            open_reports=reports.open_report_count(current_user),
                            comments=reports.flag_targets([i.first for i in items]),
+                           photos=reported_photos([i.first for i in items]),
                            state=state, errors=state.get("errors", {})), status
 
 
 # --- Triage page ------------------------------------------------------------------------
 
-PANELS = ("status", "assign", "reply", "notes", "merge", "visibility", "comments", "assets")
+PANELS = ("status", "assign", "reply", "notes", "merge", "visibility", "comments", "assets",
+          "location")
 
 
 def _load_idea(idea_id: int) -> Idea:
@@ -214,6 +233,10 @@ def _context(idea: Idea) -> dict:
         "decision_overdue": triage.is_decision_overdue(idea),
         # The merge form's example: a reference as the site writes them (not this idea's).
         "reference_example": idea_reference(12 if idea.id != 12 else 13, utcnow()),
+        # Residents' answers to "Was it done?", with names (None before an outcome).
+        "verification": verification.answers_on(current_user, idea),
+        # The resident it was recorded for, and supports gathered on paper (web/assisted.py).
+        **council_view_extras(idea),
     }
 
 
@@ -284,11 +307,13 @@ def change_idea_status(idea_id: int):
         if template is None:
             state["errors"] = {"template_id": [_("Choose a response template.")]}
         else:
-            values["message"] = template.body
+            # In Welsh, the template's Welsh wording when it has one.
+            values["message"] = localised_text(template, "body")
             if template.status in allowed_targets(idea_obj):
                 values["status"] = template.status
             state["announce"] = _("Message filled in from \u201c%(title)s\u201d. "
-                                  "Check it before you change the status.", title=template.title)
+                                  "Check it before you change the status.",
+                                  title=localised_text(template, "title"))
         if is_fragment():
             return _panel(idea_obj, "status", state, 422 if "errors" in state else 200)
         return _page(idea_obj, "status", state, 422 if "errors" in state else 200)
@@ -451,3 +476,11 @@ def unlink_asset(idea_id: int, asset_id: int):
                                               db.session.get(CommunityAsset, asset_id)),
                 _("Place unlinked."))
 
+
+@bp.post("/council/ideas/<int:idea_id>/location")
+def set_location(idea_id: int):
+    """Set, correct or remove the idea's point on the map (both fields empty: removed)."""
+    values = {"lat": text_field("lat"), "lon": text_field("lon")}
+    return _act(idea_id, "location",
+                lambda i: places_on_map.set_idea_location(current_user, i, **values),
+                _("Place on the map saved."), values)

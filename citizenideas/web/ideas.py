@@ -45,7 +45,7 @@ from ..models import (
 from ..page_cache import public_page
 from ..pagination import requested_page
 from ..permissions import can
-from ..services import drafts, engagement, ideas
+from ..services import drafts, engagement, ideas, photos, verification
 from ..services.idea_page import idea_page
 from ..services.suggestions import suggest_alternatives
 from ..throttling import action_limits, limit_scope
@@ -54,7 +54,8 @@ from .forms import int_field, text_field
 
 bp = Blueprint("ideas", __name__)
 
-IDEA_FIELDS = ("title", "description", "category_id", "ward_id", "location_text", "asset_id")
+IDEA_FIELDS = ("title", "description", "category_id", "ward_id", "location_text", "asset_id",
+               "lat", "lon")
 PLEDGE_LABELS = {"time": "Time", "skills": "Skills", "space": "A space",
                  "equipment": "Equipment", "other": "Something else"}
 
@@ -78,25 +79,38 @@ def _options():
 
 # ---------------------------------------------------------------- list and search
 
-@bp.get("/ideas")
-@public_page
-def index():
-    """All ideas, searchable, filterable and sortable; HTMX swaps only the results."""
-    args = request.args
+def list_filters(args) -> dict:
+    """The filters of the ideas list from its query string (shared with its map and
+    GeoJSON): q, status, category_id, ward_id and sort."""
     status = args.get("status") or None
     if status not in STATUSES:
         status = None
     # "Best match" by default: the best search match first, or the most supported without q.
     sort = args.get("sort") if args.get("sort") in ideas.SORTS else "relevance"
-    filters = {"q": (args.get("q") or "").strip()[:200], "status": status,
-               "category_id": int_field("category", args), "ward_id": int_field("ward", args),
-               "sort": sort}
-    found = ideas.search_ideas(current_user, page=requested_page(args), per_page=20, **filters)
-    context = {"items": found.items, "total": found.total, "page": found.page,
-               "pages": found.pages,
-               "values": {"q": filters["q"], "status": status or "",
-                          "category": filters["category_id"] or "",
-                          "ward": filters["ward_id"] or "", "sort": sort}}
+    return {"q": (args.get("q") or "").strip()[:200], "status": status,
+            "category_id": int_field("category", args), "ward_id": int_field("ward", args),
+            "sort": sort}
+
+
+def list_context(filters: dict) -> dict:
+    """One page of the ideas list, and the filters as the form shows them."""
+    found = ideas.search_ideas(current_user, page=requested_page(request.args), per_page=20,
+                               **filters)
+    values = {"q": filters["q"], "status": filters["status"] or "",
+              "category": filters["category_id"] or "", "ward": filters["ward_id"] or "",
+              "sort": filters["sort"]}
+    return {"items": found.items, "total": found.total, "page": found.page,
+            "pages": found.pages, "values": values,
+            # The filters in use, for links to the same ideas elsewhere (the list, the map).
+            "query": {k: v for k, v in values.items()
+                      if v and not (k == "sort" and v == "relevance")}}
+
+
+@bp.get("/ideas")
+@public_page
+def index():
+    """All ideas, searchable, filterable and sortable; HTMX swaps only the results."""
+    context = list_context(list_filters(request.args))
     if _is_htmx() and request.headers.get("HX-Target") == "idea-results":
         return render_template("ideas/_results.html", oob_status=True, **context)
     categories, wards = _options()
@@ -117,7 +131,8 @@ def similar():
 def _idea_values() -> dict:
     return {"title": text_field("title"), "description": text_field("description"),
             "category_id": int_field("category_id"), "ward_id": int_field("ward_id"),
-            "location_text": text_field("location_text"), "asset_id": int_field("asset_id")}
+            "location_text": text_field("location_text"), "asset_id": int_field("asset_id"),
+            "lat": text_field("lat"), "lon": text_field("lon")}
 
 
 def _form_page(template: str, values: dict, errors: dict, status: int = 200, **extra):
@@ -135,13 +150,20 @@ def _form_page(template: str, values: dict, errors: dict, status: int = 200, **e
 def new():
     """Propose an idea. Without JS, similar ideas are shown on a confirm step first, or on the
     form itself by its "Check for similar ideas" button; "Change your idea" on the confirm
-    step goes back to the form. Neither loses a word of the draft."""
+    step goes back to the form. Neither loses a word of the draft. A photo (optional) is
+    added with the idea; a form shown again cannot keep the file, so it says so."""
+    from .photos import allow_upload_size, uploaded_file
+
     if request.method == "GET":
         values = {"ward_id": current_user.ward_id}
         return _form_page("ideas/new.html", values, {})
+    allow_upload_size()
     values = _idea_values()
+    values["alt_text"] = text_field("alt_text")
+    data = uploaded_file()
+    lost = data is not None
     if request.form.get("check") or request.form.get("change"):
-        return _form_page("ideas/new.html", values, {}, checked=True,
+        return _form_page("ideas/new.html", values, {}, checked=True, photo_lost=lost,
                           similar=suggest_alternatives(values["title"]))
     # "confirmed": the no-JS confirm step was passed; "similar_seen": the similar ideas were
     # shown on the form (live with JS, or by the check button).
@@ -151,20 +173,30 @@ def new():
     def sent(idea):
         if found:
             # Valid, but similar ideas exist: show them before creating anything.
-            return _form_page("ideas/confirm.html", values, {}, similar=found)
+            return _form_page("ideas/confirm.html", values, {}, similar=found,
+                              photo_lost=lost)
         flash(_("Your idea has been sent. Its reference is %(ref)s. The council will answer it "
                 "publicly.", ref=idea.reference), "success")
         return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
 
+    def propose():
+        idea = ideas.propose_idea(current_user, title=values["title"],
+                                  description=values["description"],
+                                  category_id=values["category_id"], ward_id=values["ward_id"],
+                                  location_text=values["location_text"],
+                                  lat=values["lat"], lon=values["lon"],
+                                  asset_ids=[values["asset_id"]] if values["asset_id"] else ())
+        if not found and (data is not None or values["alt_text"]):
+            # Not in the preview (it is rolled back): no file is stored for an idea not sent.
+            photos.add_idea_photo(current_user, idea, data=data or b"",
+                                  alt_text=values["alt_text"])
+        return idea
+
     return run_action(
-        lambda: ideas.propose_idea(current_user, title=values["title"],
-                                   description=values["description"],
-                                   category_id=values["category_id"], ward_id=values["ward_id"],
-                                   location_text=values["location_text"],
-                                   asset_ids=[values["asset_id"]] if values["asset_id"] else ()),
-        done=sent, commit=not found, catch=ValidationFailed,
+        propose, done=sent, commit=not found, catch=ValidationFailed,
         # Shown again with the similar ideas too: they were seen, so sending goes straight on.
         failed=lambda exc: _form_page("ideas/new.html", values, exc.errors, 422,
+                                      photo_lost=lost and "file" not in exc.errors,
                                       similar=found if found is not None
                                       else suggest_alternatives(values["title"])))
 
@@ -188,11 +220,14 @@ def edit(idea_id: int):
         flash(_("Your changes have been saved."), "success")
         return redirect(url_for("ideas.show", idea_id=idea.id), code=303)
 
+    # A form without the map fields (an old page) leaves the point as it is.
+    point = ({"lat": values["lat"], "lon": values["lon"]}
+             if "lat" in request.form or "lon" in request.form else {})
     return run_action(
         lambda: ideas.edit_idea(current_user, idea, title=values["title"],
                                 description=values["description"],
                                 category_id=values["category_id"], ward_id=values["ward_id"],
-                                location_text=values["location_text"]),
+                                location_text=values["location_text"], **point),
         done=saved, catch=ValidationFailed,
         failed=lambda exc: _form_page("ideas/edit.html", values, exc.errors, 422, idea=idea))
 
@@ -521,6 +556,25 @@ def withdraw_pledge(idea_id: int, pledge_id: int):
         abort(404)
     return _act(idea, "pledge", lambda: engagement.withdraw_pledge(current_user, found),
                 _("You have withdrawn your offer of help."))
+
+
+@bp.post("/ideas/<int:idea_id>/verification")
+@login_required
+def verify(idea_id: int):
+    """Answer "Was it done?" about the idea's published outcome, or change the answer."""
+    idea = ideas.get_visible_idea(current_user, idea_id)
+    values = {"answer": text_field("answer"), "comment": text_field("comment")}
+
+    def answered(result):
+        _verification, created = result
+        return _region(idea, "verification", message=_(
+            "Thank you. Your answer has been saved.") if created else _(
+            "Your answer has been changed."))
+
+    return _act(idea, "verification",
+                lambda: verification.verify_outcome(current_user, idea, values["answer"],
+                                                    values["comment"]),
+                "", values, done=answered)
 
 
 @bp.post("/ideas/<int:idea_id>/flag")

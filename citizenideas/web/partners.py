@@ -14,10 +14,11 @@ from ..extensions import db
 from ..models import Category, Claim, Idea, Organisation, OutcomeReport, Pledge, User, Ward
 from ..pagination import requested_page
 from ..permissions import can, require
-from ..services import claims, delivery_lists, organisations, outcomes
+from ..services import claims, delivery_lists, organisations, outcomes, photos
 from .actions import form_status, run_action
 from .forms import int_field, text_field
 from .partner_review import bp as review_bp
+from .photos import allow_upload_size, uploaded_file
 
 bp = Blueprint("partners", __name__)
 bp.register_blueprint(review_bp)
@@ -316,7 +317,8 @@ def message_volunteer(pledge_id: int):
     pledge = _get(Pledge, pledge_id)
     idea = pledge.idea
     orgs = claims.acting_organisations(current_user, idea, "message_volunteer")
-    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
+    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id"),
+              "alt_text": text_field("alt_text")}
 
     def form(errors: dict, status: int = 200):
         return render_template("partners/message.html", pledge=pledge, idea=idea, orgs=orgs,
@@ -347,10 +349,12 @@ def _organisation(org_id: int | None) -> Organisation | None:
 @bp.route("/partners/ideas/<int:idea_id>/progress", methods=["GET", "POST"])
 @login_required
 def progress(idea_id: int):
-    """Post a public progress update on an idea my organisation delivers."""
+    """Post a public progress update on an idea my organisation delivers (with a photo)."""
+    allow_upload_size()
     idea = _idea(idea_id)
     orgs = claims.acting_organisations(current_user, idea)
-    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id")}
+    values = {"body": text_field("body"), "organisation_id": int_field("organisation_id"),
+              "alt_text": text_field("alt_text")}
 
     def form(errors: dict, status: int = 200):
         delivery_info = delivery_lists.idea_delivery(idea)
@@ -365,10 +369,19 @@ def progress(idea_id: int):
         return redirect(url_for("partners.dashboard") if orgs
                         else url_for("partners.progress", idea_id=idea.id), code=303)
 
-    return run_action(lambda: outcomes.post_progress_update(
-        current_user, idea, values["body"], _organisation(values["organisation_id"])),
-        done=published, failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
-                                                form_status(exc)))
+    data = uploaded_file()
+
+    def post():
+        update = outcomes.post_progress_update(
+            current_user, idea, values["body"], _organisation(values["organisation_id"]))
+        if data is not None or values["alt_text"]:
+            photos.add_progress_photo(current_user, update, data=data or b"",
+                                      alt_text=values["alt_text"])
+        return update
+
+    return run_action(post, done=published,
+                      failed=lambda exc: form(exc.errors or {"body": [exc.detail]},
+                                              form_status(exc)))
 
 
 OUTCOME_FIELDS = ("result", "summary", "people_reached", "volunteer_hours", "spend_pounds",
@@ -393,7 +406,9 @@ def _report_values(report: OutcomeReport | None) -> dict:
 @bp.route("/partners/ideas/<int:idea_id>/outcome", methods=["GET", "POST"])
 @login_required
 def outcome_form(idea_id: int):
-    """Draft, submit (partners) or publish (council) the idea's outcome report."""
+    """Draft, submit (partners) or publish (council) the idea's outcome report (with a
+    photo)."""
+    allow_upload_size()
     idea = _idea(idea_id)
     orgs = claims.acting_organisations(current_user, idea)
     report = outcomes.outcome_report_for(current_user, idea, showing=request.method == "GET")
@@ -409,13 +424,18 @@ def outcome_form(idea_id: int):
         return form(_report_values(report), {})
     values = {f: text_field(f) for f in OUTCOME_FIELDS}
     values["organisation_id"] = int_field("organisation_id")
+    values.update(alt_text=text_field("alt_text"), label=text_field("label"))
     action = request.form.get("action", "draft")
+    data = uploaded_file()
 
     def save():
         saved = outcomes.save_outcome_report(
             current_user, idea, submit=action in ("submit", "publish"),
             organisation=_organisation(values["organisation_id"]),
             **{f: values[f] for f in OUTCOME_FIELDS})
+        if data is not None or values["alt_text"]:
+            photos.add_outcome_photo(current_user, saved, data=data or b"",
+                                     alt_text=values["alt_text"], label=values["label"])
         if action == "publish":
             outcomes.publish_outcome(current_user, saved)
         return saved

@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('slug', sa.String(length=120), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('retired_at', sa.DateTime(), nullable=True),
+    sa.Column('name_cy', sa.String(length=120), nullable=True),
+    sa.Column('description_cy', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('name', name=op.f('uq_categories_name')),
     sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
@@ -49,6 +51,8 @@ def upgrade():
     sa.Column('title', sa.String(length=120), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('title_cy', sa.String(length=120), nullable=True),
+    sa.Column('body_cy', sa.Text(), nullable=True),
     sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_response_templates_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response_templates'))
     )
@@ -72,6 +76,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('ons_code', sa.String(length=9), nullable=True),
     sa.Column('retired_at', sa.DateTime(), nullable=True),
+    sa.Column('name_cy', sa.String(length=120), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wards')),
     sa.UniqueConstraint('name', name=op.f('uq_wards_name')),
     sa.UniqueConstraint('ons_code', name=op.f('uq_wards_ons_code'))
@@ -120,6 +125,7 @@ def upgrade():
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('session_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('account_exists_emailed_at', sa.DateTime(), nullable=True),
+    sa.Column('locale', sa.String(length=10), nullable=True),
     sa.CheckConstraint("notify_pref IN ('immediate', 'daily', 'off')", name=op.f('ck_users_notify_pref')),
     sa.CheckConstraint("role IN ('resident', 'moderator', 'admin')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_users_ward_id_wards')),
@@ -177,8 +183,11 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('support_count', sa.Integer(), nullable=False),
+    sa.Column('paper_support_count', sa.Integer(), nullable=False),
+    sa.Column('total_support_count', sa.Integer(), sa.Computed('support_count + paper_support_count', persisted=True), nullable=False),
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('on_behalf', sa.Boolean(), nullable=False),
     sa.Column('hidden_reason', sa.String(length=300), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -190,6 +199,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('submitted', 'under_review', 'accepted', 'declined', 'duplicate', 'withdrawn', 'in_delivery', 'delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_ideas_status')),
     sa.CheckConstraint('comment_count >= 0', name=op.f('ck_ideas_comment_count')),
     sa.CheckConstraint('support_count >= 0', name=op.f('ck_ideas_support_count')),
+    sa.CheckConstraint('paper_support_count >= 0', name=op.f('ck_ideas_paper_support_count')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_ideas_assignee_id_users')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_ideas_author_id_users')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_ideas_category_id_categories')),
@@ -202,16 +212,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ideas_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_merged_into_id'), ['merged_into_id'], unique=False)
-        batch_op.create_index('ix_ideas_support', ['support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_support', ['total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ideas_updated', ['updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_support', ['status', 'support_count', 'created_at'], unique=False)
-        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_support', ['status', 'total_support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_status_created', ['status', 'created_at', 'first_response_at', 'decided_at', 'merged_into_id'], unique=False)
         batch_op.create_index('ix_ideas_status_updated', ['status', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_ward_support', ['ward_id', 'total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_created', ['ward_id', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_ward_updated', ['ward_id', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_category_support', ['category_id', 'support_count', 'created_at'], unique=False)
+        batch_op.create_index('ix_ideas_category_support', ['category_id', 'total_support_count', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_category_created', ['category_id', 'created_at'], unique=False)
         batch_op.create_index('ix_ideas_category_updated', ['category_id', 'updated_at'], unique=False)
         batch_op.create_index('ix_ideas_status_hidden', ['status', 'hidden'], unique=False)
@@ -315,7 +325,7 @@ def upgrade():
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("resolution IS NULL OR resolution IN ('upheld', 'dismissed')", name=op.f('ck_flags_resolution')),
-    sa.CheckConstraint("target_type IN ('idea', 'comment')", name=op.f('ck_flags_target_type')),
+    sa.CheckConstraint("target_type IN ('idea', 'comment', 'photo')", name=op.f('ck_flags_target_type')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_flags_idea_id_ideas')),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_flags_reporter_id_users')),
     sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_flags_resolved_by_id_users')),
@@ -400,6 +410,7 @@ def upgrade():
     sa.Column('email_last_attempt_at', sa.DateTime(), nullable=True),
     sa.Column('email_claim', sa.String(length=32), nullable=True),
     sa.Column('email_lease_until', sa.DateTime(), nullable=True),
+    sa.Column('locale', sa.String(length=10), nullable=True),
     sa.CheckConstraint("email_state IN ('pending', 'sending', 'digest', 'sent', 'failed', 'skipped')", name=op.f('ck_notifications_email_state')),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_notifications_idea_id_ideas')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
@@ -429,6 +440,11 @@ def upgrade():
     sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('verified_yes', sa.Integer(), nullable=False),
+    sa.Column('verified_partly', sa.Integer(), nullable=False),
+    sa.Column('verified_no', sa.Integer(), nullable=False),
+    sa.Column('disputed_at', sa.DateTime(), nullable=True),
+    sa.Column('dispute_notified_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("result IS NULL OR result IN ('delivered', 'partly_delivered', 'not_delivered')", name=op.f('ck_outcome_reports_result')),
     sa.CheckConstraint("state IN ('draft', 'submitted', 'returned', 'published')", name=op.f('ck_outcome_reports_state')),
     sa.CheckConstraint('people_reached IS NULL OR people_reached >= 0', name=op.f('ck_outcome_reports_people_reached')),
@@ -514,11 +530,164 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_supports_idea_id'), ['idea_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_supports_user_id'), ['user_id'], unique=False)
 
+    op.create_table('outcome_verifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.String(length=10), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("answer IN ('yes', 'partly', 'no')", name=op.f('ck_outcome_verifications_answer')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_outcome_verifications_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outcome_verifications_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_verifications')),
+    sa.UniqueConstraint('idea_id', 'user_id', name=op.f('uq_outcome_verifications_idea_id_user_id'))
+    )
+    with op.batch_alter_table('outcome_verifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outcome_verifications_idea_id'), ['idea_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outcome_verifications_user_id'), ['user_id'], unique=False)
+    op.create_table('second_factors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_second_factors_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_second_factors')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_second_factors_user_id'))
+    )
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_recovery_codes_code_hash'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+    op.create_table('idea_representations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("channel IN ('phone', 'letter', 'in_person', 'email')", name=op.f('ck_idea_representations_channel')),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_idea_representations_claimed_by_id_users')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_idea_representations_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_idea_representations_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea_representations')),
+    sa.UniqueConstraint('idea_id', name=op.f('uq_idea_representations_idea_id'))
+    )
+    with op.batch_alter_table('idea_representations', schema=None) as batch_op:
+        batch_op.create_index('ix_idea_representations_email', ['email'], unique=False)
+
+    op.create_table('resident_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('status_change_id', sa.Integer(), nullable=False),
+    sa.Column('contacted_by_id', sa.Integer(), nullable=True),
+    sa.Column('contacted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contacted_by_id'], ['users.id'], name=op.f('fk_resident_contacts_contacted_by_id_users')),
+    sa.ForeignKeyConstraint(['status_change_id'], ['status_changes.id'], name=op.f('fk_resident_contacts_status_change_id_status_changes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_contacts')),
+    sa.UniqueConstraint('status_change_id', name=op.f('uq_resident_contacts_status_change_id'))
+    )
+    op.create_table('paper_supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_reason', sa.String(length=500), nullable=True),
+    sa.CheckConstraint('count > 0 AND count <= 100000', name=op.f('ck_paper_supports_count')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_paper_supports_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_paper_supports_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_paper_supports_removed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_paper_supports'))
+    )
+    with op.batch_alter_table('paper_supports', schema=None) as batch_op:
+        batch_op.create_index('ix_paper_supports_idea_created', ['idea_id', 'created_at'], unique=False)
+    op.create_table('photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('progress_update_id', sa.Integer(), nullable=True),
+    sa.Column('outcome_report_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=False),
+    sa.Column('alt_text', sa.String(length=250), nullable=False),
+    sa.Column('label', sa.String(length=10), nullable=True),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('thumb_key', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('thumb_width', sa.Integer(), nullable=False),
+    sa.Column('thumb_height', sa.Integer(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_reason', sa.Text(), nullable=True),
+    sa.CheckConstraint("label IS NULL OR label IN ('before', 'after')", name=op.f('ck_photos_label')),
+    sa.CheckConstraint('progress_update_id IS NULL OR outcome_report_id IS NULL', name=op.f('ck_photos_one_owner')),
+    sa.CheckConstraint('width > 0 AND height > 0', name=op.f('ck_photos_size')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_photos_idea_id_ideas')),
+    sa.ForeignKeyConstraint(['outcome_report_id'], ['outcome_reports.id'], name=op.f('fk_photos_outcome_report_id_outcome_reports')),
+    sa.ForeignKeyConstraint(['progress_update_id'], ['progress_updates.id'], name=op.f('fk_photos_progress_update_id_progress_updates')),
+    sa.ForeignKeyConstraint(['uploader_id'], ['users.id'], name=op.f('fk_photos_uploader_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_photos'))
+    )
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.create_index('ix_photos_idea_created', ['idea_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_outcome_report_id'), ['outcome_report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_progress_update_id'), ['progress_update_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_storage_key'), ['storage_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_thumb_key'), ['thumb_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_uploader_id'), ['uploader_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outcome_verifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outcome_verifications_user_id'))
+        batch_op.drop_index(batch_op.f('ix_outcome_verifications_idea_id'))
+
+    op.drop_table('outcome_verifications')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
+    op.drop_table('second_factors')
+    with op.batch_alter_table('paper_supports', schema=None) as batch_op:
+        batch_op.drop_index('ix_paper_supports_idea_created')
+
+    op.drop_table('paper_supports')
+    op.drop_table('resident_contacts')
+    with op.batch_alter_table('idea_representations', schema=None) as batch_op:
+        batch_op.drop_index('ix_idea_representations_email')
+
+    op.drop_table('idea_representations')
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_photos_uploader_id'))
+        batch_op.drop_index(batch_op.f('ix_photos_thumb_key'))
+        batch_op.drop_index(batch_op.f('ix_photos_storage_key'))
+        batch_op.drop_index(batch_op.f('ix_photos_progress_update_id'))
+        batch_op.drop_index(batch_op.f('ix_photos_outcome_report_id'))
+        batch_op.drop_index('ix_photos_idea_created')
+
+    op.drop_table('photos')
     with op.batch_alter_table('supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supports_user_id'))
         batch_op.drop_index(batch_op.f('ix_supports_idea_id'))

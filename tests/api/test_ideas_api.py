@@ -28,7 +28,7 @@ def proposal(place, **kw):
 def test_resident_proposes_an_idea_and_gets_the_idea_object(api, people, place, make):
     library = make.asset(name="Central Library")
     response = api.post("/ideas", people.resident,
-                        json=proposal(place, location_text="By the lock", lat=51.5, lon=-0.1,
+                        json=proposal(place, location_text="By the lock", lat=52.62, lon=-1.69,
                                       asset_ids=[library.id]))
     assert response.status_code == 201
     idea = response.get_json()

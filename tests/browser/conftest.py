@@ -71,9 +71,27 @@ def browser():
         b.close()
 
 
+LOOPBACK = ("http://127.0.0.1:", "http://127.0.0.1/")
+
+
+def stay_on_this_machine(context) -> list[str]:
+    """Abort every request of ``context`` that would leave 127.0.0.1 (map tiles, anything a
+    page might fetch from elsewhere): pages must work without other sites, and tests must not
+    wait on the network. Returns the list the aborted addresses are collected in."""
+    aborted: list[str] = []
+
+    def abort(route):
+        aborted.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith(LOOPBACK) and url.startswith("http"), abort)
+    return aborted
+
+
 def _new_page(browser, js: bool):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                   java_script_enabled=js, locale="en-GB")
+    context.aborted_requests = stay_on_this_machine(context)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.js_enabled = js

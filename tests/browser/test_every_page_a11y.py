@@ -31,7 +31,7 @@ from ..every_page import (
     seed_demo,
     visits,
 )
-from .conftest import PHONE, assert_accessible, sign_in
+from .conftest import PHONE, assert_accessible, sign_in, stay_on_this_machine
 
 # With JavaScript off: a representative page of each kind (the no-JS axe path in conftest
 # copies the rendered HTML into a JS page).
@@ -80,6 +80,7 @@ class Roles:
             context = self.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                                java_script_enabled=self.js, locale="en-GB")
             context.set_default_timeout(30_000)  # Swagger UI parses slowly on a busy machine
+            stay_on_this_machine(context)
             page = context.new_page()
             page.js_enabled = self.js
             page.on("response", self._record_broken)

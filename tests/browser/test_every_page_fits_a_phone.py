@@ -18,7 +18,7 @@ from ..every_page import (
     seed_demo,
     visits,
 )
-from .conftest import PHONE, sign_in
+from .conftest import PHONE, sign_in, stay_on_this_machine
 
 WIDTH = PHONE["width"]
 
@@ -65,6 +65,7 @@ def too_wide(browser, base_url: str, pages: list[Visit], js: bool) -> list[str]:
                 context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                               java_script_enabled=js, locale="en-GB")
                 context.set_default_timeout(30_000)  # Swagger UI on a busy machine
+                stay_on_this_machine(context)
                 page = context.new_page()
                 page.js_enabled = js
                 if visit.role:
