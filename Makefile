@@ -41,11 +41,17 @@ migration: install
 	DATABASE_URL=sqlite:///$(CURDIR)/instance/migration-scratch.sqlite $(BIN)/flask db migrate -m "initial schema" --rev-id 0001
 	rm -f instance/migration-scratch.sqlite*
 
-## make translations: refresh the message catalogue template after changing text
+## make translations: refresh the template after changing text, bring the Welsh catalogue in
+## step (new or changed English appears empty for the translator), fill what
+## citizenideas/translations/cy/pending.json already has, and compile messages.mo
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
 	    --project citizenideas --copyright-holder "citizenideas contributors" \
 	    --no-location --sort-output -o citizenideas/translations/messages.pot .
+	$(BIN)/pybabel update -i citizenideas/translations/messages.pot \
+	    -d citizenideas/translations -l cy --no-fuzzy-matching
+	$(BIN)/python tools/apply_pending_welsh.py
+	$(BIN)/pybabel compile --statistics -d citizenideas/translations -l cy
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite*
