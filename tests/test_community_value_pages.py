@@ -164,3 +164,18 @@ def test_the_two_public_lists_and_their_open_data(client, make, world):
         assert person.email not in everything and person.display_name not in everything
     accountability = client.get("/accountability").get_data(as_text=True)
     assert "/assets/community-value.csv" in accountability
+
+
+def test_staff_record_a_group_nomination_from_the_form(client, auth, world):
+    staff, member, resident, org, asset = world
+    auth.sign_in(staff.email)
+    token = csrf_token(client, f"/assets/{asset.id}/nominate")
+    empty = client.post(f"/assets/{asset.id}/nominate",
+                        data={"csrf_token": token, "reasons": REASONS})
+    assert empty.status_code == 422
+    assert 'href="#group_name"' in empty.get_data(as_text=True)
+    sent = client.post(f"/assets/{asset.id}/nominate",
+                       data={"csrf_token": token, "group_name": "Villagers",
+                             "reasons": REASONS})
+    assert sent.status_code == 303
+    assert db.session.scalar(select(AcvNomination.group_name)) == "Villagers"

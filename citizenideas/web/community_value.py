@@ -79,6 +79,9 @@ def nominate(asset_id: int):
     org_id = int_field("organisation_id")
     organisation = next((o for o in organisations if o.id == org_id), None)
     if organisation is None and not (staff and values["group_name"]):
+        if not organisations:  # staff with no organisation of their own: the group's name
+            return form(values, {"group_name": [_("Enter the name of the group of local "
+                                                  "people.")]}, 422)
         return form(values, {"organisation_id": [_("Choose the organisation nominating the "
                                                    "place.")]}, 422)
     return run_action(
