@@ -160,6 +160,7 @@ def test_the_queue_shows_overdue_nominations_first(world, make):
     queue = lists.nominations_to_decide()
     assert [n.id for n in queue] == [older.id, later.id]
     assert acv.is_overdue(older) and not acv.is_overdue(later)
+    assert lists.queue_counts() == (2, 1)
 
 
 def test_the_two_lists_carry_dates_and_reasons_and_no_personal_data(world, make):

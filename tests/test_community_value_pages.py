@@ -50,6 +50,8 @@ def test_a_member_nominates_from_the_asset_page_and_staff_decide(client, auth, w
     auth.sign_in(staff.email)
     queue = client.get("/council/community-value").get_data(as_text=True)
     assert "The Red Lion" in queue
+    dashboard = client.get("/council").get_data(as_text=True)
+    assert "Nominations to decide (assets of community value): <strong>1</strong>" in dashboard
     token = csrf_token(client, f"/council/community-value/{nomination.id}")
     missing = client.post(f"/council/community-value/{nomination.id}",
                           data={"csrf_token": token, "decision": "listed", "reason": ""})

@@ -8,7 +8,7 @@ organisation's or the group's name, never the person who typed it in.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -56,6 +56,15 @@ def nominations_to_decide() -> list[AcvNomination]:
         .order_by(AcvNomination.decision_due_on, AcvNomination.id)).unique())
 
 
+def queue_counts() -> tuple[int, int]:
+    """(nominations waiting for a decision, of which overdue), in one query."""
+    waiting, overdue = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(
+            case((AcvNomination.decision_due_on < today(), 1), else_=0)), 0))
+        .where(AcvNomination.state == "nominated")).one()
+    return int(waiting), int(overdue)
+
+
 def asset_nominations(asset: CommunityAsset) -> list[AcvNomination]:
     """Every nomination of ``asset``, the latest first (for its page)."""
     return list(db.session.scalars(
@@ -100,5 +109,5 @@ def unsuccessful_rows(nominations: list[AcvNomination] | None = None) -> list[di
 
 
 __all__ = ["LISTED_FIELDS", "UNSUCCESSFUL_FIELDS", "asset_nominations", "is_overdue",
-           "listed_nominations", "listed_rows", "nominations_to_decide",
+           "listed_nominations", "listed_rows", "nominations_to_decide", "queue_counts",
            "unsuccessful_nominations", "unsuccessful_rows"]

@@ -28,7 +28,8 @@ bp = Blueprint("community_value", __name__)
 def _helpers():
     return {"acv_moratorium": acv.moratorium, "acv_overdue": acv.is_overdue,
             "acv_today": acv.today, "acv_nominations": lists.asset_nominations,
-            "acv_bidding_organisations": _bidding_organisations}
+            "acv_bidding_organisations": _bidding_organisations,
+            "acv_queue_counts": lists.queue_counts}
 
 
 def _verified_organisations() -> list[Organisation]:
