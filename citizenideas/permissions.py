@@ -261,6 +261,16 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
         membership(u, o) is not None or _admin(u)),
     "offer_to_deliver": lambda u, _=None: _signed_in(u) and any(
         m.organisation.is_verified for m in u.memberships),
+    # Assets of community value: a verified organisation's member nominates or registers an
+    # intent to bid for it (obj: the organisation); staff record a local group's nomination,
+    # decide, and record the owner told and the notice of sale.
+    "nominate_acv": lambda u, o: _member_of_verified(u, o),
+    "nominate_acv_any": lambda u, _=None: _signed_in(u) and any(
+        m.organisation.is_verified for m in u.memberships),
+    "record_acv_group_nomination": lambda u, _=None: _staff(u),
+    "decide_acv": lambda u, _=None: _staff(u),
+    "record_acv_sale": lambda u, _=None: _staff(u),
+    "bid_on_acv": lambda u, o: _member_of_verified(u, o),
 }
 
 

@@ -49,6 +49,10 @@ SKIPPED = {
     "/ideas.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
     "/assets.geojson": "GeoJSON download (the maps' data; checked in tests/test_geojson.py)",
     "/outcomes.csv": "download",
+    "/assets/community-value.csv": "download",
+    "/assets/community-value.json": "download",
+    "/assets/community-value/unsuccessful.csv": "download",
+    "/assets/community-value/unsuccessful.json": "download",
     "/outcomes.json": "download",
     "/me/data.json": "download",
     "/feeds/ideas.atom": "Atom feed (XML, not a page)",
@@ -184,7 +188,9 @@ def seed_demo() -> dict:
     photo = photos.add_idea_photo(resident, own, data=phone_photo(),
                                   alt_text="The corner of the green where the bench would go")
     photos.flag_photo(partner, photo, "It shows the front of my house.")
+    acv_ids = _community_value(moderator, partner, org)
     ids = {
+        **acv_ids,
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
@@ -198,6 +204,29 @@ def seed_demo() -> dict:
     }
     db.session.commit()
     return ids
+
+
+def _community_value(moderator: User, partner: User, org: Organisation) -> dict:
+    """Assets of community value: a listed place in its interim moratorium (the partner may
+    register an intent to bid), a refused nomination, one waiting for a decision, and a
+    place the partner may nominate."""
+    from datetime import timedelta
+
+    from citizenideas.services import community_value as acv
+
+    reasons = "The heart of village life: clubs, quizzes and the darts league meet here."
+    places = list(db.session.scalars(select(CommunityAsset).where(
+        CommunityAsset.retired_at.is_(None)).order_by(CommunityAsset.id.desc()).limit(4)))
+    listed, refused, waiting, free = places
+    n = acv.nominate_asset(partner, listed, organisation=org, reasons=reasons)
+    acv.decide_nomination(moderator, n, "listed", "Its main use furthers social wellbeing.")
+    acv.record_notice_of_sale(moderator, n, acv.today() - timedelta(days=3))
+    r = acv.nominate_asset(moderator, refused, group_name="Neighbours of the yard",
+                           reasons=reasons)
+    acv.decide_nomination(moderator, r, "not_listed", "Its main use is storage, not social.")
+    w = acv.nominate_asset(partner, waiting, organisation=org, reasons=reasons)
+    return {"acv_listed": listed.id, "acv_refused": refused.id, "acv_waiting": w.id,
+            "acv_free": free.id}
 
 
 def _residents_verify(resident: User, idea: Idea) -> None:
@@ -300,6 +329,14 @@ def visits(ids: dict) -> list[Visit]:
         Visit(MODERATOR, "/assets/new"),
         Visit(MODERATOR, f"/assets/{i['asset']}/edit"),
         Visit(MODERATOR, "/council/assets/import"),
+        Visit(MODERATOR, "/council/community-value"),
+        Visit(MODERATOR, f"/council/community-value/{i['acv_waiting']}"),
+        Visit(MODERATOR, f"/assets/{i['acv_listed']}"),
+        Visit(None, "/assets/community-value"),
+        Visit(None, "/assets/community-value/unsuccessful"),
+        Visit(None, f"/assets/{i['acv_refused']}"),
+        Visit(PARTNER, f"/assets/{i['acv_listed']}"),
+        Visit(PARTNER, f"/assets/{i['acv_free']}/nominate"),
         Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
         # Assisted digital: record an idea for a resident, the to-contact list and a letter.
         Visit(MODERATOR, "/council/ideas/record"),

@@ -15,6 +15,7 @@ def register_api(app: Flask) -> None:
     from . import (  # noqa: F401 - importing a module registers its endpoints
         accounts,
         assets,
+        community_value,
         council,
         document,
         ideas,

@@ -3,6 +3,7 @@
 from .assisted import CHANNELS, IdeaRepresentation, PaperSupport, ResidentContact
 from .audit import AuditLog
 from .base import UTCDateTime, utcnow
+from .community_value import ACV_STATES, AcvBidIntent, AcvNomination
 from .delivery import (
     CLAIM_STATUSES,
     OUTCOME_RESULTS,
@@ -55,4 +56,5 @@ __all__ = [
     "Support", "UTCDateTime", "User", "UserToken", "Ward",
     "current_token", "idea_assets", "utcnow",
     "CHANNELS", "IdeaRepresentation", "PaperSupport", "ResidentContact",
+    "ACV_STATES", "AcvBidIntent", "AcvNomination",
 ]

@@ -76,6 +76,7 @@ def register_web(app: Flask) -> None:
         assets,
         assisted,
         auth,
+        community_value,
         council,
         ideas,
         maps,
@@ -89,7 +90,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
-                   assets, partners, accountability, assisted, photos):
+                   assets, partners, accountability, assisted, photos, community_value):
         app.register_blueprint(module.bp)
 
 

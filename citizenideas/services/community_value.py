@@ -1,0 +1,299 @@
+"""Assets of community value (the community right to bid, England: Localism Act 2011 Part 5
+Chapter 3, and the Assets of Community Value (England) Regulations 2012).
+
+A verified organisation (or a group of local people, recorded by staff) nominates an asset;
+the council decides within 8 weeks, listed (for 5 years) or not listed, always with a public
+reason, and records that the owner was told. When the owner gives notice of intent to sell,
+staff record the date the notice was received; the moratorium dates follow from that date
+(``moratorium_dates``). During the interim window a verified organisation may register its
+intent to bid, which triggers the full moratorium. The published lists are
+services.community_value_lists.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import (
+    AcvBidIntent,
+    AcvNomination,
+    CommunityAsset,
+    Membership,
+    Organisation,
+    User,
+    utcnow,
+)
+from ..permissions import require
+from .audit import record_audit
+from .claims import checked_text, parse_date
+from .notifications import joined, notify_user
+
+DECISION_WEEKS = 8
+LISTING_YEARS = 5
+INTERIM_WEEKS = 6
+FULL_MONTHS = 6
+PROTECTED_MONTHS = 18
+DECISIONS = ("listed", "not_listed")
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months; a day the later month lacks becomes its last
+    day (31 August + 6 months = 28 or 29 February; 29 February + 12 months = 28 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)
+
+
+@dataclass(frozen=True)
+class Moratorium:
+    """The dates that follow from the date the owner's notice of sale was received."""
+
+    received_on: date
+    interim_ends: date     # received + 6 weeks: intents to bid are taken before this date
+    full_ends: date        # received + 6 months (only if someone registered an intent to bid)
+    protected_ends: date   # received + 18 months
+
+    def interim_open(self, today: date) -> bool:
+        """The interim window: the six weeks beginning with the day the notice arrived."""
+        return self.received_on <= today < self.interim_ends
+
+
+def moratorium_dates(received_on: date) -> Moratorium:
+    return Moratorium(received_on=received_on,
+                      interim_ends=received_on + timedelta(weeks=INTERIM_WEEKS),
+                      full_ends=add_months(received_on, FULL_MONTHS),
+                      protected_ends=add_months(received_on, PROTECTED_MONTHS))
+
+
+def moratorium(nomination: AcvNomination) -> Moratorium | None:
+    """The nomination's moratorium dates, if a notice of sale was recorded."""
+    if nomination.notice_received_on is None:
+        return None
+    return moratorium_dates(nomination.notice_received_on)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def is_overdue(nomination: AcvNomination, on: date | None = None) -> bool:
+    return nomination.state == "nominated" and nomination.decision_due_on < (on or today())
+
+
+def current_listing(asset: CommunityAsset) -> AcvNomination | None:
+    """The asset's listing in force, if any (the latest listed nomination not yet ended)."""
+    return db.session.scalar(
+        select(AcvNomination).where(AcvNomination.asset_id == asset.id,
+                                    AcvNomination.state == "listed",
+                                    AcvNomination.listed_until >= today())
+        .order_by(AcvNomination.decided_at.desc()).limit(1))
+
+
+def pending_nomination(asset: CommunityAsset) -> AcvNomination | None:
+    return db.session.scalar(
+        select(AcvNomination).where(AcvNomination.asset_id == asset.id,
+                                    AcvNomination.state == "nominated").limit(1))
+
+
+def _nominator_name(nomination: AcvNomination) -> str:
+    return nomination.organisation.name if nomination.organisation else nomination.group_name
+
+
+def _tell(nomination: AcvNomination, kind: str, subject, body, skip: User | None = None):
+    """Tell the nominating organisation's members (and the person who nominated) about a
+    step. Assets have no followers of their own yet; these are the people who asked."""
+    people: dict[int, User] = {}
+    if nomination.organisation_id is not None:
+        for user in db.session.scalars(
+                select(User).join(Membership, Membership.user_id == User.id)
+                .where(Membership.organisation_id == nomination.organisation_id)):
+            people[user.id] = user
+    if nomination.nominated_by is not None and not nomination.nominated_by.is_staff:
+        people[nomination.nominated_by.id] = nomination.nominated_by
+    link = f"/assets/{nomination.asset_id}"
+    for user in people.values():
+        if skip is not None and user.id == skip.id or user.deleted_at is not None:
+            continue
+        notify_user(user, kind, subject, body, link=link)
+
+
+def nominate_asset(actor: User, asset: CommunityAsset, *, organisation: Organisation | None = None,
+                   group_name: str | None = None, reasons: str) -> AcvNomination:
+    """Nominate ``asset`` for the list: for a verified organisation the actor belongs to, or
+    (staff only) for a group of local people named by ``group_name``."""
+    errors: dict[str, list[str]] = {}
+    if organisation is not None:
+        require(actor, "nominate_acv", organisation,
+                _("Only members of a verified organisation can nominate for it."))
+        group_name = None
+    else:
+        require(actor, "record_acv_group_nomination", None,
+                _("Only the council can record a nomination by a group of local people."))
+        group_name = checked_text(group_name, "group_name", errors, name=_("The group's name"),
+                                  required=_("Enter the name of the group of local people."),
+                                  maximum=200)
+    reasons = checked_text(reasons, "reasons", errors, name=_("Your reasons"), minimum=20,
+                           required=_("Enter why the asset furthers the social wellbeing or "
+                                      "interests of the local community."), maximum=5000)
+    if errors:
+        raise ValidationFailed(_("There is a problem with the nomination."), errors)
+    if asset.retired_at is not None:
+        raise Conflict(_("This asset is no longer in the register."))
+    if pending_nomination(asset) is not None:
+        raise Conflict(_("This asset has already been nominated; the council is deciding."))
+    if current_listing(asset) is not None:
+        raise Conflict(_("This asset is already listed as an asset of community value."))
+    now = utcnow()
+    nomination = AcvNomination(
+        asset_id=asset.id, organisation_id=organisation.id if organisation else None,
+        group_name=group_name, nominated_by_id=actor.id, reasons=reasons, submitted_at=now,
+        decision_due_on=now.date() + timedelta(weeks=DECISION_WEEKS), state="nominated")
+    db.session.add(nomination)
+    db.session.flush()
+    record_audit(actor, "acv.nominate", nomination,
+                 after={"asset_id": asset.id, "organisation_id": nomination.organisation_id,
+                        "group_name": group_name})
+    return nomination
+
+
+def decide_nomination(actor: User, nomination: AcvNomination, decision: str,
+                      reason: str) -> AcvNomination:
+    """Staff list the asset (for 5 years) or refuse it, always with a public reason. Two
+    people deciding at once give one decision: the other is told (409)."""
+    require(actor, "decide_acv", nomination)
+    errors: dict[str, list[str]] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = [_("Choose whether to list the asset or not.")]
+    reason = checked_text(reason, "reason", errors, name=_("The reason"),
+                          required=_("Enter the reason for the decision: it is published."),
+                          maximum=5000)
+    if errors:
+        raise ValidationFailed(_("There is a problem with the decision."), errors)
+    now = utcnow()
+    listed = decision == "listed"
+    values = {"state": decision, "decided_at": now, "decided_by_id": actor.id,
+              "decision_reason": reason,
+              "listed_on": now.date() if listed else None,
+              "listed_until": add_years(now.date(), LISTING_YEARS) if listed else None}
+    # The check and the write in one statement: of two deciders, one changes the row.
+    done = db.session.execute(
+        update(AcvNomination)
+        .where(AcvNomination.id == nomination.id, AcvNomination.state == "nominated")
+        .values(**values).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.refresh(nomination)
+        raise Conflict(_("This nomination has already been decided."))
+    db.session.refresh(nomination)
+    asset = nomination.asset
+    if listed and asset.community_status != "acv_listed":
+        record_audit(actor, "asset.community_status", asset,
+                     before={"community_status": asset.community_status},
+                     after={"community_status": "acv_listed"})
+        asset.community_status = "acv_listed"
+    record_audit(actor, "acv.decide", nomination, before={"state": "nominated"},
+                 after={"state": decision, "listed_until": str(values["listed_until"] or "")})
+    if listed:
+        subject = _l("%(asset)s is listed as an asset of community value", asset=asset.name)
+        opening = _l("The council listed %(asset)s as an asset of community value until "
+                     "%(until)s.", asset=asset.name, until=values["listed_until"].isoformat())
+    else:
+        subject = _l("%(asset)s was not listed as an asset of community value", asset=asset.name)
+        opening = _l("The council decided not to list %(asset)s as an asset of community value.",
+                     asset=asset.name)
+    _tell(nomination, "acv_decided", subject, joined(opening, "\n\n", reason), skip=actor)
+    db.session.flush()
+    return nomination
+
+
+def record_owner_told(actor: User, nomination: AcvNomination) -> AcvNomination:
+    """Staff record that the owner was told of the decision."""
+    require(actor, "decide_acv", nomination)
+    if nomination.state == "nominated":
+        raise Conflict(_("Decide the nomination before recording that the owner was told."))
+    if nomination.owner_told_at is None:
+        nomination.owner_told_at = utcnow()
+        record_audit(actor, "acv.owner_told", nomination)
+        db.session.flush()
+    return nomination
+
+
+def record_notice_of_sale(actor: User, nomination: AcvNomination,
+                          received_on: date | str | None) -> Moratorium:
+    """Staff record the date the owner's notice of intent to sell was received."""
+    require(actor, "record_acv_sale", nomination)
+    errors: dict[str, list[str]] = {}
+    received = parse_date(received_on, "received_on", errors, _("The date the notice arrived"))
+    if received is None and not errors:
+        errors["received_on"] = [_("Enter the date the notice of sale was received.")]
+    elif received is not None and received > today():
+        errors["received_on"] = [_("The date the notice arrived must be today or in the past.")]
+    if errors:
+        raise ValidationFailed(_("There is a problem with the notice of sale."), errors)
+    if nomination.state != "listed" or (nomination.listed_until or today()) < today():
+        raise Conflict(_("Only a listed asset can have a notice of sale recorded."))
+    before = nomination.notice_received_on
+    nomination.notice_received_on = received
+    record_audit(actor, "acv.notice_of_sale", nomination,
+                 before={"notice_received_on": str(before or "")},
+                 after={"notice_received_on": received.isoformat()})
+    dates = moratorium_dates(received)
+    _tell(nomination, "acv_notice_of_sale",
+          _l("%(asset)s: the owner intends to sell", asset=nomination.asset.name),
+          _l("The owner of %(asset)s has given notice of intent to sell. A verified "
+             "organisation can register its intent to bid before %(ends)s.",
+             asset=nomination.asset.name, ends=dates.interim_ends.isoformat()))
+    db.session.flush()
+    return dates
+
+
+def register_intent_to_bid(actor: User, nomination: AcvNomination,
+                           organisation: Organisation) -> AcvBidIntent:
+    """A verified organisation's member registers its (public) intent to bid, during the
+    interim window only; once per organisation. It triggers the full moratorium."""
+    require(actor, "bid_on_acv", organisation,
+            _("Only members of a verified organisation can register an intent to bid for it."))
+    dates = moratorium(nomination)
+    if nomination.state != "listed" or dates is None:
+        raise Conflict(_("The owner has not given notice of sale, so there is nothing to bid "
+                         "for yet."))
+    if not dates.interim_open(today()):
+        raise Conflict(_("The interim moratorium ended on %(date)s: intents to bid are no "
+                         "longer taken.", date=dates.interim_ends.isoformat()))
+    exists = db.session.scalar(select(AcvBidIntent.id).where(
+        AcvBidIntent.nomination_id == nomination.id,
+        AcvBidIntent.organisation_id == organisation.id))
+    if exists is not None:
+        raise Conflict(_("%(name)s has already registered its intent to bid.",
+                         name=organisation.name))
+    intent = AcvBidIntent(nomination_id=nomination.id, organisation_id=organisation.id,
+                          created_by_id=actor.id, created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(intent)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("%(name)s has already registered its intent to bid.",
+                         name=organisation.name)) from None
+    record_audit(actor, "acv.intent_to_bid", nomination,
+                 after={"organisation_id": organisation.id})
+    _tell(nomination, "acv_intent_to_bid",
+          _l("%(asset)s: an intent to bid was registered", asset=nomination.asset.name),
+          _l("%(name)s registered its intent to bid for %(asset)s. The full moratorium runs "
+             "until %(ends)s.", name=organisation.name, asset=nomination.asset.name,
+             ends=dates.full_ends.isoformat()), skip=actor)
+    db.session.flush()
+    return intent
