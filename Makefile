@@ -50,7 +50,7 @@ translations: install
 	    --no-location --sort-output -o citizenideas/translations/messages.pot .
 	$(BIN)/pybabel update -i citizenideas/translations/messages.pot \
 	    -d citizenideas/translations -l cy --no-fuzzy-matching
-	$(BIN)/python tools/apply_pending_welsh.py
+	$(BIN)/python tests/tools/apply_pending_welsh.py
 	$(BIN)/pybabel compile --statistics -d citizenideas/translations -l cy
 
 clean:

@@ -212,7 +212,7 @@ def test_gov_uk_frontends_own_words_come_out_in_welsh(app):
     assert 'data-i18n.characters-under-limit.other="You have %{count} characters remaining"' in html
     assert "Error:</span> Too long" in html and "You can enter up to 500 characters" in html
 
-# --- Welsh written ahead for text still on other branches (tools/apply_pending_welsh.py) ------
+# --- Welsh written ahead for text still on other branches (tests/tools/apply_pending_welsh.py)
 
 PENDING = TRANSLATIONS / "cy" / "pending.json"
 
@@ -220,8 +220,8 @@ PENDING = TRANSLATIONS / "cy" / "pending.json"
 def _pending_tool():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("apply_pending_welsh",
-                                                  ROOT / "tools" / "apply_pending_welsh.py")
+    spec = importlib.util.spec_from_file_location(
+        "apply_pending_welsh", ROOT / "tests" / "tools" / "apply_pending_welsh.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -9,7 +9,7 @@ keep a translation for a message the template does not have yet, so it waits her
 catalogue and still empty (or fuzzy) gets its Welsh; a translation already in the catalogue is
 never overwritten. Entries applied are reported; entries not yet needed stay for next time.
 
-    python tools/apply_pending_welsh.py [--prune]   # --prune drops applied entries from the file
+    python tests/tools/apply_pending_welsh.py [--prune]   # --prune: drop applied entries
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PO = ROOT / "citizenideas" / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
 PENDING = ROOT / "citizenideas" / "translations" / "cy" / "pending.json"
 
