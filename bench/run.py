@@ -147,7 +147,10 @@ def scratch_database(kind: str, size: int, tmp: Path, admin_url: str | None):
 def app_config(url: str) -> dict:
     return {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
             "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-            "REMEMBER_COOKIE_SECURE": False, "NOTIFY_SEND_AFTER_REQUEST": False}
+            "REMEMBER_COOKIE_SECURE": False, "NOTIFY_SEND_AFTER_REQUEST": False,
+            # The signed-in page is measured as a moderator who has signed in: production
+            # asks staff for an authenticator code, which a load generator cannot give.
+            "STAFF_2FA_REQUIRED": False}
 
 
 def load_data(url: str, size: int) -> tuple[dict, str]:
@@ -323,7 +326,8 @@ def gunicorn(app_spec: str, env: dict, chdir: Path):
 def app_env(url: str) -> dict:
     env = {"APP_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
            "SESSION_COOKIE_SECURE": "false", "REMEMBER_COOKIE_SECURE": "false",
-           "NOTIFY_SEND_AFTER_REQUEST": "false", "PYTHONPATH": str(ROOT)}
+           "NOTIFY_SEND_AFTER_REQUEST": "false", "STAFF_2FA_REQUIRED": "false",
+           "PYTHONPATH": str(ROOT)}
     limits = redis_url()
     if limits:
         env.update(RATELIMIT_ENABLED="true", RATELIMIT_STORAGE_URI=limits)
