@@ -17,7 +17,9 @@ from .schemas import Body, Id, Out
 TAG = ["Assets of community value"]
 
 
-class ListedOut(Out):
+class _NominatedPlaceOut(Out):
+    """What both statutory lists say of a nominated place."""
+
     asset_id: int
     asset_url: str
     asset: str
@@ -27,6 +29,9 @@ class ListedOut(Out):
     ward: str | None
     nominated_by: str
     reasons: str
+
+
+class ListedOut(_NominatedPlaceOut):
     listed_on: date
     listed_until: date
     decision_reason: str
@@ -41,16 +46,7 @@ class ListedListOut(Out):
     items: list[ListedOut]
 
 
-class UnsuccessfulOut(Out):
-    asset_id: int
-    asset_url: str
-    asset: str
-    address: str
-    postcode: str | None
-    uprn: str | None
-    ward: str | None
-    nominated_by: str
-    reasons: str
+class UnsuccessfulOut(_NominatedPlaceOut):
     submitted_on: date
     decided_on: date
     decision_reason: str
