@@ -1,5 +1,20 @@
 """All models, importable from one place: ``from citizenideas.models import Idea``."""
 
+from .asset_transfer import (
+    ACCESS_CHANGES,
+    ASSET_EVENTS,
+    COMMITMENT_ANSWERS,
+    OPEN_TRANSFER_STAGES,
+    TRANSFER_STAGES,
+    AccessComment,
+    AssetEvent,
+    AssetFollow,
+    AssetReport,
+    TransferInfoRequest,
+    TransferRequest,
+    TransferStageChange,
+    transfer_request_ideas,
+)
 from .assisted import CHANNELS, IdeaRepresentation, PaperSupport, ResidentContact
 from .audit import AuditLog
 from .base import UTCDateTime, utcnow
@@ -57,4 +72,7 @@ __all__ = [
     "current_token", "idea_assets", "utcnow",
     "CHANNELS", "IdeaRepresentation", "PaperSupport", "ResidentContact",
     "ACV_STATES", "AcvBidIntent", "AcvNomination",
+    "ACCESS_CHANGES", "ASSET_EVENTS", "COMMITMENT_ANSWERS", "OPEN_TRANSFER_STAGES",
+    "TRANSFER_STAGES", "AccessComment", "AssetEvent", "AssetFollow", "AssetReport",
+    "TransferInfoRequest", "TransferRequest", "TransferStageChange", "transfer_request_ideas",
 ]

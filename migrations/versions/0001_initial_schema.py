@@ -701,11 +701,203 @@ def upgrade():
     with op.batch_alter_table('acv_bid_intents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_acv_bid_intents_nomination_id'), ['nomination_id'], unique=False)
 
+    op.create_table('access_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('change', sa.String(length=10), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=True),
+    sa.CheckConstraint("change IN ('better', 'same', 'worse')", name=op.f('ck_access_comments_change')),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_access_comments_asset_id_community_assets')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_access_comments_author_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_comments'))
+    )
+    with op.batch_alter_table('access_comments', schema=None) as batch_op:
+        batch_op.create_index('ix_access_comments_asset_created', ['asset_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_comments_author_id'), ['author_id'], unique=False)
+
+    op.create_table('asset_follows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_asset_follows_asset_id_community_assets')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_asset_follows_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_follows')),
+    sa.UniqueConstraint('user_id', 'asset_id', name=op.f('uq_asset_follows_user_id_asset_id'))
+    )
+    with op.batch_alter_table('asset_follows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_follows_asset_id'), ['asset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_asset_follows_user_id'), ['user_id'], unique=False)
+
+    op.create_table('transfer_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('proposed_use', sa.Text(), nullable=False),
+    sa.Column('beneficiaries', sa.Text(), nullable=False),
+    sa.Column('commitment_opening_hours', sa.Text(), nullable=False),
+    sa.Column('commitment_prices', sa.Text(), nullable=False),
+    sa.Column('commitment_accessibility', sa.Text(), nullable=False),
+    sa.Column('capacity_people', sa.Text(), nullable=False),
+    sa.Column('capacity_money', sa.Text(), nullable=False),
+    sa.Column('capacity_experience', sa.Text(), nullable=False),
+    sa.Column('stage', sa.String(length=30), nullable=False),
+    sa.Column('stage_changed_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('terms', sa.Text(), nullable=True),
+    sa.Column('transferred_on', sa.Date(), nullable=True),
+    sa.Column('reminded_for_year', sa.Integer(), nullable=False),
+    sa.CheckConstraint("stage IN ('received', 'under_assessment', 'business_case_requested', 'approved', 'declined', 'transferred', 'withdrawn')", name=op.f('ck_transfer_requests_stage')),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_transfer_requests_asset_id_community_assets')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_transfer_requests_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_transfer_requests_submitted_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_requests'))
+    )
+    with op.batch_alter_table('transfer_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_transfer_requests_asset_stage', ['asset_id', 'stage'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transfer_requests_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_transfer_requests_stage_changed', ['stage', 'stage_changed_at'], unique=False)
+
+    op.create_table('asset_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=30), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('transfer_request_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("event IN ('nominated', 'listed', 'not_listed', 'owner_told', 'notice_of_sale', 'intent_to_bid', 'listing_ended', 'transfer_requested', 'transfer_stage', 'transferred', 'report_published', 'access_comment', 'details_changed')", name=op.f('ck_asset_events_event')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_asset_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_asset_events_asset_id_community_assets')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_asset_events_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['transfer_request_id'], ['transfer_requests.id'], name=op.f('fk_asset_events_transfer_request_id_transfer_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_events'))
+    )
+    with op.batch_alter_table('asset_events', schema=None) as batch_op:
+        batch_op.create_index('ix_asset_events_asset_created', ['asset_id', 'created_at'], unique=False)
+
+    op.create_table('asset_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('transfer_request_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('year_number', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('opening_hours', sa.Text(), nullable=False),
+    sa.Column('people_served', sa.Integer(), nullable=True),
+    sa.Column('prices', sa.Text(), nullable=False),
+    sa.Column('access_changes', sa.Text(), nullable=False),
+    sa.Column('story', sa.Text(), nullable=False),
+    sa.Column('commitments', sa.String(length=20), nullable=False),
+    sa.Column('commitments_note', sa.Text(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("commitments IN ('kept', 'partly_kept', 'not_kept')", name=op.f('ck_asset_reports_commitments')),
+    sa.CheckConstraint('people_served IS NULL OR people_served >= 0', name=op.f('ck_asset_reports_people_served')),
+    sa.CheckConstraint('year_number >= 1', name=op.f('ck_asset_reports_year_number')),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_asset_reports_asset_id_community_assets')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_asset_reports_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_asset_reports_submitted_by_id_users')),
+    sa.ForeignKeyConstraint(['transfer_request_id'], ['transfer_requests.id'], name=op.f('fk_asset_reports_transfer_request_id_transfer_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_reports')),
+    sa.UniqueConstraint('transfer_request_id', 'year_number', name=op.f('uq_asset_reports_transfer_request_id_year_number'))
+    )
+    with op.batch_alter_table('asset_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_reports_asset_id'), ['asset_id'], unique=False)
+
+    op.create_table('transfer_info_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('asked_by_id', sa.Integer(), nullable=True),
+    sa.Column('asked_at', sa.DateTime(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_transfer_info_requests_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['asked_by_id'], ['users.id'], name=op.f('fk_transfer_info_requests_asked_by_id_users')),
+    sa.ForeignKeyConstraint(['request_id'], ['transfer_requests.id'], name=op.f('fk_transfer_info_requests_request_id_transfer_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_info_requests'))
+    )
+    with op.batch_alter_table('transfer_info_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfer_info_requests_request_id'), ['request_id'], unique=False)
+
+    op.create_table('transfer_request_ideas',
+    sa.Column('transfer_request_id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_transfer_request_ideas_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['transfer_request_id'], ['transfer_requests.id'], name=op.f('fk_transfer_request_ideas_transfer_request_id_transfer_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('transfer_request_id', 'idea_id', name=op.f('pk_transfer_request_ideas'))
+    )
+    with op.batch_alter_table('transfer_request_ideas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfer_request_ideas_idea_id'), ['idea_id'], unique=False)
+
+    op.create_table('transfer_stage_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('from_stage', sa.String(length=30), nullable=True),
+    sa.Column('to_stage', sa.String(length=30), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("from_stage IS NULL OR from_stage IN ('received', 'under_assessment', 'business_case_requested', 'approved', 'declined', 'transferred', 'withdrawn')", name=op.f('ck_transfer_stage_changes_from_stage')),
+    sa.CheckConstraint("to_stage IN ('received', 'under_assessment', 'business_case_requested', 'approved', 'declined', 'transferred', 'withdrawn')", name=op.f('ck_transfer_stage_changes_to_stage')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_transfer_stage_changes_actor_id_users')),
+    sa.ForeignKeyConstraint(['request_id'], ['transfer_requests.id'], name=op.f('fk_transfer_stage_changes_request_id_transfer_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_stage_changes'))
+    )
+    with op.batch_alter_table('transfer_stage_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_transfer_stage_changes_request_created', ['request_id', 'created_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('transfer_stage_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_transfer_stage_changes_request_created')
+
+    op.drop_table('transfer_stage_changes')
+    with op.batch_alter_table('transfer_request_ideas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transfer_request_ideas_idea_id'))
+
+    op.drop_table('transfer_request_ideas')
+    with op.batch_alter_table('transfer_info_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transfer_info_requests_request_id'))
+
+    op.drop_table('transfer_info_requests')
+    with op.batch_alter_table('asset_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_reports_asset_id'))
+
+    op.drop_table('asset_reports')
+    with op.batch_alter_table('asset_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_asset_events_asset_created')
+
+    op.drop_table('asset_events')
+    with op.batch_alter_table('transfer_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_transfer_requests_stage_changed')
+        batch_op.drop_index(batch_op.f('ix_transfer_requests_organisation_id'))
+        batch_op.drop_index('ix_transfer_requests_asset_stage')
+
+    op.drop_table('transfer_requests')
+    with op.batch_alter_table('asset_follows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_follows_user_id'))
+        batch_op.drop_index(batch_op.f('ix_asset_follows_asset_id'))
+
+    op.drop_table('asset_follows')
+    with op.batch_alter_table('access_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_comments_author_id'))
+        batch_op.drop_index('ix_access_comments_asset_created')
+
+    op.drop_table('access_comments')
     with op.batch_alter_table('acv_bid_intents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_acv_bid_intents_nomination_id'))
 
