@@ -342,3 +342,24 @@ def test_showing_an_idea_with_photos_writes_nothing(client, make):
     page = idea_page(None, db.session.get(type(idea), idea.id))
     assert len(page.photos) == 1
     assert not db.session.dirty and not db.session.new
+
+
+def test_a_photo_whose_transaction_is_rolled_back_leaves_no_file_behind(make, uploads):
+    author = make.user()
+    idea = make.idea(author=author)
+    photos.add_idea_photo(author, idea, data=phone_photo(), alt_text="Our street")
+    assert len(stored_files(uploads)) == 2  # stored before the row is written
+    db.session.rollback()  # the commit never happens (a database outage, a later error)
+    assert stored_files(uploads) == []
+    assert db.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_rolling_back_a_second_copy_keeps_the_file_a_saved_photo_uses(make, uploads):
+    author = make.user()
+    idea = make.idea(author=author)
+    kept = add(author, idea, data=phone_photo(), alt_text="Our street")
+    other = make.idea(author=author)
+    photos.add_idea_photo(author, other, data=phone_photo(), alt_text="The same picture")
+    db.session.rollback()
+    left = {str(p.relative_to(uploads)) for p in stored_files(uploads)}
+    assert left == {kept.storage_key, kept.thumb_key}

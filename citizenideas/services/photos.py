@@ -13,7 +13,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import NotFound, TooLarge, ValidationFailed
@@ -79,8 +80,11 @@ def _add(actor: User, idea: Idea, owner_filter, data: bytes, alt_text: str | Non
         message = _("You can add up to 3 photos. Delete one to add another.")
         raise ValidationFailed(message, {"file": [message]})
     store = photo_storage()
-    store.save(processed.storage_key, processed.data, processed.content_type)
-    store.save(processed.thumb_key, processed.thumb, processed.content_type)
+    for key, body in ((processed.storage_key, processed.data),
+                      (processed.thumb_key, processed.thumb)):
+        if not store.exists(key):  # new here: forgotten again if this transaction is not kept
+            db.session.info.setdefault(_NEW_FILES, set()).add(key)
+        store.save(key, body, processed.content_type)
     photo = Photo(idea_id=idea.id, uploader_id=actor.id, alt_text=alt_text, label=label,
                   storage_key=processed.storage_key, thumb_key=processed.thumb_key,
                   content_type=processed.content_type, width=processed.width,
@@ -118,6 +122,35 @@ def add_outcome_photo(actor: User, report: OutcomeReport, *, data: bytes,
         raise ValidationFailed(message, {"label": [message]})
     return _add(actor, report.idea, Photo.outcome_report_id == report.id, data, alt_text,
                 label=label, outcome_report_id=report.id)
+
+
+_NEW_FILES = "photo_files_stored"
+
+
+@event.listens_for(Session, "after_commit")
+def _files_kept(session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _files_not_kept(session) -> None:
+    """Files stored for photos whose rows were rolled back (a database outage at commit, a
+    later error in the request) are deleted, unless a saved photo uses the same picture (a
+    concurrent upload of the same file may have been committed meanwhile)."""
+    keys = session.info.pop(_NEW_FILES, None)
+    if not keys:
+        return
+    try:
+        with db.engine.connect() as connection:
+            used = set(connection.scalars(select(Photo.storage_key)
+                                          .where(Photo.storage_key.in_(keys))))
+            used |= set(connection.scalars(select(Photo.thumb_key)
+                                           .where(Photo.thumb_key.in_(keys))))
+        store = photo_storage()
+        for key in sorted(keys - used):
+            store.delete(key)
+    except Exception:  # noqa: BLE001 - tidying up must never hide the error that rolled back
+        current_app.logger.warning("Could not delete the files of %d unsaved photos", len(keys))
 
 
 def _forget_files(keys: list[str]) -> None:
