@@ -14,7 +14,7 @@ from citizenideas.models import AcvNomination, AuditLog, Notification, User, utc
 from citizenideas.services import community_value as acv
 from citizenideas.services import community_value_lists as lists
 
-from .test_state_races import race
+from .concurrency import race
 
 REASONS = "The pub is the only place in the village where clubs and groups can meet."
 

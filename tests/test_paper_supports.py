@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
-from citizenideas.database import run_with_retry
 from citizenideas.errors import Conflict, NotAllowed, ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, Idea, PaperSupport, User
 from citizenideas.services import engagement, ideas, paper_supports
+from tests.concurrency import race
 
 from .conftest import csrf_token
 
@@ -152,28 +151,8 @@ def test_staff_record_and_remove_paper_supports_on_the_council_page(app, client,
 
 def _at_once(app, jobs) -> list[str]:
     """Run each job (a function of the session's objects) in its own thread and session."""
-    go = threading.Event()
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def work(job) -> None:
-        with app.app_context():
-            try:
-                go.wait(timeout=30)
-                run_with_retry(job)
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                with lock:
-                    errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
+    _done, refused, errors = race(app, [lambda job=job: job for job in jobs], load_first=False)
+    return errors + [repr(exc) for exc in refused]
 
 
 def test_paper_records_and_online_supports_at_the_same_moment_all_count(app, make):

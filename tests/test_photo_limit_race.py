@@ -4,16 +4,14 @@ its photos are counted)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from citizenideas.database import run_with_retry
 from citizenideas.errors import ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import Idea, Photo, User
 from citizenideas.services import photos
+from tests.concurrency import race
 from tests.photo_support import picture
 
 
@@ -28,35 +26,17 @@ def test_six_uploads_at_once_keep_exactly_three_photos(app, make):
     idea = make.idea(author=author)
     author_id, idea_id = author.id, idea.id
     files = [picture(colour=(40 * n, 10, 10)) for n in range(6)]
-    go = threading.Event()
-    added, refused, errors = [], [], []
-    lock = threading.Lock()
 
-    def work(data: bytes) -> None:
-        with app.app_context():
-            try:
-                go.wait(timeout=30)
-                user = db.session.get(User, author_id)
-                target = db.session.get(Idea, idea_id)
-                photo = run_with_retry(lambda: photos.add_idea_photo(
-                    user, target, data=data, alt_text="A corner of the green"))
-                with lock:
-                    added.append(photo.id)
-            except ValidationFailed as exc:
-                with lock:
-                    refused.append(exc.errors.get("file", [""])[0])
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                with lock:
-                    errors.append(repr(exc))
-            finally:
-                db.session.remove()
+    def uploading(data: bytes):
+        user = db.session.get(User, author_id)
+        target = db.session.get(Idea, idea_id)
+        return lambda: photos.add_idea_photo(user, target, data=data,
+                                             alt_text="A corner of the green").id
 
-    threads = [threading.Thread(target=work, args=(data,)) for data in files]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join(timeout=120)
+    added, refusals, errors = race(app, [lambda data=data: uploading(data) for data in files])
+    refused = [exc.errors.get("file", [""])[0] for exc in refusals
+               if isinstance(exc, ValidationFailed)]
+    errors += [repr(exc) for exc in refusals if not isinstance(exc, ValidationFailed)]
     assert errors == []
     assert len(added) == 3 and len(refused) == 3
     assert all("up to 3 photos" in message for message in refused)

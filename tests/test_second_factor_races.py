@@ -4,15 +4,13 @@ and PostgreSQL alike."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from citizenideas.database import run_with_retry
 from citizenideas.errors import ValidationFailed
 from citizenideas.extensions import db
 from citizenideas.models import RecoveryCode, SecondFactor, User
 from citizenideas.services import second_factor
+from tests.concurrency import race
 
 from .second_factor_support import code_for, give_second_factor
 
@@ -21,35 +19,14 @@ TRIES = 8
 
 def _all_at_once(app, user_id: int, code: str) -> tuple[list[str], list[str]]:
     """Send ``code`` for ``user_id`` from TRIES threads at once; what each was answered."""
-    go = threading.Event()
-    answers, errors = [], []
-    lock = threading.Lock()
 
-    def work() -> None:
-        with app.app_context():
-            try:
-                go.wait(timeout=30)
-                user = db.session.get(User, user_id)
-                result = run_with_retry(lambda: second_factor.check_code(user, code))
-                answer = result.method
-            except ValidationFailed:
-                answer = "refused"
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                with lock:
-                    errors.append(repr(exc))
-                return
-            finally:
-                db.session.remove()
-            with lock:
-                answers.append(answer)
+    def sending():
+        user = db.session.get(User, user_id)
+        return lambda: second_factor.check_code(user, code).method
 
-    threads = [threading.Thread(target=work) for _ in range(TRIES)]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers, errors
+    methods, refused, errors = race(app, [sending] * TRIES)
+    errors += [repr(exc) for exc in refused if not isinstance(exc, ValidationFailed)]
+    return methods + ["refused"] * (len(refused)), errors
 
 
 def test_the_same_authenticator_code_sent_at_once_is_accepted_once(app, make):

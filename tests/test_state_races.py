@@ -9,14 +9,13 @@ happened; the timeline, the audit log and the notifications show one change, not
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from citizenideas.errors import Conflict, DomainError
+from citizenideas.errors import Conflict
 from citizenideas.extensions import db
 from citizenideas.models import (
     AuditLog,
@@ -32,55 +31,10 @@ from citizenideas.models import (
 from citizenideas.services import claims, engagement, outcomes, triage
 from citizenideas.services import merging as merges
 from citizenideas.services.lifecycle import STATUS_LABELS, change_status
+from tests.concurrency import Job, race
 
 TRIALS = 3
 PLAN = "We will run weekly sessions in the community hall with our volunteers."
-
-Job = Callable[[], Callable[[], object]]
-
-
-def race(app, jobs: list[Job]) -> tuple[list, list[DomainError], list[str]]:
-    """Run each job in its own thread, app context and database connection.
-
-    A job loads what it needs and returns the action to race; the actions start together
-    (a barrier), and each is committed like a route commits. Returns what the winners'
-    actions returned, the DomainErrors the losers got, and any other exception (a bug).
-    """
-    barrier = threading.Barrier(len(jobs))
-    wins: list = []
-    refusals: list[DomainError] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def run(job: Job) -> None:
-        with app.app_context():
-            try:
-                action = job()
-                barrier.wait(timeout=30)
-                result = action()
-                db.session.commit()
-                with lock:
-                    wins.append(result)
-            except DomainError as exc:
-                db.session.rollback()
-                with lock:
-                    refusals.append(exc)
-            except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
-                barrier.abort()
-                db.session.rollback()
-                with lock:
-                    errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.expire_all()
-    return wins, refusals, errors
-
 
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))

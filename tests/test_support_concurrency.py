@@ -3,46 +3,26 @@ PostgreSQL alike, and nobody's request fails with "database is locked"."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from citizenideas.database import run_with_retry
 from citizenideas.extensions import db
 from citizenideas.models import Idea, Support, User
 from citizenideas.services import engagement
+from tests.concurrency import race
 
 
 def _fire(app, jobs: list[tuple[str, int]], idea_id: int) -> tuple[list, list]:
     """Run each (action, user id) in its own thread with its own app context and session."""
-    go = threading.Event()
-    results, errors = [], []
-    lock = threading.Lock()
 
-    def work(action: str, user_id: int) -> None:
-        with app.app_context():
-            try:
-                go.wait(timeout=30)
-                user = db.session.get(User, user_id)
-                idea = db.session.get(Idea, idea_id)
-                call = engagement.support_idea if action == "support" else \
-                    engagement.withdraw_support
-                outcome = run_with_retry(lambda: call(user, idea))
-                with lock:
-                    results.append((action, user_id, outcome))
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                with lock:
-                    errors.append(repr(exc))
-            finally:
-                db.session.remove()
+    def acting(action: str, user_id: int):
+        user = db.session.get(User, user_id)
+        idea = db.session.get(Idea, idea_id)
+        call = engagement.support_idea if action == "support" else engagement.withdraw_support
+        return lambda: (action, user_id, call(user, idea))
 
-    threads = [threading.Thread(target=work, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
+    results, refused, errors = race(app, [lambda job=job: acting(*job) for job in jobs],
+                                    load_first=False)
+    return results, errors + [repr(exc) for exc in refused]
 
 
 def _counts(idea_id: int) -> tuple[int, int]:

@@ -4,46 +4,27 @@ people's answers all count; the partner is told once that the outcome is dispute
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from citizenideas.database import run_with_retry
 from citizenideas.extensions import db
 from citizenideas.models import Idea, Notification, OutcomeReport, OutcomeVerification, User
 from citizenideas.services.verification import verify_outcome
 
+from .concurrency import race
 from .verification_world import World
 
 
 def _fire(app, jobs: list[tuple[int, str]], idea_id: int) -> tuple[list, list]:
     """Run each (user id, answer) in its own thread, app context and session, all at once."""
-    go = threading.Barrier(len(jobs), timeout=30)
-    results, errors = [], []
-    lock = threading.Lock()
 
-    def work(user_id: int, answer: str) -> None:
-        with app.app_context():
-            try:
-                user = db.session.get(User, user_id)
-                idea = db.session.get(Idea, idea_id)
-                user.memberships  # loaded before the start, as a request would  # noqa: B018
-                go.wait()
-                _found, created = run_with_retry(lambda: verify_outcome(user, idea, answer))
-                with lock:
-                    results.append((user_id, answer, created))
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                with lock:
-                    errors.append(repr(exc))
-            finally:
-                db.session.remove()
+    def answering(user_id: int, answer: str):
+        user = db.session.get(User, user_id)
+        idea = db.session.get(Idea, idea_id)
+        user.memberships  # loaded before the start, as a request would  # noqa: B018
+        return lambda: (user_id, answer, verify_outcome(user, idea, answer)[1])
 
-    threads = [threading.Thread(target=work, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
+    results, refused, errors = race(app, [lambda job=job: answering(*job) for job in jobs])
+    return results, errors + [repr(exc) for exc in refused]
 
 
 def _rows(idea_id: int, user_id: int | None = None) -> int:
