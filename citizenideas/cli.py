@@ -93,6 +93,21 @@ def register_cli(app: Flask) -> None:
         click.echo(f"The second factor of {user.email} is reset: they set up a new one when "
                    "they next sign in.")
 
+    @app.cli.command("sso-untie")
+    @click.argument("email")
+    def sso_untie(email: str) -> None:
+        """Let EMAIL's staff account be opened by a different person at the council's
+        identity provider (their subject there changed). Audited."""
+        from .database import run_with_retry
+        from .services.accounts import find_user_by_email
+        from .services.sso import untie_account
+
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException("There is no account with that email address.")
+        run_with_retry(lambda: untie_account(user))
+        click.echo(f"{user.email} is untied: the next council sign-in with it ties it again.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when there are no users yet.")
     def seed_demo(if_empty: bool) -> None:

@@ -120,6 +120,9 @@ class BaseConfig:
     OIDC_SCOPES = "openid email profile"
     # The provider's own multi-factor sign-in counts as the second factor.
     OIDC_TRUSTED_MFA = False
+    # The ID token claim that must be JSON true for the provider to vouch for the email
+    # address: email_verified (the standard), or xms_edov for Microsoft Entra ID.
+    OIDC_EMAIL_VERIFIED_CLAIM = "email_verified"
     # The button's text; empty: "Sign in with your council account" (translated).
     OIDC_BUTTON_LABEL = ""
 

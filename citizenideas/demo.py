@@ -206,6 +206,7 @@ class _DemoBorough:
         db.session.flush()
         self.write_flags(comments)
         self.write_notifications(comments)
+        self.asset_stories()
         db.session.add(SiteSetting(key=MARKER, value=self.now.isoformat()))
         db.session.flush()
 
@@ -266,6 +267,15 @@ class _DemoBorough:
                                             created_at=year_ago))
         db.session.add_all([*self.wards.values(), *self.categories.values(),
                             *self.orgs.values(), *self.users.values(), *self.assets.values()])
+
+    def asset_stories(self) -> None:
+        """What happens to the places in public: community value nominations and sales,
+        transfer requests, and the yearly reports after a transfer."""
+        from . import demo_acv, demo_after_transfer, demo_transfer
+        demo_acv.seed(self)
+        demo_transfer.seed(self)
+        demo_after_transfer.seed(self)
+        db.session.flush()
 
     # ------------------------------------------------------------------ timelines
     def plan_ideas(self) -> None:

@@ -15,7 +15,7 @@ from citizenideas.config import load_config
 from citizenideas.extensions import db
 from citizenideas.models import AuditLog, User
 
-from .conftest import Auth
+from .conftest import Auth, csrf_token
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET, ProviderServer, s256
 
 
@@ -460,3 +460,62 @@ def test_admins_see_council_sign_ins_and_refusals_in_the_audit_log(client, make,
     assert "Signed in with a council account" in page
     assert "Council account sign-in refused" in page
     assert "stranger@council.example" in page
+
+
+# Microsoft Entra ID sends no `email_verified`; its optional `xms_edov` claim says the
+# address's domain is verified by the tenant. Which claim vouches for the address is a setting.
+def test_a_provider_vouching_with_another_claim_is_trusted_when_configured(app, client, make,
+                                                                           provider):
+    make.user(role="moderator", email="moderator@example.org")
+    app.config["OIDC_EMAIL_VERIFIED_CLAIM"] = "xms_edov"
+    provider.token_changes = {"drop": ["email_verified"], "claims": {"xms_edov": True}}
+    sign_in_with_council_account(client)
+    assert signed_in_email(client) == "moderator@example.org"
+
+
+def test_the_configured_claim_is_the_only_one_trusted(app, client, make, provider):
+    make.user(role="moderator", email="moderator@example.org")
+    app.config["OIDC_EMAIL_VERIFIED_CLAIM"] = "xms_edov"  # email_verified: true is sent, not it
+    assert refused(client, provider)[0] == 403
+    assert audit_entries("sso.refused")[0].after["reason"] == "email_not_verified"
+
+
+def test_by_default_another_claim_does_not_vouch_for_the_address(client, make, provider):
+    make.user(role="moderator", email="moderator@example.org")
+    provider.token_changes = {"drop": ["email_verified"], "claims": {"xms_edov": True}}
+    assert refused(client, provider)[0] == 403
+
+
+# The provider's subject identifier is what stays with a person; an email address can be given
+# to someone else when its holder leaves. The first sign-in ties the account to the subject.
+def test_the_first_council_sign_in_ties_the_account_to_the_providers_person(client, make,
+                                                                             provider):
+    moderator = make.user(role="moderator", email="moderator@example.org")
+    sign_in_with_council_account(client)
+    db.session.expire_all()
+    assert db.session.get(User, moderator.id).sso_identity == f"{provider.url} provider-user-1"
+
+
+def test_someone_else_given_the_same_address_at_the_provider_is_refused(client, make,
+                                                                         provider):
+    make.user(role="moderator", email="moderator@example.org")
+    sign_in_with_council_account(client)
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/sign-out")})
+    provider.person.sub = "provider-user-2"  # the address now belongs to a new starter
+    status, page = refused(client, provider)
+    assert status == 403 and "not the one" in page
+    assert audit_entries("sso.refused")[0].after["reason"] == "different_person"
+
+
+def test_an_admin_can_untie_an_account_from_the_command_line(app, client, make, provider):
+    moderator = make.user(role="moderator", email="moderator@example.org")
+    sign_in_with_council_account(client)
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/sign-out")})
+    result = app.test_cli_runner().invoke(args=["sso-untie", "Moderator@example.org"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, moderator.id).sso_identity is None
+    assert audit_entries("sso.untie")
+    provider.person.sub = "provider-user-2"
+    sign_in_with_council_account(client)
+    assert signed_in_email(client) == "moderator@example.org"

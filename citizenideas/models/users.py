@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     account_exists_emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The language they chose ("en" or "cy"): their pages when signed in, and their emails.
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The council identity provider's person this staff account was first opened by with
+    # single sign-on ("<issuer> <subject>"); later sign-ins must be the same person.
+    sso_identity: Mapped[str | None] = mapped_column(String(400), unique=True)
 
     ward = relationship("Ward")
     memberships: Mapped[list[Membership]] = relationship(

@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..errors import NotAllowed
+from ..extensions import db
 from ..models import User
 from .accounts import find_user_by_email, normalise_email
 from .audit import record_audit
@@ -33,6 +34,8 @@ REFUSAL_REASONS = {
     "account_not_confirmed": _l("The email address of your account here is not confirmed "
                                 "yet."),
     "account_closed": _l("Your account here has been closed."),
+    "different_person": _l("Your council account is not the one this staff account was "
+                           "first opened with. Ask an admin to check it."),
 }
 
 
@@ -53,16 +56,25 @@ def may_sign_in_with_council_account(user: User) -> bool:
     return user.is_staff or any(m.role == "manager" for m in user.memberships)
 
 
-def staff_account_for_identity(claims: Mapping[str, Any]) -> User:
+def identity_of(claims: Mapping[str, Any]) -> str:
+    """The provider's person, for good: its issuer and subject (``sub``). An email address can
+    pass to someone else; the subject stays with the person."""
+    return f"{claims.get('iss')} {claims.get('sub')}"
+
+
+def staff_account_for_identity(claims: Mapping[str, Any],
+                               verified_claim: str = "email_verified") -> User:
     """The existing staff account that the provider's verified ``claims`` (from a checked
     ID token) identify, matched on the email address (case-insensitive).
 
-    Raises IdentityRefused when the provider does not vouch for the address
-    (``email_verified`` must be JSON true, not a string), when no account has it, when the
-    account is not staff or an organisation manager, is not confirmed, or is closed.
+    Raises IdentityRefused when the provider does not vouch for the address (the claim
+    ``verified_claim``, OIDC_EMAIL_VERIFIED_CLAIM, must be JSON true, not a string: Entra ID
+    sends ``xms_edov`` instead of ``email_verified``), when no account has it, when the
+    account is not staff or an organisation manager, is not confirmed, or is closed, or when
+    the account was first opened by another of the provider's people (``sso_identity``).
     """
     email = normalise_email(claims.get("email") if isinstance(claims.get("email"), str) else "")
-    if not email or claims.get("email_verified") is not True:
+    if not email or claims.get(verified_claim) is not True:
         raise IdentityRefused("email_not_verified", email)
     user = find_user_by_email(email)
     if user is None:
@@ -73,6 +85,8 @@ def staff_account_for_identity(claims: Mapping[str, Any]) -> User:
         raise IdentityRefused("not_staff", email, user)
     if not user.is_verified:
         raise IdentityRefused("account_not_confirmed", email, user)
+    if user.sso_identity is not None and user.sso_identity != identity_of(claims):
+        raise IdentityRefused("different_person", email, user)
     return user
 
 
@@ -85,13 +99,16 @@ def _identity(claims: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def sign_in_with_identity(claims: Mapping[str, Any], *,
-                          provider_mfa_trusted: bool = False) -> User:
+def sign_in_with_identity(claims: Mapping[str, Any], *, provider_mfa_trusted: bool = False,
+                          verified_claim: str = "email_verified") -> User:
     """The account to sign in for the provider's ``claims``, audited as a single sign-on,
     with whether the provider's own multi-factor sign-in stands for our second factor
     (OIDC_TRUSTED_MFA). Raises IdentityRefused (nothing written: record the refusal with
     record_refusal)."""
-    user = staff_account_for_identity(claims)
+    user = staff_account_for_identity(claims, verified_claim)
+    if user.sso_identity is None:  # the first council sign-in ties the account to the person
+        user.sso_identity = identity_of(claims)
+        db.session.flush()
     record_audit(user, "sso.sign_in", user,
                  after={**_identity(claims), "provider_mfa_trusted": provider_mfa_trusted})
     return user
@@ -102,3 +119,13 @@ def record_refusal(claims: Mapping[str, Any], refusal: IdentityRefused) -> None:
     nothing. No account is created or changed."""
     record_audit(refusal.user, "sso.refused", refusal.user,
                  after={**_identity(claims), "email": refusal.email, "reason": refusal.reason})
+
+
+def untie_account(user: User) -> None:
+    """Forget which of the provider's people ``user`` was opened by (an admin, from the
+    command line: the person's subject changed at the provider, say after a tenant move).
+    The next council sign-in with the address ties it again. Audited."""
+    before = {"sso_identity": user.sso_identity}
+    user.sso_identity = None
+    record_audit(None, "sso.untie", user, before=before, after={"sso_identity": None})
+    db.session.flush()

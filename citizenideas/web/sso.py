@@ -183,7 +183,9 @@ def callback():
                                                            refusal=refusal), 403))
 
     trusted = bool(current_app.config.get("OIDC_TRUSTED_MFA"))
-    return run_action(lambda: sso.sign_in_with_identity(claims, provider_mfa_trusted=trusted),
+    claim = current_app.config.get("OIDC_EMAIL_VERIFIED_CLAIM") or "email_verified"
+    return run_action(lambda: sso.sign_in_with_identity(claims, provider_mfa_trusted=trusted,
+                                                        verified_claim=claim),
                       done=lambda user: _finish_sso_sign_in(user, next_url),
                       catch=sso.IdentityRefused, failed=refused)
 

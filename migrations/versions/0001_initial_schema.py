@@ -126,11 +126,13 @@ def upgrade():
     sa.Column('session_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('account_exists_emailed_at', sa.DateTime(), nullable=True),
     sa.Column('locale', sa.String(length=10), nullable=True),
+    sa.Column('sso_identity', sa.String(length=400), nullable=True),
     sa.CheckConstraint("notify_pref IN ('immediate', 'daily', 'off')", name=op.f('ck_users_notify_pref')),
     sa.CheckConstraint("role IN ('resident', 'moderator', 'admin')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_users_ward_id_wards')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sa.UniqueConstraint('sso_identity', name=op.f('uq_users_sso_identity'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index('ix_users_role', ['role'], unique=False)
