@@ -1,4 +1,5 @@
-"""Fill empty Welsh entries from citizenideas/translations/cy/pending.json.
+"""Fill empty Welsh entries from citizenideas/translations/cy/pending.json (and any
+pending-<topic>.json beside it, so that work on parallel branches merges without conflicts).
 
 pending.json maps an English msgid to its Welsh: a string, or for a plural message a list of
 the six Welsh forms (zero, one, two, few, many, other) keyed by the singular msgid. It holds
@@ -22,15 +23,22 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PO = ROOT / "citizenideas" / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
-PENDING = ROOT / "citizenideas" / "translations" / "cy" / "pending.json"
+CY = ROOT / "citizenideas" / "translations" / "cy"
+
+
+def _pending_files() -> list[Path]:
+    return sorted(CY.glob("pending*.json"))
 
 
 def main(prune: bool = False) -> int:
     """Apply pending.json to messages.po; return the number of entries filled."""
-    if not PENDING.exists():
+    files = _pending_files()
+    if not files:
         print("No pending.json: nothing to apply.")
         return 0
-    pending: dict[str, str | list[str]] = json.loads(PENDING.read_text(encoding="utf-8"))
+    pending: dict[str, str | list[str]] = {}
+    for path in files:
+        pending.update(json.loads(path.read_text(encoding="utf-8")))
     with PO.open("rb") as f:
         catalog = read_po(f)
     applied, used = [], set()
@@ -59,9 +67,11 @@ def main(prune: bool = False) -> int:
         with PO.open("wb") as f:
             write_po(f, catalog, width=76)
     if prune and used:
-        left = {k: v for k, v in pending.items() if k not in used}
-        PENDING.write_text(json.dumps(left, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                           encoding="utf-8")
+        for path in files:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            left = {k: v for k, v in entries.items() if k not in used}
+            path.write_text(json.dumps(left, ensure_ascii=False, indent=1, sort_keys=True)
+                            + "\n", encoding="utf-8")
     waiting = len(set(pending) - used)
     print(f"Welsh from pending.json: {len(applied)} applied, {waiting} not in the catalogue yet.")
     return len(applied)
