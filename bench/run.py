@@ -436,17 +436,17 @@ def warm_up(url: str, headers: dict) -> None:
     and (without Redis) page cache, and two requests one after the other often reach the
     same worker, leaving the other to compute the figures while it is being measured (at
     100k ideas on a loaded machine, seconds in which that worker's threads wait)."""
-    failures: list[str] = []
+    failures: list[BaseException] = []
 
     def one() -> None:
         try:
             request = urllib.request.Request(url, headers=headers)
             with urllib.request.urlopen(request, timeout=WARM_UP_TIMEOUT) as response:
                 if response.status != 200:
-                    failures.append(f"{url} answered {response.status}")
+                    failures.append(SystemExit(f"{url} answered {response.status}"))
                 response.read()
-        except OSError as exc:
-            failures.append(f"{url}: {exc}")
+        except OSError as exc:  # raised again below, as before: the page is not measured
+            failures.append(exc)
 
     for _ in range(2):
         threads = [threading.Thread(target=one) for _ in range(WORKERS * THREADS)]
@@ -455,7 +455,7 @@ def warm_up(url: str, headers: dict) -> None:
         for thread in threads:
             thread.join()
         if failures:
-            raise SystemExit(failures[0])
+            raise failures[0]
 
 
 def drive(url: str, headers: dict | None = None) -> Result:
