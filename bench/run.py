@@ -20,13 +20,19 @@ Settings (environment): BENCH_SIZES, BENCH_DATABASES (sqlite,postgresql), BENCH_
 (seconds per page, default 5), BENCH_CONNECTIONS (16), BENCH_PG_URL or TEST_DATABASE_URL (a
 PostgreSQL server to make scratch databases on), BENCH_REDIS_URL (rate-limit storage, default
 redis://127.0.0.1:6379/13 when it answers; otherwise limits are off), BENCH_OUT (also write
-the tables as Markdown to this file), BENCH_WRK (path to wrk; "" forces the Python generator).
+the tables as Markdown to this file), BENCH_WRK (path to wrk; "" forces the Python generator),
+BENCH_DB_DIR (keep each seeded database and reuse it in later runs: SQLite files in this
+directory, PostgreSQL databases named ``bench_keep_<key>_<size>``, with the pages' targets in a
+JSON file here; the key is a hash of the migrations, the demo and seed-load, so a schema or
+seed change seeds again; drop them with ``BENCH_DB_DIR=... python bench/run.py --drop-kept``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -66,6 +72,7 @@ MIN_REQUESTS = int(os.environ.get("BENCH_MIN_REQUESTS", "5" if QUICK else "30"))
 LONGEST = int(os.environ.get("BENCH_LONGEST", "5" if QUICK else "20"))
 CPU_REPEAT = int(os.environ.get("BENCH_CPU_REPEAT", "5"))
 HTTP = os.environ.get("BENCH_HTTP", "1") not in ("", "0")
+KEEP_DIR = Path(os.environ["BENCH_DB_DIR"]) if os.environ.get("BENCH_DB_DIR") else None
 WARM_UP_TIMEOUT = 300
 WORKERS, THREADS = 2, 4
 STAFF_EMAIL = "moderator@example.org"
@@ -122,10 +129,28 @@ def plain_pg(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def seed_key() -> str:
+    """What a kept database was built from: the migrations, the demo, seed-load and the long
+    idea's size. A kept database is reused only while these are unchanged."""
+    digest = hashlib.sha256(str(BIG_COMMENTS).encode())
+    sources = [*sorted((ROOT / "migrations" / "versions").glob("*.py")),
+               *sorted((ROOT / "citizenideas").glob("demo*.py")),
+               ROOT / "citizenideas" / "seed_load.py"]
+    for source in sources:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 @contextmanager
 def scratch_database(kind: str, size: int, tmp: Path, admin_url: str | None):
-    """A new empty database for one block, removed afterwards."""
+    """A new empty database for one block, removed afterwards; with BENCH_DB_DIR, a kept
+    database (seeded or not yet: see ``kept_targets``) that stays for the next run."""
     if kind == "sqlite":
+        if KEEP_DIR:
+            KEEP_DIR.mkdir(parents=True, exist_ok=True)
+            yield f"sqlite:///{KEEP_DIR / f'bench_keep_{seed_key()}_{size}.sqlite'}"
+            return
         path = tmp / f"bench-{size}.sqlite"
         yield f"sqlite:///{path}"
         for suffix in ("", "-wal", "-shm"):
@@ -133,15 +158,50 @@ def scratch_database(kind: str, size: int, tmp: Path, admin_url: str | None):
         return
     import psycopg
 
-    name = f"bench_{os.getpid()}_{size}"
+    name = f"bench_keep_{seed_key()}_{size}" if KEEP_DIR else f"bench_{os.getpid()}_{size}"
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(plain_pg(admin_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(plain_pg(admin_url), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                               (name,)).fetchone()
+        if KEEP_DIR and exists and kept_targets(kind, url, size) is not None:
+            pass  # seeded by an earlier run: reuse it
+        else:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url
+    finally:
+        if not KEEP_DIR:
+            with psycopg.connect(plain_pg(admin_url), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _targets_file(kind: str, size: int) -> Path:
+    return KEEP_DIR / f"bench_keep_{seed_key()}_{size}.{kind}.json"
+
+
+def kept_targets(kind: str, url: str, size: int) -> dict | None:
+    """The pages' targets of a kept database that an earlier run finished seeding (the JSON
+    file is written only after the load committed), or None."""
+    if not KEEP_DIR or not _targets_file(kind, size).exists():
+        return None
+    if kind == "sqlite" and not Path(make_url(url).database).exists():
+        return None
+    return json.loads(_targets_file(kind, size).read_text(encoding="utf-8"))
+
+
+def drop_kept(admin_url: str | None) -> None:
+    """Remove every kept database and its targets file."""
+    for path in KEEP_DIR.glob("bench_keep_*"):
+        path.unlink()
+    if admin_url:
+        import psycopg
+
+        with psycopg.connect(plain_pg(admin_url), autocommit=True) as admin:
+            names = [r[0] for r in admin.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'bench_keep_%'")]
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def app_config(url: str) -> dict:
@@ -169,9 +229,6 @@ def load_data(url: str, size: int) -> tuple[dict, str]:
         db.session.commit()
         report = seed_load(size, big_comments=BIG_COMMENTS)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:  # as autovacuum would, after a bulk load
-                conn.exec_driver_sql("ANALYZE")
         visible = Idea.hidden.is_(False)
         ten = db.session.scalar(select(Idea.id).where(visible).order_by(
             func.abs(Idea.comment_count - 10), Idea.id).limit(1))
@@ -180,6 +237,20 @@ def load_data(url: str, size: int) -> tuple[dict, str]:
         db.session.remove()
         db.engine.dispose()
     return targets, f"{report.seconds:.0f} s ({report.cpu_seconds:.0f} s CPU)"
+
+
+def analyze(url: str) -> None:
+    """PostgreSQL: vacuum (so index-only scans can skip the table) and gather the planner's
+    statistics, as autovacuum would after a bulk load.
+    In autocommit: an ANALYZE inside a transaction that is never committed leaves no
+    statistics (until session 5 the benchmark's did, so PostgreSQL planned every query of
+    the loaded database without any)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    with psycopg.connect(plain_pg(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def pages_for(targets: dict) -> list[Page]:
@@ -360,12 +431,31 @@ WRK = os.environ.get("BENCH_WRK", shutil.which("wrk") or "")
 
 
 def warm_up(url: str, headers: dict) -> None:
+    """Two rounds of as many requests at once as the server has threads, so that every
+    worker has answered the page before it is measured: each worker keeps its own figures
+    and (without Redis) page cache, and two requests one after the other often reach the
+    same worker, leaving the other to compute the figures while it is being measured (at
+    100k ideas on a loaded machine, seconds in which that worker's threads wait)."""
+    failures: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=WARM_UP_TIMEOUT) as response:
+                if response.status != 200:
+                    failures.append(SystemExit(f"{url} answered {response.status}"))
+                response.read()
+        except OSError as exc:  # raised again below, as before: the page is not measured
+            failures.append(exc)
+
     for _ in range(2):
-        request = urllib.request.Request(url, headers=headers)
-        with urllib.request.urlopen(request, timeout=WARM_UP_TIMEOUT) as response:
-            if response.status != 200:
-                raise SystemExit(f"{url} answered {response.status}")
-            response.read()
+        threads = [threading.Thread(target=one) for _ in range(WORKERS * THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
 
 
 def drive(url: str, headers: dict | None = None) -> Result:
@@ -456,9 +546,21 @@ def drive_with_threads(url: str, headers: dict) -> Result:
 def run_block(kind: str, size: int, tmp: Path, admin_url: str | None,
               minimal_env: dict) -> Block:
     with scratch_database(kind, size, tmp, admin_url) as url:
-        print(f"\n== {kind}, {size:,} ideas: loading ...", flush=True)
-        targets, seed_time = load_data(url, size)
+        targets = kept_targets(kind, url, size)
+        if targets is not None:
+            seed_time = targets.pop("seed_time") + ", kept from an earlier run"
+            print(f"\n== {kind}, {size:,} ideas: reusing the kept database", flush=True)
+        else:
+            print(f"\n== {kind}, {size:,} ideas: loading ...", flush=True)
+            if kind == "sqlite" and KEEP_DIR:  # a half-seeded file from a stopped run
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+            targets, seed_time = load_data(url, size)
+            if KEEP_DIR:
+                _targets_file(kind, size).write_text(
+                    json.dumps({**targets, "seed_time": seed_time}), encoding="utf-8")
         print(f"   seed-load took {seed_time}; counting queries ...", flush=True)
+        analyze(url)
         pages = pages_for(targets)
         in_process = measure_in_process(url, pages)
         nothing = Result(float("nan"), float("nan"), float("nan"))
@@ -547,6 +649,11 @@ def main() -> None:
     # Stopped with SIGTERM: unwind, so the servers stop and scratch databases are dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     admin_url = pg_admin_url()
+    if "--drop-kept" in sys.argv[1:]:
+        if not KEEP_DIR:
+            raise SystemExit("--drop-kept needs BENCH_DB_DIR")
+        drop_kept(admin_url)
+        return
     kinds = [k.strip() for k in os.environ.get("BENCH_DATABASES", "sqlite,postgresql")
              .split(",") if k.strip()]
     if "postgresql" in kinds and admin_url is None:

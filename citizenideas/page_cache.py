@@ -24,7 +24,10 @@ What makes one answer right for everyone:
 
 They go out with ``Cache-Control: public, max-age=60``, an ``ETag`` (answered with 304 when it
 matches) and ``Vary: Cookie, HX-Request, Accept-Language, Accept-Encoding``, so a reverse proxy
-or CDN may keep them too. Signed-in pages are ``no-store`` (``_security_headers``).
+or CDN may keep them too. Signed-in pages are ``no-store`` (``_security_headers``). A page
+showing cached figures (services/figures_cache.py) is kept only as long as those figures stay
+fresh (a shorter max-age), and not at all when it was built from figures past their lifetime
+while another request recomputes them.
 
 The cache is consulted before the rest of the request's work: before the session, the user
 or the rate limits are looked at, a hit is answered.
@@ -33,6 +36,7 @@ or the rate limits are looked at, a hit is answered.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from collections.abc import Callable
 
@@ -130,6 +134,10 @@ def init_page_cache(app: Flask) -> None:
 
     @app.before_request
     def _from_cache():
+        # What the figures cache notes for this request (services/figures_cache.py): g can
+        # outlive a request when an app context was already pushed (tests, CLI).
+        g.pop("figures_fresh_until", None)
+        g.pop("figures_stale", None)
         if not _eligible():
             return None
         g.public_page = True
@@ -154,18 +162,30 @@ def init_page_cache(app: Flask) -> None:
         if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
                 or session.modified or "Set-Cookie" in response.headers):
             return response
-        response.headers.setdefault("Cache-Control", f"public, max-age={MAX_AGE}")
+        lifetime = _lifetime()
+        if lifetime <= 0:  # built from figures past their lifetime: answered, not kept
+            return response
+        response.headers.setdefault("Cache-Control", f"public, max-age={lifetime}")
         body = response.get_data()
         etag = _etag(body)
         headers = [(name, value) for name, value in response.headers.items()
                    if name in ("Cache-Control", "Content-Security-Policy", "Content-Language")]
         cache.set(g.page_cache_key, {"body": body, "mimetype": response.mimetype,
-                                     "headers": headers, "etag": etag})
+                                     "headers": headers, "etag": etag}, timeout=lifetime)
         response.set_etag(etag)
         response.headers["X-Cache"] = "miss"
         return response.make_conditional(request)
 
     _watch_writes()
+
+
+def _lifetime() -> int:
+    """How long this page may be kept: MAX_AGE, or less when it shows cached figures that
+    stop being fresh sooner (0: they already had, do not keep it)."""
+    from .services.figures_cache import fresh_seconds_left
+
+    left = fresh_seconds_left()
+    return MAX_AGE if left is None else min(MAX_AGE, math.ceil(left))
 
 
 _watching = False

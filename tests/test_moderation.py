@@ -3,6 +3,8 @@ changes, assets on ideas, and an audit entry for every staff action."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -19,6 +21,7 @@ from citizenideas.models import (
     Notification,
     StatusChange,
     Support,
+    utcnow,
 )
 from citizenideas.services import merging, reports, triage
 from citizenideas.services.lifecycle import (
@@ -415,7 +418,7 @@ def test_residents_cannot_moderate(make):
             call()
 
 
-def test_queue_counts_in_one_query(make, moderator):
+def test_queue_counts_take_one_query_once_the_idea_counts_are_cached(make, moderator):
     from sqlalchemy import event
 
     from citizenideas.services.site import site_settings
@@ -431,11 +434,30 @@ def test_queue_counts_in_one_query(make, moderator):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        counts = triage.queue_counts(moderator)
+        first = triage.queue_counts(moderator)
+        on_first = len(queries)
+        again = triage.queue_counts(moderator)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert counts["new"] == 1 and counts["under_review"] == 1
-    assert len(queries) == 1
+    assert first == again
+    assert first["new"] == 1 and first["under_review"] == 1
+    assert on_first == 2 and len(queries) - on_first == 1
+
+
+def test_queue_counts_change_at_once_after_a_status_change(make, moderator):
+    idea = make.idea()
+    old = make.idea(created_at=utcnow() - timedelta(days=400))
+    db.session.commit()
+    assert triage.queue_counts(moderator)["new"] == 2
+    assert triage.queue_counts(moderator)["overdue"] == 1
+    change_status(moderator, idea, "under_review", "")
+    db.session.commit()
+    counts = triage.queue_counts(moderator)
+    assert (counts["new"], counts["under_review"], counts["overdue"]) == (1, 1, 1)
+    merging.merge_idea(moderator, old, idea, "Same place.")
+    db.session.commit()
+    counts = triage.queue_counts(moderator)
+    assert (counts["new"], counts["under_review"], counts["overdue"]) == (0, 1, 0)
 
 
 def test_dismissing_reports_restores_a_comment_hidden_automatically_by_reports(app, make,

@@ -90,6 +90,8 @@ class OutcomeReport(db.Model):
         CheckConstraint("volunteer_hours IS NULL OR volunteer_hours >= 0", name="volunteer_hours"),
         CheckConstraint("spend_pence IS NULL OR spend_pence >= 0", name="spend_pence"),
         Index("ix_outcome_reports_state_published", "state", "published_at"),
+        # The council dashboard's count of disputed outcomes reads this index alone.
+        Index("ix_outcome_reports_state_disputed", "state", "disputed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,9 +25,11 @@ from .settings import DataVersion, SiteSetting
 
 FIGURES = "figures"
 
-# The idea columns the figures read (services/stats.py).
+# The idea columns the figures read (services/stats.py), and those the council dashboard's
+# cached counts read (services/triage.py: decided_at, merged_into_id).
 FIGURE_COLUMNS = frozenset({"status", "hidden", "ward_id", "category_id", "created_at",
-                            "first_response_at", "delivered_at"})
+                            "first_response_at", "delivered_at", "decided_at",
+                            "merged_into_id"})
 _ANY_CHANGE = (OutcomeReport, OutcomeVerification, Pledge, Ward, Category, SiteSetting)
 _TABLES = {model.__tablename__ for model in (Idea, *_ANY_CHANGE)}
 

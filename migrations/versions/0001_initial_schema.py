@@ -461,6 +461,7 @@ def upgrade():
     )
     with op.batch_alter_table('outcome_reports', schema=None) as batch_op:
         batch_op.create_index('ix_outcome_reports_state_published', ['state', 'published_at'], unique=False)
+        batch_op.create_index('ix_outcome_reports_state_disputed', ['state', 'disputed_at'], unique=False)
 
     op.create_table('pledges',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -959,6 +960,7 @@ def downgrade():
 
     op.drop_table('pledges')
     with op.batch_alter_table('outcome_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_outcome_reports_state_disputed')
         batch_op.drop_index('ix_outcome_reports_state_published')
 
     op.drop_table('outcome_reports')

@@ -238,3 +238,41 @@ def test_a_page_of_ideas_costs_the_same_queries_whatever_its_size(api, make, peo
     few = queries_for_listing()
     more_ideas(15)
     assert queries_for_listing() == few
+
+
+def test_a_page_of_ideas_for_anyone_takes_eleven_queries_with_every_kind_of_detail(api, make):
+    # 17 before the list stopped reading the page's ideas a second time and the claims' and
+    # updates' organisations and authors came with them (docs/performance.md, session 5).
+    from sqlalchemy import event
+
+    from citizenideas.models import Claim, OutcomeReport, ProgressUpdate, utcnow
+
+    moderator = make.user(role="moderator")
+    org = make.organisation()
+    for n in range(6):
+        hall = make.asset(name=f"Hall {n}")
+        idea = make.idea(status="delivered" if n % 2 else "in_delivery")
+        idea.assets.append(hall)
+        db.session.add_all([
+            Claim(idea_id=idea.id, organisation_id=org.id, created_by_id=moderator.id,
+                  plan="Do it", status="approved"),
+            ProgressUpdate(idea_id=idea.id, organisation_id=org.id, author_id=moderator.id,
+                           body="Half way there."),
+            OutcomeReport(idea_id=idea.id, author_id=moderator.id, state="published",
+                          result="delivered", summary="Done.", published_at=utcnow())])
+    db.session.commit()
+    api.get("/ideas")
+    seen = []
+
+    def count(*_args, **_kw):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = api.get("/ideas").get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(body["items"]) == 6
+    assert all(i["assets"] and i["claims"] and i["updates"] and i["outcome"]
+               for i in body["items"])
+    assert len(seen) <= 11, len(seen)
