@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -281,6 +282,33 @@ def record_notice_of_sale(actor: User, nomination: AcvNomination,
              asset=nomination.asset.name, ends=dates.interim_ends.isoformat()), skip=actor)
     db.session.flush()
     return dates
+
+
+def record_notice_of_sale_for_asset(actor: User, asset: CommunityAsset,
+                                    received_on: date | str | None) -> AcvNomination:
+    """``record_notice_of_sale`` on the asset's listing in force (409 if it has none)."""
+    require(actor, "record_acv_sale", None)
+    nomination = current_listing(asset)
+    if nomination is None:
+        raise Conflict(_("Only a listed asset can have a notice of sale recorded."))
+    record_notice_of_sale(actor, nomination, received_on)
+    return nomination
+
+
+def moratoria(asset_ids: list[int]) -> dict[int, tuple[Moratorium, int]]:
+    """For each of ``asset_ids`` whose listing in force has a notice of sale: its moratorium
+    dates and how many intents to bid were registered. Two queries, whatever the number."""
+    if not asset_ids:
+        return {}
+    rows = list(db.session.scalars(
+        select(AcvNomination).where(AcvNomination.asset_id.in_(asset_ids),
+                                    AcvNomination.state == "listed",
+                                    AcvNomination.listed_until >= today(),
+                                    AcvNomination.notice_received_on.is_not(None))
+        .options(selectinload(AcvNomination.bid_intents))
+        .order_by(AcvNomination.decided_at)))
+    return {n.asset_id: (moratorium_dates(n.notice_received_on), len(n.bid_intents))
+            for n in rows}
 
 
 def register_intent_to_bid(actor: User, nomination: AcvNomination,
