@@ -246,3 +246,17 @@ def test_two_expiry_runs_at_once_end_each_listing_once(app, world):
     assert errors == [] and refusals == []
     assert sorted(wins) == [0, 1]
     assert events(world[4]).count("listing_ended") == 1
+
+
+def test_an_ended_listing_is_shown_as_ended_and_the_place_may_be_nominated_again(client, auth,
+                                                                                   world):
+    staff, member, follower, org, asset = world
+    listed_years_ago(world)
+    acv.end_expired_listings()
+    db.session.commit()
+    auth.sign_in(member.email)
+    page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
+    assert "Listing ended" in page and "govuk-tag--green" not in page
+    assert "Nominate as an asset of community value" in page
+    again = acv.nominate_asset(member, asset, organisation=org, reasons=REASONS)
+    assert again.state == "nominated"
