@@ -192,6 +192,17 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} failed email{'' if count == 1 else 's'} put back in the queue")
 
+    @app.cli.command("acv-expire")
+    def acv_expire() -> None:
+        """End listings of assets of community value whose five years are over (run daily;
+        running it again changes nothing)."""
+        from .services.community_value import end_expired_listings
+
+        ended = end_expired_listings()
+        db.session.commit()
+        click.echo(f"{ended} listing{'' if ended == 1 else 's'} of assets of community value "
+                   "ended")
+
     @app.cli.command("notify-digest")
     def notify_digest() -> None:
         """Send the daily digest to everyone who chose one (run once a day)."""

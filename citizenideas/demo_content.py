@@ -148,7 +148,7 @@ ASSETS = [
     dict(key="scout_hall", name="Castle Hill Scout and Guide Hall", kind="hall",
          ward="Castle Hill", address="7 Tower Lane, Castle Hill, Demo Borough",
          postcode="DB1 5TL", uprn="900000101507", lat=52.6230, lon=-1.6920,
-         tenure="freehold", status="acv_listed", operator=None,
+         tenure="freehold", status="community_run", operator=None,
          description="A timber hall used by scouts, guides, a toddler group and a slimming "
                      "club. Listed as an asset of community value in 2024."),
     dict(key="old_fire_station", name="The Old Fire Station, Hartwell", kind="other",
@@ -157,6 +157,19 @@ ASSETS = [
          tenure="freehold", status="transfer_proposed", operator=None,
          description="A Victorian fire station, empty since the service moved out. The council "
                      "is inviting proposals for a community asset transfer."),
+    dict(key="castle_inn", name="The Castle Inn", kind="other", ward="Castle Hill",
+         address="18 Castle Street, Castle Hill, Demo Borough", postcode="DB1 4CN",
+         uprn="900000101618", lat=52.6251, lon=-1.6912, tenure="freehold",
+         status="community_run", operator=None,
+         description="A 1920s pub by the castle gate, privately owned. Its function room is "
+                     "home to the folk club, the darts league, a weekly lunch club and the "
+                     "Friends of Castle Park's meetings."),
+    dict(key="brookside_car_park", name="Brook Lane Car Park", kind="other", ward="Brookside",
+         address="Brook Lane, Brookside, Demo Borough", postcode="DB3 8BL",
+         uprn="900000103822", lat=52.6134, lon=-1.7102, tenure="freehold",
+         status="council_run", operator=None,
+         description="A 60-space pay-and-display car park next to the recreation ground, "
+                     "owned and run by the council."),
 ]
 
 # email, display name, role, home ward

@@ -212,12 +212,19 @@ def _community_value(moderator: User, partner: User, org: Organisation) -> dict:
     place the partner may nominate."""
     from datetime import timedelta
 
+    from citizenideas.models import AcvNomination
+    from citizenideas.services import asset_timeline
     from citizenideas.services import community_value as acv
 
     reasons = "The heart of village life: clubs, quizzes and the darts league meet here."
+    # Places the demo's own community value story leaves alone.
     places = list(db.session.scalars(select(CommunityAsset).where(
-        CommunityAsset.retired_at.is_(None)).order_by(CommunityAsset.id.desc()).limit(4)))
+        CommunityAsset.retired_at.is_(None), CommunityAsset.community_status != "acv_listed",
+        CommunityAsset.id.not_in(select(AcvNomination.asset_id)))
+        .order_by(CommunityAsset.id.desc()).limit(4)))
     listed, refused, waiting, free = places
+    demo_library = db.session.scalar(select(CommunityAsset.id).where(
+        CommunityAsset.name == "Northgate Library"))
     n = acv.nominate_asset(partner, listed, organisation=org, reasons=reasons)
     acv.decide_nomination(moderator, n, "listed", "Its main use furthers social wellbeing.")
     acv.record_notice_of_sale(moderator, n, acv.today() - timedelta(days=3))
@@ -225,8 +232,9 @@ def _community_value(moderator: User, partner: User, org: Organisation) -> dict:
                            reasons=reasons)
     acv.decide_nomination(moderator, r, "not_listed", "Its main use is storage, not social.")
     w = acv.nominate_asset(partner, waiting, organisation=org, reasons=reasons)
+    asset_timeline.follow_asset(partner, listed)  # its page says "Stop following"; /me lists it
     return {"acv_listed": listed.id, "acv_refused": refused.id, "acv_waiting": w.id,
-            "acv_free": free.id}
+            "acv_free": free.id, "acv_demo_library": demo_library}
 
 
 def _residents_verify(resident: User, idea: Idea) -> None:
@@ -337,6 +345,9 @@ def visits(ids: dict) -> list[Visit]:
         Visit(None, f"/assets/{i['acv_refused']}"),
         Visit(PARTNER, f"/assets/{i['acv_listed']}"),
         Visit(PARTNER, f"/assets/{i['acv_free']}/nominate"),
+        Visit(PARTNER, "/me"),  # the places followed
+        Visit(None, f"/assets/{i['acv_demo_library']}"),  # a demo timeline, a sign-in link
+        Visit(PARTNER, f"/assets/{i['acv_demo_library']}"),  # intent to bid, Follow
         Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
         # Assisted digital: record an idea for a resident, the to-contact list and a letter.
         Visit(MODERATOR, "/council/ideas/record"),

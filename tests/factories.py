@@ -7,6 +7,7 @@ from datetime import datetime
 
 from citizenideas.extensions import db
 from citizenideas.models import (
+    AcvNomination,
     Category,
     CommunityAsset,
     Idea,
@@ -101,3 +102,18 @@ class Factory:
         db.session.add(asset)
         db.session.commit()
         return asset
+
+    def acv_nomination(self, asset: CommunityAsset, group_name: str = "Local people",
+                       **kw) -> AcvNomination:
+        """A pending nomination of ``asset`` by a group of local people (as staff record)."""
+        from datetime import UTC, timedelta
+
+        now = datetime.now(UTC)
+        nomination = AcvNomination(
+            asset_id=asset.id, group_name=group_name,
+            reasons=kw.pop("reasons", "It furthers the social wellbeing of the community."),
+            submitted_at=now, decision_due_on=now.date() + timedelta(weeks=8),
+            state=kw.pop("state", "nominated"), **kw)
+        db.session.add(nomination)
+        db.session.commit()
+        return nomination

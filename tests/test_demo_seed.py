@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -78,7 +78,7 @@ def test_demo_borough_has_its_places_partners_and_ideas(seeded):
     assert count(Ward) == 8
     assert all(re.fullmatch(r"E05\d{6}", w.ons_code) for w in db.session.scalars(select(Ward)))
     assert count(Category) == 8
-    assert count(CommunityAsset) == 12
+    assert count(CommunityAsset) == 14  # 12, the Castle Inn and Brook Lane Car Park
     organisations = db.session.scalars(select(Organisation)).all()
     assert len(organisations) == 3 and all(o.is_verified for o in organisations)
     assert count(Idea) == 60
@@ -356,3 +356,45 @@ def test_public_pages_render_with_the_demo_data(seeded, client, path):
     html = response.get_data(as_text=True)
     titles = db.session.scalars(select(Idea.title).where(Idea.hidden.is_(False)))
     assert any(title in html for title in titles), f"{path} shows none of the demo ideas"
+
+
+def test_assets_of_community_value_tell_their_story_through_records(seeded):
+    from citizenideas.models import AcvNomination, AssetEvent, AssetFollow
+    from citizenideas.services import community_value as acv
+    from citizenideas.services import community_value_lists as lists
+
+    def asset(name):
+        return db.session.scalar(select(CommunityAsset).where(CommunityAsset.name == name))
+
+    def events(place):
+        return list(db.session.scalars(select(AssetEvent.event).where(
+            AssetEvent.asset_id == place.id).order_by(AssetEvent.created_at, AssetEvent.id)))
+
+    inn, library = asset("The Castle Inn"), asset("Northgate Library")
+    scouts, car_park = asset("Castle Hill Scout and Guide Hall"), asset("Brook Lane Car Park")
+    # Every listed status follows from a listing on record (the lido is another story's).
+    for place in (inn, library, scouts):
+        listing = acv.current_listing(place)
+        assert place.community_status == "acv_listed" and listing is not None
+        assert listing.owner_told_at is not None and listing.status_before_listing
+    listing = acv.current_listing(inn)
+    assert listing.organisation.name == "Friends of Castle Park"
+    assert 300 < (acv.today() - listing.listed_on).days < 430
+    assert events(inn) == ["nominated", "listed", "owner_told"]
+    assert acv.current_listing(scouts).listed_on.year == 2024
+    # The library is in its interim moratorium: the button is live.
+    dates = acv.moratorium(acv.current_listing(library))
+    assert dates.interim_open(acv.today())
+    assert events(library)[-2:] == ["notice_of_sale", "intent_to_bid"]
+    [refused] = lists.unsuccessful_rows()
+    assert refused["asset"] == "Brook Lane Car Park" and refused["decision_reason"]
+    assert car_park.community_status == "council_run"
+    assert {row["asset"] for row in lists.listed_rows()} >= {
+        "The Castle Inn", "Northgate Library", "Castle Hill Scout and Guide Hall"}
+    # Written in the past, as the services write them, and nothing left to email.
+    stamps = list(db.session.scalars(select(AssetEvent.created_at)))
+    assert stamps and all(s < datetime.now(UTC) - timedelta(days=1) for s in stamps)
+    assert db.session.scalar(select(func.count()).select_from(AcvNomination).where(
+        AcvNomination.state == "nominated")) == 0
+    assert count_where(Notification, Notification.email_state == "pending") == 0
+    assert count(AssetFollow) >= 5

@@ -16,6 +16,7 @@ def register_api(app: Flask) -> None:
         accounts,
         assets,
         community_value,
+        community_value_steps,
         council,
         document,
         ideas,

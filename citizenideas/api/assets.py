@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ..models import ASSET_KINDS, COMMUNITY_STATUSES
 from ..services import assets
+from ..services import community_value as acv
 from .base import (
     AUTH_OPTIONAL,
     AUTH_REQUIRED,
@@ -54,6 +55,12 @@ class AssetOut(Out):
     retired: bool
     created_at: datetime
     updated_at: datetime
+    # While listed as an asset of community value with the owner's notice of sale recorded:
+    # the dates that run from it (the full moratorium applies once an intent to bid is
+    # registered in the interim window).
+    interim_moratorium_ends: date | None = None
+    full_moratorium_ends: date | None = None
+    protected_period_ends: date | None = None
 
 
 class AssetPageOut(PageOut):
@@ -116,8 +123,11 @@ class AssetPatchIn(Body):
     description: AssetDescription | None = None
 
 
-def asset_out(asset) -> AssetOut:
+def asset_out(asset, moratoria: dict | None = None) -> AssetOut:
+    """``moratoria``: ``community_value.moratoria`` for a page of assets (one query)."""
     ward = asset.ward
+    found = (acv.moratoria([asset.id]) if moratoria is None else moratoria).get(asset.id)
+    dates = found[0] if found else None
     return AssetOut(id=asset.id, name=asset.name, kind=asset.kind, address=asset.address or "",
                     postcode=asset.postcode, uprn=asset.uprn,
                     ward=Named(id=ward.id, name=ward.name) if ward else None,
@@ -125,7 +135,10 @@ def asset_out(asset) -> AssetOut:
                     operator_organisation_id=asset.operator_organisation_id,
                     community_status=asset.community_status,
                     description=asset.description or "", retired=asset.retired_at is not None,
-                    created_at=asset.created_at, updated_at=asset.updated_at)
+                    created_at=asset.created_at, updated_at=asset.updated_at,
+                    interim_moratorium_ends=dates and dates.interim_ends,
+                    full_moratorium_ends=dates and dates.full_ends,
+                    protected_period_ends=dates and dates.protected_ends)
 
 
 def _load(asset_id: int):
@@ -146,7 +159,8 @@ def list_assets(query: AssetQuery):
     found = assets.search_assets(kind=query.kind, ward_id=query.ward_id,
                                  community_status=query.community_status,
                                  page=query.page, per_page=query.per_page)
-    return paginated(AssetPageOut, found, [asset_out(a) for a in found.items])
+    moratoria = acv.moratoria([a.id for a in found.items])
+    return paginated(AssetPageOut, found, [asset_out(a, moratoria) for a in found.items])
 
 
 @bp.get("/assets/<int:asset_id>")

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +22,8 @@ from .base import UTCDateTime, utcnow
 from .users import _in
 
 ACV_STATES = ("nominated", "listed", "not_listed")
+# At most one nomination of an asset waits for the council's decision (a partial unique index).
+PENDING_NOMINATION = text("state = 'nominated'")
 
 
 class AcvNomination(db.Model):
@@ -24,6 +35,8 @@ class AcvNomination(db.Model):
         CheckConstraint(_in("state", ACV_STATES), name="state"),
         CheckConstraint("organisation_id IS NOT NULL OR group_name IS NOT NULL",
                         name="nominator"),
+        Index("ux_acv_nominations_one_pending", "asset_id", unique=True,
+              sqlite_where=PENDING_NOMINATION, postgresql_where=PENDING_NOMINATION),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +58,10 @@ class AcvNomination(db.Model):
     owner_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The owner's notice of intent to sell: the date the council received it.
     notice_received_on: Mapped[date | None] = mapped_column(Date)
+    # The asset's community status before it was listed, put back when the listing ends
+    # (``flask acv-expire``), and when that happened.
+    status_before_listing: Mapped[str | None] = mapped_column(String(30))
+    listing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     asset = relationship("CommunityAsset")
     organisation = relationship("Organisation")

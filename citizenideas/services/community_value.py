@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -27,15 +28,15 @@ from ..models import (
     AcvBidIntent,
     AcvNomination,
     CommunityAsset,
-    Membership,
     Organisation,
     User,
     utcnow,
 )
 from ..permissions import require
+from .asset_timeline import add_asset_event, notify_asset_audience
 from .audit import record_audit
 from .claims import checked_text, parse_date
-from .notifications import joined, notify_user
+from .notifications import joined
 
 DECISION_WEEKS = 8
 LISTING_YEARS = 5
@@ -113,22 +114,23 @@ def _nominator_name(nomination: AcvNomination) -> str:
     return nomination.organisation.name if nomination.organisation else nomination.group_name
 
 
-def _tell(nomination: AcvNomination, kind: str, subject, body, skip: User | None = None):
-    """Tell the nominating organisation's members (and the person who nominated) about a
-    step. Assets have no followers of their own yet; these are the people who asked."""
-    people: dict[int, User] = {}
-    if nomination.organisation_id is not None:
-        for user in db.session.scalars(
-                select(User).join(Membership, Membership.user_id == User.id)
-                .where(Membership.organisation_id == nomination.organisation_id)):
-            people[user.id] = user
-    if nomination.nominated_by is not None and not nomination.nominated_by.is_staff:
-        people[nomination.nominated_by.id] = nomination.nominated_by
-    link = f"/assets/{nomination.asset_id}"
-    for user in people.values():
-        if skip is not None and user.id == skip.id or user.deleted_at is not None:
-            continue
-        notify_user(user, kind, subject, body, link=link)
+def _tell(nomination: AcvNomination, kind: str, subject, body, skip: User | None = None,
+          organisations=()) -> None:
+    """Tell the asset's audience about a step: its followers, the nominating organisation's
+    members (and ``organisations``'), and the resident who nominated, except ``skip``."""
+    nominator = nomination.nominated_by
+    notify_asset_audience(nomination.asset, kind, subject, body,
+                          organisations=[nomination.organisation_id, *organisations],
+                          actor=skip,
+                          also=[nominator] if nominator is not None and not nominator.is_staff
+                          else [])
+
+
+def _event(actor: User | None, nomination: AcvNomination, event: str, message: str = "",
+           organisation: Organisation | None = None) -> None:
+    """One entry on the asset's public timeline for this step."""
+    add_asset_event(actor, nomination.asset, event, message,
+                    organisation=organisation or nomination.organisation)
 
 
 def nominate_asset(actor: User, asset: CommunityAsset, *, organisation: Organisation | None = None,
@@ -162,11 +164,24 @@ def nominate_asset(actor: User, asset: CommunityAsset, *, organisation: Organisa
         asset_id=asset.id, organisation_id=organisation.id if organisation else None,
         group_name=group_name, nominated_by_id=actor.id, reasons=reasons, submitted_at=now,
         decision_due_on=now.date() + timedelta(weeks=DECISION_WEEKS), state="nominated")
-    db.session.add(nomination)
-    db.session.flush()
+    try:
+        # The partial unique index keeps one pending nomination per asset, whoever races.
+        with db.session.begin_nested():
+            db.session.add(nomination)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("This asset has already been nominated; the council is "
+                         "deciding.")) from None
     record_audit(actor, "acv.nominate", nomination,
                  after={"asset_id": asset.id, "organisation_id": nomination.organisation_id,
                         "group_name": group_name})
+    _event(actor, nomination, "nominated", group_name or "")
+    _tell(nomination, "acv_nominated",
+          _l("%(asset)s was nominated as an asset of community value", asset=asset.name),
+          _l("%(name)s nominated %(asset)s as an asset of community value. The council "
+             "decides by %(due)s.", name=_nominator_name(nomination), asset=asset.name,
+             due=nomination.decision_due_on.isoformat()), skip=actor)
+    db.session.flush()
     return nomination
 
 
@@ -203,7 +218,9 @@ def decide_nomination(actor: User, nomination: AcvNomination, decision: str,
         record_audit(actor, "asset.community_status", asset,
                      before={"community_status": asset.community_status},
                      after={"community_status": "acv_listed"})
+        nomination.status_before_listing = asset.community_status
         asset.community_status = "acv_listed"
+    _event(actor, nomination, decision, reason)
     record_audit(actor, "acv.decide", nomination, before={"state": "nominated"},
                  after={"state": decision, "listed_until": str(values["listed_until"] or "")})
     if listed:
@@ -227,6 +244,11 @@ def record_owner_told(actor: User, nomination: AcvNomination) -> AcvNomination:
     if nomination.owner_told_at is None:
         nomination.owner_told_at = utcnow()
         record_audit(actor, "acv.owner_told", nomination)
+        _event(actor, nomination, "owner_told")
+        _tell(nomination, "acv_owner_told",
+              _l("%(asset)s: the owner was told of the decision", asset=nomination.asset.name),
+              _l("The council told the owner of %(asset)s of its decision on the "
+                 "nomination.", asset=nomination.asset.name), skip=actor)
         db.session.flush()
     return nomination
 
@@ -251,13 +273,42 @@ def record_notice_of_sale(actor: User, nomination: AcvNomination,
                  before={"notice_received_on": str(before or "")},
                  after={"notice_received_on": received.isoformat()})
     dates = moratorium_dates(received)
+    # The message is the date the notice arrived: the timeline shows the dates from it.
+    add_asset_event(actor, nomination.asset, "notice_of_sale", received.isoformat())
     _tell(nomination, "acv_notice_of_sale",
           _l("%(asset)s: the owner intends to sell", asset=nomination.asset.name),
           _l("The owner of %(asset)s has given notice of intent to sell. A verified "
              "organisation can register its intent to bid before %(ends)s.",
-             asset=nomination.asset.name, ends=dates.interim_ends.isoformat()))
+             asset=nomination.asset.name, ends=dates.interim_ends.isoformat()), skip=actor)
     db.session.flush()
     return dates
+
+
+def record_notice_of_sale_for_asset(actor: User, asset: CommunityAsset,
+                                    received_on: date | str | None) -> AcvNomination:
+    """``record_notice_of_sale`` on the asset's listing in force (409 if it has none)."""
+    require(actor, "record_acv_sale", None)
+    nomination = current_listing(asset)
+    if nomination is None:
+        raise Conflict(_("Only a listed asset can have a notice of sale recorded."))
+    record_notice_of_sale(actor, nomination, received_on)
+    return nomination
+
+
+def moratoria(asset_ids: list[int]) -> dict[int, tuple[Moratorium, int]]:
+    """For each of ``asset_ids`` whose listing in force has a notice of sale: its moratorium
+    dates and how many intents to bid were registered. Two queries, whatever the number."""
+    if not asset_ids:
+        return {}
+    rows = list(db.session.scalars(
+        select(AcvNomination).where(AcvNomination.asset_id.in_(asset_ids),
+                                    AcvNomination.state == "listed",
+                                    AcvNomination.listed_until >= today(),
+                                    AcvNomination.notice_received_on.is_not(None))
+        .options(selectinload(AcvNomination.bid_intents))
+        .order_by(AcvNomination.decided_at)))
+    return {n.asset_id: (moratorium_dates(n.notice_received_on), len(n.bid_intents))
+            for n in rows}
 
 
 def register_intent_to_bid(actor: User, nomination: AcvNomination,
@@ -290,10 +341,60 @@ def register_intent_to_bid(actor: User, nomination: AcvNomination,
                          name=organisation.name)) from None
     record_audit(actor, "acv.intent_to_bid", nomination,
                  after={"organisation_id": organisation.id})
+    _event(actor, nomination, "intent_to_bid", organisation=organisation)
     _tell(nomination, "acv_intent_to_bid",
           _l("%(asset)s: an intent to bid was registered", asset=nomination.asset.name),
           _l("%(name)s registered its intent to bid for %(asset)s. The full moratorium runs "
              "until %(ends)s.", name=organisation.name, asset=nomination.asset.name,
-             ends=dates.full_ends.isoformat()), skip=actor)
+             ends=dates.full_ends.isoformat()), skip=actor, organisations=[organisation])
     db.session.flush()
     return intent
+
+
+def end_expired_listings(on: date | None = None) -> int:
+    """End every listing whose five years are over (``flask acv-expire``, daily): the asset's
+    community status goes back to what it was before listing (unless someone changed it
+    since, or another listing is in force), ``listing_ended`` goes on its timeline and its
+    audience is told. Idempotent: an ended listing is not ended again, and of two runs at
+    once each listing is ended by one. Returns how many listings it ended."""
+    on = on or today()
+    ended = 0
+    expired = list(db.session.scalars(
+        select(AcvNomination).where(AcvNomination.state == "listed",
+                                    AcvNomination.listed_until < on,
+                                    AcvNomination.listing_ended_at.is_(None))
+        .order_by(AcvNomination.id)))
+    for nomination in expired:
+        now = utcnow()
+        done = db.session.execute(
+            update(AcvNomination)
+            .where(AcvNomination.id == nomination.id,
+                   AcvNomination.listing_ended_at.is_(None))
+            .values(listing_ended_at=now).execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            continue
+        db.session.refresh(nomination)
+        asset = nomination.asset
+        still_listed = db.session.scalar(
+            select(AcvNomination.id).where(AcvNomination.asset_id == asset.id,
+                                           AcvNomination.id != nomination.id,
+                                           AcvNomination.state == "listed",
+                                           AcvNomination.listed_until >= on).limit(1))
+        if asset.community_status == "acv_listed" and still_listed is None:
+            back = nomination.status_before_listing or "council_run"
+            record_audit(None, "asset.community_status", asset,
+                         before={"community_status": "acv_listed"},
+                         after={"community_status": back})
+            asset.community_status = back
+        record_audit(None, "acv.listing_ended", nomination,
+                     after={"listed_until": nomination.listed_until.isoformat()})
+        add_asset_event(None, asset, "listing_ended", nomination.listed_until.isoformat())
+        _tell(nomination, "acv_listing_ended",
+              _l("%(asset)s is no longer listed as an asset of community value",
+                 asset=asset.name),
+              _l("The listing of %(asset)s as an asset of community value ended on %(date)s, "
+                 "five years after it was listed.", asset=asset.name,
+                 date=nomination.listed_until.isoformat()))
+        ended += 1
+    db.session.flush()
+    return ended

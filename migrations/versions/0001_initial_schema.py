@@ -675,6 +675,8 @@ def upgrade():
     sa.Column('listed_until', sa.Date(), nullable=True),
     sa.Column('owner_told_at', sa.DateTime(), nullable=True),
     sa.Column('notice_received_on', sa.Date(), nullable=True),
+    sa.Column('status_before_listing', sa.String(length=30), nullable=True),
+    sa.Column('listing_ended_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("state IN ('nominated', 'listed', 'not_listed')", name=op.f('ck_acv_nominations_state')),
     sa.CheckConstraint('organisation_id IS NOT NULL OR group_name IS NOT NULL', name=op.f('ck_acv_nominations_nominator')),
     sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_acv_nominations_asset_id_community_assets')),
@@ -688,6 +690,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_acv_nominations_decision_due_on'), ['decision_due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_acv_nominations_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_acv_nominations_state'), ['state'], unique=False)
+        batch_op.create_index('ux_acv_nominations_one_pending', ['asset_id'], unique=True, sqlite_where=sa.text("state = 'nominated'"), postgresql_where=sa.text("state = 'nominated'"))
 
     op.create_table('acv_bid_intents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -906,6 +909,7 @@ def downgrade():
 
     op.drop_table('acv_bid_intents')
     with op.batch_alter_table('acv_nominations', schema=None) as batch_op:
+        batch_op.drop_index('ux_acv_nominations_one_pending')
         batch_op.drop_index(batch_op.f('ix_acv_nominations_state'))
         batch_op.drop_index(batch_op.f('ix_acv_nominations_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_acv_nominations_decision_due_on'))

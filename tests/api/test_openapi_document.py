@@ -98,8 +98,10 @@ def test_client_generators_demand_a_token_exactly_where_the_api_answers_401_with
     person = make.user(email="generator@example.org")
     idea = make.idea(status="accepted", title="Community fridge at the library")
     asset = make.asset()
+    nomination = make.acv_nomination(asset)
     ids = {"idea_id": idea.id, "asset_id": asset.id, "claim_id": 1, "report_id": 1,
-           "token_id": 1, "pledge_id": 1, "update_id": 1, "photo_id": 1}
+           "token_id": 1, "pledge_id": 1, "update_id": 1, "photo_id": 1,
+           "nomination_id": nomination.id}
     # The bodies a client sends to the operations that need no token (the others are refused
     # before their body is read).
     bodies = {
