@@ -73,6 +73,7 @@ def register_web(app: Flask) -> None:
     from . import (
         accountability,
         admin,
+        asset_transfer,
         assets,
         assisted,
         auth,
@@ -90,7 +91,8 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
-                   assets, partners, accountability, assisted, photos, community_value):
+                   assets, partners, accountability, assisted, photos, community_value,
+                   asset_transfer):
         app.register_blueprint(module.bp)
 
 
