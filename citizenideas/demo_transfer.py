@@ -102,6 +102,7 @@ def _date_rows_since(marks: dict, at: datetime) -> None:
 def seed(builder) -> None:
     """Add this part of the story to the demo council ``builder`` is writing."""
     from .services import asset_transfer as transfers
+    from .services import asset_transfer_questions as transfer_questions
 
     staff = builder.moderator
     for spec in REQUESTS:
@@ -128,11 +129,11 @@ def seed(builder) -> None:
         if "question" in spec:
             (asked_days, question), (answered_days, answer) = spec["question"], spec["answer"]
             marks = _newest_ids()
-            info = transfers.ask_for_information(staff, request, question)
+            info = transfer_questions.ask_for_information(staff, request, question)
             _date_rows_since(marks, builder.ago(asked_days))
             info.asked_at = builder.ago(asked_days)
             marks = _newest_ids()
-            transfers.answer_information_request(member, info, answer)
+            transfer_questions.answer_information_request(member, info, answer)
             _date_rows_since(marks, builder.ago(answered_days))
             info.answered_at = builder.ago(answered_days)
         asset.updated_at = at

@@ -23,6 +23,8 @@ from citizenideas.models import (
 )
 from citizenideas.services import asset_timeline
 from citizenideas.services import asset_transfer as transfers
+from citizenideas.services import asset_transfer_lists as transfer_lists
+from citizenideas.services import asset_transfer_questions as transfer_questions
 from citizenideas.services import assets as register
 
 from .concurrency import race
@@ -215,7 +217,7 @@ def test_a_decline_puts_back_the_status_when_no_other_request_is_open(world):
     db.session.commit()
     assert second.stage == "withdrawn" and world.asset.community_status == "community_run"
     # Declined and withdrawn requests stay on the record.
-    assert [r.stage for r in transfers.asset_transfer_requests(world.asset)] == [
+    assert [r.stage for r in transfer_lists.asset_transfer_requests(world.asset)] == [
         "withdrawn", "declined"]
 
 
@@ -235,23 +237,24 @@ def test_only_the_asking_organisation_withdraws_and_only_while_open(world):
 def test_staff_ask_and_only_the_organisations_members_answer_once(world):
     request = move(world, submit(world), "under_assessment", "business_case_requested")
     with pytest.raises(NotAllowed):
-        transfers.ask_for_information(world.member, request, "Why?")
+        transfer_questions.ask_for_information(world.member, request, "Why?")
     with pytest.raises(ValidationFailed):
-        transfers.ask_for_information(world.staff, request, " ")
-    info = transfers.ask_for_information(world.staff, request, "Send your five-year budget.")
+        transfer_questions.ask_for_information(world.staff, request, " ")
+    info = transfer_questions.ask_for_information(world.staff, request,
+                                                  "Send your five-year budget.")
     db.session.commit()
     asked = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "transfer_question")))
     assert asked == {world.member.id, world.colleague.id}
     for person in (world.resident, world.outsider, world.staff):
         with pytest.raises(NotAllowed):
-            transfers.answer_information_request(person, info, "Here it is.")
-    transfers.answer_information_request(world.colleague, info, "Attached to our reply: "
+            transfer_questions.answer_information_request(person, info, "Here it is.")
+    transfer_questions.answer_information_request(world.colleague, info, "Attached to our reply: "
                                                                 "balanced in every year.")
     db.session.commit()
     assert info.answered_by_id == world.colleague.id
     with pytest.raises(Conflict):
-        transfers.answer_information_request(world.member, info, "Again.")
+        transfer_questions.answer_information_request(world.member, info, "Again.")
     assert count(Notification, Notification.kind == "transfer_answer",
                  Notification.user_id == world.staff.id) == 1
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from citizenideas.extensions import db
 from citizenideas.models import TransferRequest, utcnow
 from citizenideas.services import asset_transfer as transfers
+from citizenideas.services import asset_transfer_questions as transfer_questions
 
 from .conftest import csrf_token
 from .test_asset_transfer import FIELDS
@@ -84,7 +85,7 @@ def test_residents_and_visitors_are_not_offered_the_form_and_are_refused(client,
 def test_the_request_page_shows_public_parts_to_everyone_and_private_ones_to_the_two_sides(
         client, auth, world):
     request = submitted(world)
-    transfers.ask_for_information(world.staff, request, "Send us your five-year budget.")
+    transfer_questions.ask_for_information(world.staff, request, "Send us your five-year budget.")
     db.session.commit()
     path = f"/transfer-requests/{request.id}"
     public = client.get(path).get_data(as_text=True)

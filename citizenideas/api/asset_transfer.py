@@ -14,6 +14,8 @@ from pydantic import Field
 from ..models import TRANSFER_STAGES, Organisation, TransferRequest
 from ..permissions import can
 from ..services import asset_transfer as transfers
+from ..services import asset_transfer_lists as transfer_lists
+from ..services import asset_transfer_questions as transfer_questions
 from .assets import _load
 from .base import (
     AUTH_OPTIONAL,
@@ -187,7 +189,7 @@ def list_transfer_requests(asset_id: int):
     """
     asset = _load(asset_id)
     return TransferRequestListOut(
-        items=[request_out(r) for r in transfers.asset_transfer_requests(asset)])
+        items=[request_out(r) for r in transfer_lists.asset_transfer_requests(asset)])
 
 
 @bp.post("/assets/<int:asset_id>/transfer-requests")
@@ -241,7 +243,8 @@ def ask_transfer_question(request_id: int, json: QuestionIn):
     """Ask the organisation for more information (the council; 409 once the request is
     decided)."""
     request = _request(request_id)
-    info = committed(lambda: transfers.ask_for_information(caller(), request, json.question))
+    info = committed(lambda: transfer_questions.ask_for_information(caller(), request,
+                                                                    json.question))
     return question_out(info), 201
 
 
@@ -251,6 +254,6 @@ def ask_transfer_question(request_id: int, json: QuestionIn):
 def answer_transfer_question(request_id: int, question_id: int, json: AnswerIn):
     """Answer the council's question (the organisation's members; once: 409 after)."""
     request = _request(request_id)
-    info = transfers.get_info_request(request, question_id)
-    committed(lambda: transfers.answer_information_request(caller(), info, json.answer))
+    info = transfer_questions.get_info_request(request, question_id)
+    committed(lambda: transfer_questions.answer_information_request(caller(), info, json.answer))
     return question_out(info)

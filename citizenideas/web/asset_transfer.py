@@ -12,6 +12,8 @@ from flask_login import current_user, login_required
 from ..models import Organisation, TransferRequest
 from ..permissions import can, require
 from ..services import asset_transfer as transfers
+from ..services import asset_transfer_lists as transfer_lists
+from ..services import asset_transfer_questions as transfer_questions
 from ..services import assets as register
 from .actions import form_status, run_action
 from .council import staff_only
@@ -23,10 +25,10 @@ FORM_FIELDS = tuple(key for key, *_rest in transfers.TEXT_FIELDS)
 
 @bp.app_context_processor
 def _helpers():
-    return {"transfer_requests_for": transfers.asset_transfer_requests,
+    return {"transfer_requests_for": transfer_lists.asset_transfer_requests,
             "transfer_stage_label": transfers.stage_label,
             "transfer_stage_colour": lambda s: transfers.STAGE_COLOURS.get(s, "grey"),
-            "transfer_sees_private": lambda r: transfers.sees_private_parts(current_user, r),
+            "transfer_sees_private": lambda r: transfer_lists.sees_private_parts(current_user, r),
             "transfer_open": transfers.is_open}
 
 
@@ -78,13 +80,13 @@ def _page(transfer: TransferRequest, *, values=None, errors=None, form=None, sta
     return render_template(
         "assets/transfer_request.html", transfer=transfer, values=values or {},
         errors=errors or {}, form=form, moves=transfers.staff_moves(transfer),
-        private=transfers.sees_private_parts(current_user, transfer)), status
+        private=transfer_lists.sees_private_parts(current_user, transfer)), status
 
 
 @bp.get("/transfer-requests/<int:request_id>")
 def show(request_id: int):
     """A transfer request: public for everyone (declined ones too)."""
-    return _page(transfers.get_transfer_request(request_id))
+    return _page(transfer_lists.get_transfer_request(request_id))
 
 
 def _back(transfer: TransferRequest, message: str):
@@ -95,7 +97,7 @@ def _back(transfer: TransferRequest, message: str):
 @bp.post("/transfer-requests/<int:request_id>/stage")
 @staff_only
 def move(request_id: int):
-    transfer = transfers.get_transfer_request(request_id)
+    transfer = transfer_lists.get_transfer_request(request_id)
     values = {key: text_field(key) for key in ("stage", "message", "terms", "transferred_on",
                                                 "expected_stage")}
     return run_action(
@@ -113,7 +115,7 @@ def move(request_id: int):
 @bp.post("/transfer-requests/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int):
-    transfer = transfers.get_transfer_request(request_id)
+    transfer = transfer_lists.get_transfer_request(request_id)
     values = {"withdraw_message": text_field("withdraw_message")}
     return run_action(
         lambda: transfers.withdraw_transfer_request(current_user, transfer,
@@ -127,10 +129,10 @@ def withdraw(request_id: int):
 @bp.post("/transfer-requests/<int:request_id>/questions")
 @staff_only
 def ask(request_id: int):
-    transfer = transfers.get_transfer_request(request_id)
+    transfer = transfer_lists.get_transfer_request(request_id)
     values = {"question": text_field("question")}
     return run_action(
-        lambda: transfers.ask_for_information(current_user, transfer, values["question"]),
+        lambda: transfer_questions.ask_for_information(current_user, transfer, values["question"]),
         done=lambda _q: _back(transfer, _("Question sent to %(name)s.",
                                           name=transfer.organisation.name)),
         failed=lambda exc: _page(transfer, values=values,
@@ -141,12 +143,12 @@ def ask(request_id: int):
 @bp.post("/transfer-requests/<int:request_id>/questions/<int:question_id>/answer")
 @login_required
 def answer(request_id: int, question_id: int):
-    transfer = transfers.get_transfer_request(request_id)
-    info = transfers.get_info_request(transfer, question_id)
+    transfer = transfer_lists.get_transfer_request(request_id)
+    info = transfer_questions.get_info_request(transfer, question_id)
     field = f"answer-{info.id}"
     values = {field: text_field(field)}
     return run_action(
-        lambda: transfers.answer_information_request(current_user, info, values[field]),
+        lambda: transfer_questions.answer_information_request(current_user, info, values[field]),
         done=lambda _q: _back(transfer, _("Answer sent to the council.")),
         failed=lambda exc: _page(transfer, values=values, errors={
             field: sum(exc.errors.values(), []) or [exc.detail]}, form=field,
@@ -159,7 +161,7 @@ def council_list():
     """Transfer requests for the council: open ones by default, or those at one stage."""
     stage = request.args.get("stage")
     stage = stage if stage in transfers.STAGE_LABELS else None
-    items, counts = transfers.council_list(stage)
+    items, counts = transfer_lists.council_list(stage)
     return render_template("council/asset_transfers.html", items=items, counts=counts,
                            stage=stage)
 
@@ -168,7 +170,7 @@ def council_list():
 @login_required
 def partner_list():
     """What the signed-in person's organisations asked for, and questions waiting for them."""
-    items = transfers.partner_requests(current_user)
-    waiting = [(r, q) for r in items for q in transfers.unanswered_questions(r)
+    items = transfer_lists.partner_requests(current_user)
+    waiting = [(r, q) for r in items for q in transfer_questions.unanswered_questions(r)
                if can(current_user, "answer_transfer_question", r)]
     return render_template("partners/transfer_requests.html", items=items, waiting=waiting)
