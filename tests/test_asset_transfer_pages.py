@@ -200,3 +200,38 @@ def test_the_asset_form_offers_only_the_statuses_staff_type(client, auth, world)
     assert refused.status_code == 422
     assert "Choose who runs the place: the council or the community." in refused.get_data(
         as_text=True)
+
+
+def test_the_lists_cost_the_same_queries_for_two_requests_as_for_twelve(client, auth, world,
+                                                                        make):
+    from citizenideas.models import CommunityAsset, Idea, User
+
+    from .test_council_pages import count_queries
+
+    staff_email, member_email = world.staff.email, world.member.email
+    member_id, asset_id, idea_id = world.member.id, world.asset.id, world.idea.id
+
+    def add_requests(n):
+        for _ in range(n):
+            member = db.session.get(User, member_id)
+            org = make.organisation(members=[(member, "member")])
+            db.session.expire(member)
+            transfers.submit_transfer_request(
+                db.session.get(User, member_id), db.session.get(CommunityAsset, asset_id), org,
+                ideas=[db.session.get(Idea, idea_id).reference], **FIELDS)
+            db.session.commit()
+
+    def costs():
+        auth.sign_in(staff_email)
+        council = count_queries(client, "/council/asset-transfers")
+        place = count_queries(client, f"/assets/{asset_id}")
+        auth.sign_out()
+        auth.sign_in(member_email)
+        partner = count_queries(client, "/partners/transfer-requests")
+        auth.sign_out()
+        return council, place, partner
+
+    add_requests(2)
+    few = costs()
+    add_requests(10)
+    assert costs() == few, few

@@ -26,7 +26,9 @@ def asset_transfer_requests(asset: CommunityAsset) -> list[TransferRequest]:
     """Every request for the asset, newest first (declined and withdrawn ones too)."""
     return list(db.session.scalars(
         select(TransferRequest).where(TransferRequest.asset_id == asset.id)
-        .order_by(TransferRequest.submitted_at.desc(), TransferRequest.id.desc())))
+        .order_by(TransferRequest.submitted_at.desc(), TransferRequest.id.desc())
+        .options(joinedload(TransferRequest.organisation),
+                 selectinload(TransferRequest.ideas))))
 
 
 def council_list(stage: str | None = None) -> tuple[list[TransferRequest], dict[str, int]]:
