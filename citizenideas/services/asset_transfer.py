@@ -58,10 +58,6 @@ STAFF_MOVES = {
     "approved": ("transferred",),
 }
 REASON_REQUIRED = ("approved", "declined")
-# Statuses only the records set: a transfer request (or its transfer), or a listing as an
-# asset of community value. Staff type only the others.
-RECORD_STATUSES = ("transfer_proposed", "transferred", "acv_listed")
-TYPED_STATUSES = ("council_run", "community_run")
 MAX_IDEAS = 10
 TEXT_FIELDS = (
     ("proposed_use", _l("What you will do with the place"), 20, 5000,
@@ -92,10 +88,6 @@ def staff_moves(request: TransferRequest) -> tuple[str, ...]:
 
 def is_open(request: TransferRequest) -> bool:
     return request.stage in OPEN_TRANSFER_STAGES
-
-
-def status_follows_from_records(asset: CommunityAsset) -> bool:
-    return asset.community_status in RECORD_STATUSES
 
 
 def _lock_asset(asset: CommunityAsset) -> CommunityAsset:
