@@ -71,6 +71,13 @@ ORGANISATIONS = [
                      "keeping an eye on the place we love.",
          website="https://friendsofcastlepark.example.org",
          contact_email="friends@castlepark.example.org"),
+    dict(key="st_annes_residents", name="St Anne's Residents' Association",
+         registered_number="Charity 1190562",
+         description="Neighbours in St Anne's who have run the community hall day to day under "
+                     "a licence from the council since 2015: the warm space, the community "
+                     "pantry, a toddler group and the over-60s lunch club.",
+         website="https://stannes-residents.example.org",
+         contact_email="hello@stannes-residents.example.org"),
     dict(key="youth_project", name="Northgate Youth Project",
          registered_number="Charity 1174310; company 09876543",
          description="A youth charity for 11 to 19-year-olds across the borough. We run the "
@@ -97,10 +104,10 @@ ASSETS = [
     dict(key="hartwell_library", name="Hartwell Green Library", kind="library",
          ward="Hartwell Green", address="41 High Street, Hartwell Green, Demo Borough",
          postcode="DB6 2HG", uprn="900000106241", lat=52.6088, lon=-1.6736,
-         tenure="freehold", status="transfer_proposed", operator=None,
-         description="A small branch library open three days a week. The council has proposed "
-                     "transferring it to a community organisation and is talking to local "
-                     "groups about how that could work."),
+         tenure="freehold", status="council_run", operator=None,
+         description="A small branch library open three days a week. The Millbrook Community "
+                     "Library Trust has asked to take it on through a community asset "
+                     "transfer, and the council has asked for its business case."),
     dict(key="castle_park", name="Castle Park", kind="park", ward="Castle Hill",
          address="Castle Street, Castle Hill, Demo Borough", postcode="DB1 4CP",
          uprn="900000101402", lat=52.6242, lon=-1.6899, tenure="freehold",
@@ -127,12 +134,14 @@ ASSETS = [
          tenure="freehold", status="council_run", operator=None,
          description="A 25-metre pool, learner pool, sports hall and gym, run by the council's "
                      "leisure team."),
-    dict(key="st_annes_centre", name="St Anne's Community Centre", kind="community_centre",
+    dict(key="st_annes_centre", name="St Anne's Community Hall", kind="hall",
          ward="St Anne's", address="St Anne's Road, St Anne's, Demo Borough",
          postcode="DB7 2SA", uprn="900000107205", lat=52.6117, lon=-1.6948,
          tenure="leasehold", status="community_run", operator=None,
          description="Run day to day by the St Anne's Residents' Association under a licence "
-                     "from the council. Main hall, kitchen and two meeting rooms."),
+                     "from the council. Main hall, kitchen and two meeting rooms. The "
+                     "association has asked to take the hall on through a community asset "
+                     "transfer; the council is assessing the request."),
     dict(key="youth_hut", name="Northgate Youth Hut", kind="community_centre", ward="Northgate",
          address="Rear of 14 Station Road, Northgate, Demo Borough", postcode="DB2 5YH",
          uprn="900000102514", lat=52.6360, lon=-1.6971, tenure="leasehold",
@@ -154,9 +163,11 @@ ASSETS = [
     dict(key="old_fire_station", name="The Old Fire Station, Hartwell", kind="other",
          ward="Hartwell Green", address="2 Station Yard, Hartwell Green, Demo Borough",
          postcode="DB6 4FS", uprn="900000106408", lat=52.6079, lon=-1.6729,
-         tenure="freehold", status="transfer_proposed", operator=None,
-         description="A Victorian fire station, empty since the service moved out. The council "
-                     "is inviting proposals for a community asset transfer."),
+         tenure="freehold", status="council_run", operator=None,
+         description="A Victorian fire station, empty since the service moved out. A request to "
+                     "turn it into an arts space was declined because the building needs "
+                     "repairs first; the council will invite proposals again once it is "
+                     "safe."),
     dict(key="castle_inn", name="The Castle Inn", kind="other", ward="Castle Hill",
          address="18 Castle Street, Castle Hill, Demo Borough", postcode="DB1 4CN",
          uprn="900000101618", lat=52.6251, lon=-1.6912, tenure="freehold",
@@ -203,6 +214,7 @@ MEMBERSHIPS = [
     ("owen.price@example.org", "library_trust", "member"),
     ("grace.okafor@example.org", "friends_castle_park", "manager"),
     ("dev.mistry@example.org", "youth_project", "manager"),
+    ("margaret.ellis@example.org", "st_annes_residents", "manager"),
 ]
 
 

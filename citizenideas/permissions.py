@@ -271,6 +271,18 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "decide_acv": lambda u, _=None: _staff(u),
     "record_acv_sale": lambda u, _=None: _staff(u),
     "bid_on_acv": lambda u, o: _member_of_verified(u, o),
+    # Community asset transfer: a verified organisation's member asks for it (obj: the
+    # organisation); any member of the asking organisation withdraws it and answers the
+    # council's questions; only staff move it on and ask. The questions, answers and the
+    # organisation's capacity (its money) are for the organisation and the council.
+    "request_transfer": lambda u, o: _member_of_verified(u, o),
+    "request_transfer_any": lambda u, _=None: _signed_in(u) and any(
+        m.organisation.is_verified for m in u.memberships),
+    "move_transfer_stage": lambda u, _=None: _staff(u),
+    "ask_transfer_question": lambda u, _=None: _staff(u),
+    "withdraw_transfer": lambda u, r: membership(u, r.organisation) is not None,
+    "answer_transfer_question": lambda u, r: membership(u, r.organisation) is not None,
+    "view_transfer_private": lambda u, r: _staff(u) or membership(u, r.organisation) is not None,
 }
 
 

@@ -189,8 +189,10 @@ def seed_demo() -> dict:
                                   alt_text="The corner of the green where the bench would go")
     photos.flag_photo(partner, photo, "It shows the front of my house.")
     acv_ids = _community_value(moderator, partner, org)
+    transfer_ids = _asset_transfer(moderator)
     ids = {
         **acv_ids,
+        **transfer_ids,
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
@@ -235,6 +237,20 @@ def _community_value(moderator: User, partner: User, org: Organisation) -> dict:
     asset_timeline.follow_asset(partner, listed)  # its page says "Stop following"; /me lists it
     return {"acv_listed": listed.id, "acv_refused": refused.id, "acv_waiting": w.id,
             "acv_free": free.id, "acv_demo_library": demo_library}
+
+
+def _asset_transfer(moderator: User) -> dict:
+    """Community asset transfer: the demo's hall under assessment (stage and question forms
+    for the council) and its library at business case, with a question still waiting for the
+    partner's answer."""
+    from citizenideas.models import TransferRequest
+    from citizenideas.services import asset_transfer_questions as transfer_questions
+
+    requests = {r.stage: r for r in db.session.scalars(select(TransferRequest))}
+    hall, library = requests["under_assessment"], requests["business_case_requested"]
+    transfer_questions.ask_for_information(moderator, library, "When could your volunteers start?")
+    return {"transfer_hall": hall.id, "transfer_hall_asset": hall.asset_id,
+            "transfer_library": library.id}
 
 
 def _residents_verify(resident: User, idea: Idea) -> None:
@@ -348,6 +364,14 @@ def visits(ids: dict) -> list[Visit]:
         Visit(PARTNER, "/me"),  # the places followed
         Visit(None, f"/assets/{i['acv_demo_library']}"),  # a demo timeline, a sign-in link
         Visit(PARTNER, f"/assets/{i['acv_demo_library']}"),  # intent to bid, Follow
+        Visit(None, f"/assets/{i['transfer_hall_asset']}"),
+        Visit(None, f"/transfer-requests/{i['transfer_hall']}"),
+        Visit(MODERATOR, f"/transfer-requests/{i['transfer_hall']}"),
+        Visit(PARTNER, f"/transfer-requests/{i['transfer_library']}"),
+        Visit(PARTNER, f"/assets/{i['transfer_hall_asset']}/transfer-request"),
+        Visit(PARTNER, "/partners/transfer-requests"),
+        Visit(MODERATOR, "/council/asset-transfers"),
+        Visit(MODERATOR, "/council/asset-transfers?stage=declined"),
         Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
         # Assisted digital: record an idea for a resident, the to-contact list and a letter.
         Visit(MODERATOR, "/council/ideas/record"),

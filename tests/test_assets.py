@@ -38,15 +38,15 @@ def test_moderator_creates_edits_and_retires_an_asset(make, moderator):
                                   postcode="db1 1aa", uprn="100023336956", ward_id=ward.id,
                                   community_status="council_run", lat="51.5", lon="-0.12")
     assert (asset.postcode, asset.lat, asset.ward_id) == ("DB1 1AA", 51.5, ward.id)
-    register.update_asset(moderator, asset, community_status="transfer_proposed")
-    assert asset.community_status == "transfer_proposed" and asset.name == "Central Library"
+    register.update_asset(moderator, asset, community_status="community_run")
+    assert asset.community_status == "community_run" and asset.name == "Central Library"
     register.retire_asset(moderator, asset)
     assert asset.retired_at is not None
     actions = list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions == ["asset.create", "asset.update", "asset.retire"]
     update = db.session.scalar(select(AuditLog).where(AuditLog.action == "asset.update"))
     assert update.before["community_status"] == "council_run"
-    assert update.after["community_status"] == "transfer_proposed"
+    assert update.after["community_status"] == "community_run"
 
 
 def test_asset_fields_are_validated(moderator, make):

@@ -80,7 +80,7 @@ def test_demo_borough_has_its_places_partners_and_ideas(seeded):
     assert count(Category) == 8
     assert count(CommunityAsset) == 14  # 12, the Castle Inn and Brook Lane Car Park
     organisations = db.session.scalars(select(Organisation)).all()
-    assert len(organisations) == 3 and all(o.is_verified for o in organisations)
+    assert len(organisations) == 4 and all(o.is_verified for o in organisations)
     assert count(Idea) == 60
     statuses = Counter(db.session.scalars(select(Idea.status)))
     assert set(statuses) == set(STATUSES)

@@ -36,6 +36,8 @@ from .schemas import (
 TAG = ["Assets"]
 Kind = Literal[ASSET_KINDS]  # type: ignore[valid-type]
 CommunityStatus = Literal[COMMUNITY_STATUSES]  # type: ignore[valid-type]
+# What staff may type; the other statuses follow from records (transfer requests, listings).
+TypedStatus = Literal[assets.TYPED_STATUSES]  # type: ignore[valid-type]
 
 
 class AssetOut(Out):
@@ -89,9 +91,13 @@ Longitude = Annotated[float, documented(minimum=-180, maximum=180)]
 
 
 class AssetIn(Body):
+    """A new place. Its community status is council_run or community_run: the others follow
+    from records (a transfer request, a transfer, a listing as an asset of community
+    value)."""
+
     name: Name
     kind: Kind
-    community_status: CommunityStatus = "council_run"
+    community_status: TypedStatus = "council_run"
     address: Address = ""
     postcode: Postcode | None = None
     uprn: Uprn | None = None
@@ -105,7 +111,9 @@ class AssetIn(Body):
 
 class AssetPatchIn(Body):
     """Fields to change; those left out keep their values (`name` and `kind` may not be
-    null)."""
+    null). `community_status` may be set to council_run or community_run; a place whose
+    status follows from records (transfer_proposed, transferred, acv_listed) keeps it (422
+    otherwise), and a transferred place keeps its operator."""
 
     model_config = {"json_schema_extra": document_rules(not_null=("name", "kind"))}
 

@@ -121,6 +121,9 @@ class TransferRequest(db.Model):
     # The lease or transfer terms, in a sentence, and the day the asset changed hands.
     terms: Mapped[str | None] = mapped_column(Text)
     transferred_on: Mapped[date | None] = mapped_column(Date)
+    # The asset's community status when this request arrived, put back if every open request
+    # on the asset ends without a transfer (declined or withdrawn).
+    status_before: Mapped[str | None] = mapped_column(String(30))
     # Yearly reports: the last report year a reminder was sent for (services remind once).
     reminded_for_year: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..input import without_control_characters
-from ..models import ASSET_KINDS, COMMUNITY_STATUSES, CommunityAsset, User, Ward, utcnow
+from ..models import ASSET_KINDS, CommunityAsset, User, Ward, utcnow
 from ..permissions import require
 from .assets import (
     KIND_LABELS,
     POSTCODE,
+    RECORD_STATUSES,
     STATUS_LABELS,
+    TYPED_STATUSES,
     UPRN,
     _choice,
     _float,
@@ -120,11 +122,13 @@ def _validate_rows(rows: list, wards: dict[str, int]) -> tuple[list, list]:
         if row.get("kind") and kind is None:
             reasons.append(_("Kind \u201c%(value)s\u201d must be one of: %(choices)s",
                              value=row["kind"], choices=choice_labels(KIND_LABELS, ASSET_KINDS)))
-        status = _choice(row.get("community_status"), COMMUNITY_STATUSES, STATUS_LABELS)
+        # Only the statuses staff type: the others follow from records (transfer requests,
+        # listings as assets of community value) and only their services set them.
+        status = _choice(row.get("community_status"), TYPED_STATUSES, STATUS_LABELS)
         if row.get("community_status") and status is None:
             reasons.append(_("Community status \u201c%(value)s\u201d must be one of: "
                              "%(choices)s", value=row["community_status"],
-                             choices=choice_labels(STATUS_LABELS, COMMUNITY_STATUSES)))
+                             choices=choice_labels(STATUS_LABELS, TYPED_STATUSES)))
         uprn = row.get("uprn", "")
         if uprn and not UPRN.match(uprn):
             reasons.append(_("UPRN \u201c%(value)s\u201d must be 1 to 12 digits", value=uprn))
@@ -221,6 +225,9 @@ def import_assets_csv(actor: User, text: str, import_valid_only: bool = False,
                     db.session.add(asset)
                 continue
             changes = {k: v for k, v in values.items() if getattr(asset, k) != v}
+            if asset.community_status in RECORD_STATUSES:
+                # Its status follows from its records: the register's column does not change it.
+                changes.pop("community_status", None)
             if not changes:
                 report.unchanged += 1
                 continue

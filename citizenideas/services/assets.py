@@ -101,8 +101,41 @@ def _id(raw) -> int | None:
     return number if 0 < number <= ID_MAX else None
 
 
-def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
-    """Validate asset fields; return (clean values, errors by field name)."""
+# Who runs a place, as staff type it; the other statuses follow from records (a transfer
+# request, a transfer, a listing as an asset of community value) and only their services set
+# them. The CSV import reads the same rule.
+TYPED_STATUSES = ("council_run", "community_run")
+RECORD_STATUSES = tuple(s for s in COMMUNITY_STATUSES if s not in TYPED_STATUSES)
+
+
+def _typed_status(raw, current: CommunityAsset | None, errors: dict) -> str | None:
+    """The status staff typed: council_run or community_run. For a place whose status
+    follows from records, the status it has (typed again, or left out) and nothing else."""
+    if current is not None and current.community_status in RECORD_STATUSES:
+        status = _choice(raw or current.community_status, COMMUNITY_STATUSES)
+        if status != current.community_status:
+            errors["community_status"] = [record_status_reason(current.community_status)]
+        return current.community_status
+    status = _choice(raw or "council_run", TYPED_STATUSES)
+    if status is None:
+        errors["community_status"] = [_("Choose who runs the place: the council or the "
+                                        "community.")]
+    return status
+
+
+def record_status_reason(status: str) -> str:
+    """Why a place's status cannot be typed: the record it follows from."""
+    if status == "acv_listed":
+        return _("This status follows from the place's listing as an asset of community "
+                 "value; it changes when the listing does.")
+    return _("This status follows from the place's community asset transfer requests; it "
+             "changes as the council moves them on.")
+
+
+def _clean(fields: dict, current: CommunityAsset | None = None
+           ) -> tuple[dict, dict[str, list[str]]]:
+    """Validate asset fields (``current``: the place being changed); return (clean values,
+    errors by field name)."""
     errors: dict[str, list[str]] = {}
     values: dict = {}
     values["name"] = clean_text(fields.get("name"), "name", errors,
@@ -112,10 +145,8 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
     if kind is None:
         errors["kind"] = [_("Choose what kind of place it is.")]
     values["kind"] = kind
-    status = _choice(fields.get("community_status") or "council_run", COMMUNITY_STATUSES)
-    if status is None:
-        errors["community_status"] = [_("Choose who runs the place.")]
-    values["community_status"] = status
+    values["community_status"] = _typed_status(fields.get("community_status"), current,
+                                               errors)
     values["address"] = clean_text(fields.get("address"), "address", errors, maximum=300,
                                    too_long=_("The address must be 300 characters or fewer."))
     postcode = normalise_postcode(fields.get("postcode"))
@@ -155,6 +186,11 @@ def _clean(fields: dict) -> tuple[dict, dict[str, list[str]]]:
         if number is None or db.session.get(model, number) is None:
             errors[key] = [message]
         values[key] = number
+    if (current is not None and current.community_status == "transferred"
+            and values["operator_organisation_id"] != current.operator_organisation_id):
+        # The operator of a transferred place is the organisation it was transferred to.
+        errors["operator_organisation_id"] = [record_status_reason("transferred")]
+        values["operator_organisation_id"] = current.operator_organisation_id
     return values, errors
 
 
@@ -189,7 +225,7 @@ def update_asset(actor: User, asset: CommunityAsset, **fields) -> CommunityAsset
     """Change a place's details (the fields not given keep their values)."""
     require(actor, "manage_assets", asset)
     merged = _snapshot(asset) | fields
-    values, errors = _clean(merged)
+    values, errors = _clean(merged, asset)
     _check_uprn_free(values["uprn"], asset.id, errors)
     if errors:
         raise ValidationFailed(_("There is a problem with the place's details."), errors)

@@ -79,7 +79,10 @@ def audit_choices() -> tuple[list[str], list[str]]:
 
 ACTION_LABELS = {
     "asset.create": _l("Place added"), "asset.retire": _l("Place retired"),
-    "asset.update": _l("Place changed"), "category.add": _l("Category added"),
+    "asset.update": _l("Place changed"),
+    "asset.community_status": _l("Place's community status changed"),
+    "transfer.stage": _l("Transfer request moved on"),
+    "transfer.ask": _l("Transfer request question asked"), "category.add": _l("Category added"),
     "comment.hide": _l("Comment hidden"), "comment.unhide": _l("Comment shown again"),
     "flag.resolve": _l("Report resolved"), "idea.assign": _l("Idea assigned"),
     "idea.hide": _l("Idea hidden"), "idea.link_asset": _l("Place linked to an idea"),

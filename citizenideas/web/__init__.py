@@ -74,6 +74,7 @@ def register_web(app: Flask) -> None:
         accountability,
         admin,
         asset_timeline,
+        asset_transfer,
         assets,
         assisted,
         auth,
@@ -92,7 +93,7 @@ def register_web(app: Flask) -> None:
 
     for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
                    assets, partners, accountability, assisted, photos, community_value,
-                   asset_timeline):
+                   asset_timeline, asset_transfer):
         app.register_blueprint(module.bp)
 
 

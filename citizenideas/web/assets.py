@@ -39,6 +39,7 @@ def _choices() -> dict:
     return {
         "kinds": [(k, str(KIND_LABELS[k])) for k in ASSET_KINDS],
         "statuses": [(s, str(STATUS_LABELS[s])) for s in COMMUNITY_STATUSES],
+        "typed_statuses": [(s, str(STATUS_LABELS[s])) for s in register.TYPED_STATUSES],
         "wards": list(db.session.scalars(select(Ward).order_by(Ward.name))),
     }
 
@@ -79,7 +80,11 @@ def _form_values() -> dict:
 def _form(template_values: dict, errors: dict, asset=None, status: int = 200):
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
     return render_template("assets/form.html", values=template_values, errors=errors,
-                           asset=asset, organisations=organisations, **_choices()), status
+                           asset=asset, organisations=organisations,
+                           record_status=(register.record_status_reason(asset.community_status)
+                                          if asset is not None and asset.community_status
+                                          in register.RECORD_STATUSES else None),
+                           **_choices()), status
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])
@@ -105,7 +110,9 @@ def edit(asset_id: int):
     if request.method == "GET":
         return _form({key: ("" if getattr(asset, key) is None else getattr(asset, key))
                       for key in FORM_FIELDS}, {}, asset)
-    values = _form_values()
+    # A status (or a transferred place's operator) that follows from records is shown, not
+    # posted: what the form leaves out keeps its value.
+    values = {key: value for key, value in _form_values().items() if key in request.form}
 
     def saved(_result):
         flash(_("Changes saved."), "success")

@@ -759,6 +759,7 @@ def upgrade():
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('terms', sa.Text(), nullable=True),
     sa.Column('transferred_on', sa.Date(), nullable=True),
+    sa.Column('status_before', sa.String(length=30), nullable=True),
     sa.Column('reminded_for_year', sa.Integer(), nullable=False),
     sa.CheckConstraint("stage IN ('received', 'under_assessment', 'business_case_requested', 'approved', 'declined', 'transferred', 'withdrawn')", name=op.f('ck_transfer_requests_stage')),
     sa.ForeignKeyConstraint(['asset_id'], ['community_assets.id'], name=op.f('fk_transfer_requests_asset_id_community_assets')),

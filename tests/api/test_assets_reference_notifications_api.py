@@ -40,8 +40,8 @@ def test_moderators_add_and_change_assets(api, make, people):
     assert_problem(api.post("/assets", people.moderator, json={"name": "", "kind": "park"}), 422,
                    "name")
     changed = api.patch(f"/assets/{asset['id']}", people.moderator,
-                        json={"community_status": "transferred"})
-    assert changed.get_json()["community_status"] == "transferred"
+                        json={"community_status": "community_run"})
+    assert changed.get_json()["community_status"] == "community_run"
     assert changed.get_json()["name"] == "Canal boathouse"
     assert_problem(api.patch(f"/assets/{asset['id']}", people.resident, json={"name": "Mine"}),
                    403)

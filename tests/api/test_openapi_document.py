@@ -99,9 +99,17 @@ def test_client_generators_demand_a_token_exactly_where_the_api_answers_401_with
     idea = make.idea(status="accepted", title="Community fridge at the library")
     asset = make.asset()
     nomination = make.acv_nomination(asset)
+    from citizenideas.extensions import db
+    from citizenideas.services.asset_transfer import submit_transfer_request
+    from tests.test_asset_transfer import FIELDS
+
+    member = make.user()
+    transfer = submit_transfer_request(member, asset, make.organisation(
+        members=[(member, "manager")]), **FIELDS)
+    db.session.commit()
     ids = {"idea_id": idea.id, "asset_id": asset.id, "claim_id": 1, "report_id": 1,
            "token_id": 1, "pledge_id": 1, "update_id": 1, "photo_id": 1,
-           "nomination_id": nomination.id}
+           "nomination_id": nomination.id, "request_id": transfer.id, "question_id": 1}
     # The bodies a client sends to the operations that need no token (the others are refused
     # before their body is read).
     bodies = {
