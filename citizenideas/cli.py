@@ -192,6 +192,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} failed email{'' if count == 1 else 's'} put back in the queue")
 
+    @app.cli.command("asset-reports-remind")
+    def asset_reports_remind() -> None:
+        """Remind transferred places' operators of yearly reports due within 30 days or
+        overdue, once per report year (run from cron daily; the outbox sends the emails)."""
+        from .services.asset_reports import send_report_reminders
+
+        count = send_report_reminders()
+        db.session.commit()
+        click.echo(f"reminded {count} operating organisation{'' if count == 1 else 's'}")
+
     @app.cli.command("notify-digest")
     def notify_digest() -> None:
         """Send the daily digest to everyone who chose one (run once a day)."""
