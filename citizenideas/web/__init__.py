@@ -92,6 +92,8 @@ def register_web(app: Flask) -> None:
     for module in (pages, auth, sso, second_factor, ideas, maps, me, tokens, council, admin,
                    assets, partners, accountability, assisted, photos, community_value):
         app.register_blueprint(module.bp)
+    from . import asset_reports as after_transfer_pages
+    app.register_blueprint(after_transfer_pages.bp)
 
 
 def _unread_count() -> int:
