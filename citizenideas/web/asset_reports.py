@@ -16,6 +16,7 @@ from ..permissions import can, require
 from ..services import asset_access as access
 from ..services import asset_reports as reports
 from ..services import assets as register
+from ..throttling import action_limits
 from .actions import form_status, run_action
 from .council import staff_only
 from .forms import text_field
@@ -91,6 +92,7 @@ def new_report(asset_id: int):
 
 @bp.route("/assets/<int:asset_id>/access-comments/new", methods=["GET", "POST"])
 @login_required
+@action_limits("RATELIMIT_COMMENT", methods=["POST"])
 def new_access_comment(asset_id: int):
     """A resident's word on access (the asset page carries the same form)."""
     asset, _transfer = _transferred(asset_id)
