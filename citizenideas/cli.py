@@ -196,10 +196,11 @@ def register_cli(app: Flask) -> None:
     def asset_reports_remind() -> None:
         """Remind transferred places' operators of yearly reports due within 30 days or
         overdue, once per report year (run from cron daily; the outbox sends the emails)."""
+        from .database import run_with_retry
         from .services.asset_reports import send_report_reminders
 
-        count = send_report_reminders()
-        db.session.commit()
+        # Committed once, retried if SQLite is busy (another run, or the web app, writing).
+        count = run_with_retry(send_report_reminders)
         click.echo(f"reminded {count} operating organisation{'' if count == 1 else 's'}")
 
     @app.cli.command("notify-digest")
