@@ -181,3 +181,25 @@ def test_accountability_counts_reports_on_time_and_commitments(client, world, ma
     assert ("Of 6 yearly reports due, 2 came on time, 1 late and 3 are overdue." in page)
     assert "report by report: kept 1, partly kept 1, not kept 1." in page
     assert "2 of 6" in page
+
+
+def test_access_comments_share_the_comment_limit_across_the_page_and_the_api(
+        app, client, auth, world, rate_limited):
+    from citizenideas.services.tokens import create_api_token
+
+    staff, manager, resident, trust, asset = world
+    transferred(asset, trust, days_ago(100))
+    app.config.update(RATELIMIT_COMMENT="2 per hour")
+    auth.sign_in(resident.email)
+    token = csrf_token(client, f"/assets/{asset.id}")
+    url = f"/assets/{asset.id}/access-comments/new"
+    data = {"csrf_token": token, "change": "same", "body": "Same as before."}
+    assert client.post(url, data=data).status_code == 303
+    assert client.get(url).status_code == 200  # reading the form is never limited
+    raw_token = create_api_token(resident, "tests")[1]
+    db.session.commit()
+    api = client.post(f"/api/v1{url.removesuffix('/new')}", json={"change": "same",
+                                                                   "body": "Same."},
+                      headers={"Authorization": f"Bearer {raw_token}"})
+    assert api.status_code == 201
+    assert client.post(url, data=data).status_code == 429
