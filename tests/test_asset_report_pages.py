@@ -203,3 +203,23 @@ def test_access_comments_share_the_comment_limit_across_the_page_and_the_api(
                       headers={"Authorization": f"Bearer {raw_token}"})
     assert api.status_code == 201
     assert client.post(url, data=data).status_code == 429
+
+
+def test_pages_cost_the_same_queries_for_one_transferred_place_or_six(client, auth, world,
+                                                                     make):
+    from .test_council_pages import count_queries
+
+    staff, manager, resident, trust, asset = world
+    first = transferred(asset, trust, date(2020, 1, 10))
+    report(first, 1, date(2021, 1, 1))
+    auth.sign_in(staff.email)
+    paths = ["/accountability?ward_id=1", "/council/transferred-places", "/council",
+             f"/assets/{asset.id}"]
+    one = {path: count_queries(client, path) for path in paths}
+    for n in range(5):
+        place = make.asset(name=f"Hall {n}", kind="hall")
+        request = transferred(place, make.organisation(), date(2019, 5, 1 + n))
+        for year in (1, 2, 3):
+            report(request, year, date(2019 + year, 4, 1))
+    six = {path: count_queries(client, path) for path in paths}
+    assert six == one
