@@ -72,7 +72,7 @@ ORGANISATIONS = [
          website="https://friendsofcastlepark.example.org",
          contact_email="friends@castlepark.example.org"),
     dict(key="elmstead_trust", name="Elmstead Lido Trust",
-         registered_number="Charitable incorporated organisation 1199870",
+         registered_number="Charity (CIO) 1199870",
          description="Residents who campaigned to save Elmstead Lido and took it on from the "
                      "council in 2024. We reopened the pool in May 2025 and run it with paid "
                      "lifeguards and around 80 volunteers.",
