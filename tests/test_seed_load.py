@@ -74,7 +74,10 @@ def test_seed_load_adds_ideas_whose_counters_and_timelines_agree_with_their_rows
             else:
                 assert change.from_status == change.to_status == status
         assert status == idea.status, idea.reference
-        staff = [c.created_at for c in timelines[idea.id] if c.actor_id != idea.author_id]
+        # Hiding an idea is not a response to it (lifecycle sets first_response_at only on
+        # a staff status change), so a hidden, unanswered idea has none.
+        staff = [c.created_at for c in timelines[idea.id]
+                 if c.actor_id != idea.author_id and c.event != "hidden"]
         assert idea.first_response_at == (staff[0] if staff else None)
         assert idea.delivered_at == next(
             (reached[s] for s in ("delivered", "partly_delivered", "not_delivered")
