@@ -202,6 +202,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{ended} listing{'' if ended == 1 else 's'} of assets of community value "
                    "ended")
+    @app.cli.command("asset-reports-remind")
+    def asset_reports_remind() -> None:
+        """Remind transferred places' operators of yearly reports due within 30 days or
+        overdue, once per report year (run from cron daily; the outbox sends the emails)."""
+        from .database import run_with_retry
+        from .services.asset_reports import send_report_reminders
+
+        # Committed once, retried if SQLite is busy (another run, or the web app, writing).
+        count = run_with_retry(send_report_reminders)
+        click.echo(f"reminded {count} operating organisation{'' if count == 1 else 's'}")
 
     @app.cli.command("notify-digest")
     def notify_digest() -> None:

@@ -78,6 +78,13 @@ ORGANISATIONS = [
                      "pantry, a toddler group and the over-60s lunch club.",
          website="https://stannes-residents.example.org",
          contact_email="hello@stannes-residents.example.org"),
+    dict(key="elmstead_trust", name="Elmstead Lido Trust",
+         registered_number="Charity (CIO) 1199870",
+         description="Residents who campaigned to save Elmstead Lido and took it on from the "
+                     "council in 2024. We reopened the pool in May 2025 and run it with paid "
+                     "lifeguards and around 80 volunteers.",
+         website="https://elmstead-lido.example.org",
+         contact_email="hello@elmstead-lido.example.org"),
     dict(key="youth_project", name="Northgate Youth Project",
          registered_number="Charity 1174310; company 09876543",
          description="A youth charity for 11 to 19-year-olds across the borough. We run the "
@@ -124,10 +131,11 @@ ASSETS = [
     dict(key="elmstead_lido", name="Elmstead Lido", kind="pool", ward="Elmstead",
          address="Lido Road, Elmstead, Demo Borough", postcode="DB5 1EL",
          uprn="900000105120", lat=52.6331, lon=-1.6770, tenure="freehold",
-         status="acv_listed", operator=None,
-         description="A 1930s open-air pool, closed since 2019. Listed as an asset of community "
-                     "value after a nomination by local residents, so a community group gets "
-                     "the chance to bid if it is ever sold."),
+         status="transferred", operator="elmstead_trust",
+         description="A 1930s open-air pool, closed by the council in 2019. Transferred to the "
+                     "Elmstead Lido Trust on a 30-year lease in November 2024; the trust "
+                     "repaired the pool tank and reopened it in May 2025. Open May to "
+                     "September, with winter swimming at weekends."),
     dict(key="abbey_leisure", name="Abbey Fields Leisure Centre", kind="pool",
          ward="Abbey Fields", address="Abbey Road, Abbey Fields, Demo Borough",
          postcode="DB1 9AF", uprn="900000100913", lat=52.6271, lon=-1.7046,
@@ -215,6 +223,7 @@ MEMBERSHIPS = [
     ("grace.okafor@example.org", "friends_castle_park", "manager"),
     ("dev.mistry@example.org", "youth_project", "manager"),
     ("margaret.ellis@example.org", "st_annes_residents", "manager"),
+    ("sophie.walker@example.org", "elmstead_trust", "manager"),
 ]
 
 

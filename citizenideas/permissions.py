@@ -283,6 +283,13 @@ POLICY: dict[str, Callable[[User | None, Any], bool]] = {
     "withdraw_transfer": lambda u, r: membership(u, r.organisation) is not None,
     "answer_transfer_question": lambda u, r: membership(u, r.organisation) is not None,
     "view_transfer_private": lambda u, r: _staff(u) or membership(u, r.organisation) is not None,
+    # After a transfer: the operating organisation's members write its yearly reports (obj:
+    # the transfer request); residents say how access changed for them; staff hide an
+    # abusive access comment (with a reason) and see every transfer's reporting.
+    "report_on_asset": lambda u, t: _member_of_verified(u, t.organisation),
+    "comment_on_access": lambda u, _=None: _participant(u),
+    "hide_access_comment": lambda u, _=None: _staff(u),
+    "view_asset_reporting": lambda u, _=None: _staff(u),
 }
 
 
@@ -303,7 +310,7 @@ def require(user: User | None, action: str, obj: Any = None, detail: str | None 
     if not _signed_in(user):
         raise AuthRequired(detail or "Sign in to do that.")
     if action in {"propose_idea", "support_idea", "comment", "pledge", "flag",
-                  "create_organisation"} and (
+                  "create_organisation", "comment_on_access"} and (
             current_app.config.get("REQUIRE_VERIFIED_EMAIL", True) and not user.is_verified):
         raise NotAllowed("Confirm your email address first: use the link we sent you.")
     raise NotAllowed(detail or "You do not have permission to do that.")

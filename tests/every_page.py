@@ -193,6 +193,7 @@ def seed_demo() -> dict:
     ids = {
         **acv_ids,
         **transfer_ids,
+        **_after_transfer(),
         "delivering": delivering.id, "delivered": delivered, "pledge": pledge.id,
         "claimable": claimable.id, "own": own.id, "hidden": hidden.id, "org": org.id,
         "pending_claim": pending_claim.id, "any_pending": any_pending.id,
@@ -206,6 +207,21 @@ def seed_demo() -> dict:
     }
     db.session.commit()
     return ids
+
+
+def _after_transfer() -> dict:
+    """After a transfer (the demo's own data): Elmstead Lido with reports and access
+    comments, Millbrook Library (the partner's trust) with its year 5 report overdue."""
+    from citizenideas.models import AccessComment
+
+    one = db.session.scalar
+
+    lido = one(select(CommunityAsset.id).where(CommunityAsset.name == "Elmstead Lido"))
+    return {"lido": lido,
+            "library": one(select(CommunityAsset.id)
+                           .where(CommunityAsset.name == "Millbrook Library")),
+            "access_comment": one(select(AccessComment.id).where(AccessComment.asset_id == lido)
+                                  .order_by(AccessComment.id))}
 
 
 def _community_value(moderator: User, partner: User, org: Organisation) -> dict:
@@ -372,6 +388,13 @@ def visits(ids: dict) -> list[Visit]:
         Visit(PARTNER, "/partners/transfer-requests"),
         Visit(MODERATOR, "/council/asset-transfers"),
         Visit(MODERATOR, "/council/asset-transfers?stage=declined"),
+        # After a transfer: reports next to the commitments, access comments and their forms.
+        Visit(None, f"/assets/{i['lido']}"),
+        Visit(RESIDENT, f"/assets/{i['lido']}"),
+        Visit(RESIDENT, f"/assets/{i['lido']}/access-comments/new"),
+        Visit(PARTNER, f"/assets/{i['library']}/reports/new"),
+        Visit(MODERATOR, "/council/transferred-places"),
+        Visit(MODERATOR, f"/council/access-comments/{i['access_comment']}/hide"),
         Visit(MODERATOR, "/second-factor/set-up"),  # the QR code and the key in fours
         # Assisted digital: record an idea for a resident, the to-contact list and a letter.
         Visit(MODERATOR, "/council/ideas/record"),

@@ -80,7 +80,7 @@ def test_demo_borough_has_its_places_partners_and_ideas(seeded):
     assert count(Category) == 8
     assert count(CommunityAsset) == 14  # 12, the Castle Inn and Brook Lane Car Park
     organisations = db.session.scalars(select(Organisation)).all()
-    assert len(organisations) == 4 and all(o.is_verified for o in organisations)
+    assert len(organisations) == 5 and all(o.is_verified for o in organisations)
     assert count(Idea) == 60
     statuses = Counter(db.session.scalars(select(Idea.status)))
     assert set(statuses) == set(STATUSES)
@@ -398,3 +398,28 @@ def test_assets_of_community_value_tell_their_story_through_records(seeded):
         AcvNomination.state == "nominated")) == 0
     assert count_where(Notification, Notification.email_state == "pending") == 0
     assert count(AssetFollow) >= 5
+def test_transferred_places_report_every_year_with_one_report_overdue(seeded):
+    from citizenideas.models import AccessComment, AssetEvent
+    from citizenideas.services import asset_reports
+
+    rows = {r.asset.name: r for r in asset_reports.transfers_reporting()}
+    assert set(rows) == {"Elmstead Lido", "Millbrook Library", "Northgate Youth Hut"}
+    lido = rows["Elmstead Lido"]
+    assert lido.organisation.name == "Elmstead Lido Trust"
+    assert lido.asset.community_status == "transferred"
+    assert lido.asset.operator_organisation_id == lido.organisation.id
+    assert [y.state for y in lido.years] == ["on_time", "on_time", "upcoming"]
+    assert [y.state for y in rows["Millbrook Library"].years] == [
+        "on_time", "on_time", "late", "on_time", "overdue", "upcoming"]
+    assert [y.state for y in rows["Northgate Youth Hut"].years] == ["upcoming"]
+    assert asset_reports.overdue_count() == 1
+    assert db.session.scalar(select(func.count(AccessComment.id)).where(
+        AccessComment.asset_id == lido.asset.id)) == 3
+    events = [e.event for e in db.session.scalars(
+        select(AssetEvent).where(AssetEvent.asset_id == lido.asset.id)
+        .order_by(AssetEvent.created_at, AssetEvent.id))]
+    assert events[:5] == ["transfer_requested", "transfer_stage", "transfer_stage",
+                          "transfer_stage", "transferred"]
+    assert events.count("report_published") == 2 and events.count("access_comment") == 3
+    # The reminder has been sent for every report already due: cron sends nothing new.
+    assert asset_reports.send_report_reminders() == 0

@@ -14,6 +14,7 @@ def register_api(app: Flask) -> None:
     from ..extensions import csrf
     from . import (  # noqa: F401 - importing a module registers its endpoints
         accounts,
+        asset_reports,  # noqa: F401 - after a transfer (reports, access comments)
         asset_transfer,
         assets,
         community_value,

@@ -95,6 +95,8 @@ def register_web(app: Flask) -> None:
                    assets, partners, accountability, assisted, photos, community_value,
                    asset_timeline, asset_transfer):
         app.register_blueprint(module.bp)
+    from . import asset_reports as after_transfer_pages
+    app.register_blueprint(after_transfer_pages.bp)
 
 
 def _unread_count() -> int:
