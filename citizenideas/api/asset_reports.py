@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from ..errors import Conflict
 from ..models import ACCESS_CHANGES, COMMITMENT_ANSWERS
 from ..services import asset_access as access
 from ..services import asset_reports as reports
@@ -110,13 +109,6 @@ class AccessCommentIn(Body):
     body: Annotated[str, text_limits(access.BODY_MAX, required=True)] = ""
 
 
-def _transfer(asset):
-    transfer = reports.transferred_request(asset)
-    if transfer is None:
-        raise Conflict("This place has not been transferred.")
-    return transfer
-
-
 def _report_out(report) -> ReportOut:
     return ReportOut(id=report.id, year_number=report.year_number, due_on=report.due_on,
                      organisation_id=report.organisation_id,
@@ -173,7 +165,7 @@ def publish_asset_report(asset_id: int, json: ReportIn):
     members of the operating organisation only. One report per year: a second one is 409.
     The place's followers are told."""
     asset = _load(asset_id)
-    transfer = _transfer(asset)
+    transfer = reports.transfer_in_force(asset)
     report = committed(lambda: reports.submit_report(caller(), transfer, **json.model_dump()))
     return _report_out(report), 201
 

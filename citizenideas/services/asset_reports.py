@@ -114,6 +114,15 @@ def transferred_request(asset: CommunityAsset) -> TransferRequest | None:
         .order_by(TransferRequest.transferred_on.desc(), TransferRequest.id.desc()).limit(1))
 
 
+def transfer_in_force(asset: CommunityAsset) -> TransferRequest:
+    """``transferred_request``, or a Conflict (409) for a place that has not been transferred:
+    it has no operator to report."""
+    transfer = transferred_request(asset)
+    if transfer is None:
+        raise Conflict(_("This place has not been transferred."))
+    return transfer
+
+
 def _parse_people(value, errors: dict) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
