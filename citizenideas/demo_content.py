@@ -318,7 +318,7 @@ IDEAS: list[IdeaSeed] = [
                       "one work day by two months.")),
     I("Warm space with free tea on weekday afternoons",
       "Plenty of older people round here are sitting in the cold to save on heating. St Anne's "
-      "Community Centre is warm and empty most afternoons. Could it open as a warm space with a "
+      "Community Hall is warm and empty most afternoons. Could it open as a warm space with a "
       "cup of tea and some company?",
       "older-people-and-loneliness", "St Anne's", "delivered", 320,
       assets=("st_annes_centre",),
@@ -694,7 +694,7 @@ IDEAS: list[IdeaSeed] = [
       "Teenagers in Elmstead get moved on from the shops and the park. They need a warm, safe "
       "place of their own after school, even if it's just two evenings a week.",
       "young-people", "Elmstead", "submitted", 14),
-    I("Community pantry at St Anne's Community Centre",
+    I("Community pantry at St Anne's Community Hall",
       "A community pantry, where members pay a few pounds a week for a bag of shopping worth "
       "much more, would help families without the stigma of a food bank.",
       "food-and-cost-of-living", "St Anne's", "submitted", 9, author=R1,
@@ -899,10 +899,10 @@ RECENT_COMMENTS = [
      "An update: Hartwell Green Library will lend ten litter-picking kits, each with a "
      "picker, gloves, a hoop and bags. The kits are ordered and should be on the shelves "
      "within a month. Groups can borrow several at once: just ask at the desk.", 52, True),
-    ("Community pantry at St Anne's Community Centre", "margaret.ellis@example.org",
+    ("Community pantry at St Anne's Community Hall", "margaret.ellis@example.org",
      "St Anne's really needs this. I'd volunteer on a Friday morning, and the centre's "
      "kitchen has plenty of shelf space.", 30, False),
-    ("Community pantry at St Anne's Community Centre", "fatima.begum@example.org",
+    ("Community pantry at St Anne's Community Hall", "fatima.begum@example.org",
      "A pantry worked brilliantly where my sister lives. People keep their dignity because "
      "they pay a little. Count me in.", 20, False),
 ]

@@ -28,7 +28,7 @@ COMMON = dict(
 )
 REQUESTS = [
     dict(asset="st_annes_centre", org="st_annes_residents", member="margaret.ellis@example.org",
-         ideas=("Community pantry at St Anne's Community Centre",),
+         ideas=("Community pantry at St Anne's Community Hall",),
          proposed_use="Keep the hall open as the neighbourhood's living room: the warm space, "
                       "the community pantry, the toddler group and the lunch club, with the "
                       "meeting rooms let cheaply to local groups.",
