@@ -66,6 +66,9 @@ def test_ask_answer_decide_and_transfer_a_hall(page, live_server):
     page.get_by_label("Ask the organisation for more information").fill(
         "How many volunteers do you have?")
     page.get_by_role("button", name="Send the question").click()
+    # Wait for the page the question lands on before using its form: a check made
+    # on the page being replaced is lost and the stage is sent empty.
+    expect(page.locator("main")).to_contain_text("Waiting for an answer")
     page.get_by_label("Under assessment").check()
     page.get_by_role("button", name="Record the stage").click()
     expect(page.locator("main")).to_contain_text("Under assessment since")
@@ -92,6 +95,7 @@ def test_ask_answer_decide_and_transfer_a_hall(page, live_server):
     page.get_by_label("Approved").check()
     page.get_by_label("Public message or reason").fill("The plan meets the policy.")
     page.get_by_role("button", name="Record the stage").click()
+    expect(page.locator("main")).to_contain_text("Approved since")
     page.get_by_label("Transferred").check()
     page.get_by_label("The lease or transfer terms, in a sentence").fill(
         "A 25-year lease at a peppercorn rent.")
