@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from citizenideas.errors import AuthRequired, Conflict, NotAllowed, ValidationFailed
@@ -201,6 +202,54 @@ def test_a_transfer_sets_the_status_and_operator_with_a_timeline_entry(world):
     assert set(failed.value.errors) == {"community_status", "operator_organisation_id"}
     register.update_asset(world.staff, asset, name="St Anne's Community Hall")
     assert asset.community_status == "transferred" and asset.operator_organisation_id
+
+
+def test_a_transfer_declines_the_other_open_requests_with_a_public_reason(world):
+    """Once a place is transferred, no other organisation's request for it can go anywhere:
+    each is declined, says why, and its organisation is told."""
+    first = submit(world)
+    second = transfers.submit_transfer_request(world.outsider, world.asset, world.other_org,
+                                               **FIELDS)
+    db.session.commit()
+    move(world, second, "under_assessment")
+    move(world, first, "under_assessment", "business_case_requested", "approved", "transferred")
+    db.session.refresh(second)
+    assert second.stage == "declined" and second.decided_at is not None
+    assert "transferred St Anne's Hall to St Anne's Trust on" in second.decision_reason
+    assert [c.to_stage for c in second.stages][-1] == "declined"
+    assert second.stages[-1].actor_id == world.staff.id
+    assert world.asset.community_status == "transferred"
+    assert world.asset.operator_organisation_id == world.org.id
+    # On the public timeline after the transfer, and told to the other organisation.
+    events = asset_timeline.asset_timeline(world.asset)
+    assert [(e.event, e.transfer_request_id) for e in events[-2:]] == [
+        ("transferred", first.id), ("transfer_stage", second.id)]
+    told = db.session.scalar(select(Notification).where(
+        Notification.user_id == world.outsider.id, Notification.kind == "transfer_stage")
+        .order_by(Notification.id.desc()).limit(1))
+    assert "cannot go ahead" in told.body
+    # And it can no longer be withdrawn or moved.
+    with pytest.raises(Conflict):
+        transfers.withdraw_transfer_request(world.outsider, second)
+
+
+def test_the_timeline_names_the_stage_each_request_moved_to(world, app):
+    from citizenideas.web.asset_timeline import describe
+
+    request = move(world, submit(world), "under_assessment")
+    transfers.withdraw_transfer_request(world.member, request, "We found another place.")
+    db.session.commit()
+    events = [e for e in asset_timeline.asset_timeline(world.asset)
+              if e.event == "transfer_stage"]
+    assert [e.stage for e in events] == ["under_assessment", "withdrawn"]
+    with app.test_request_context():
+        sentences = [describe(e).sentence for e in events]
+    assert sentences == [
+        "St Anne\'s Trust\'s transfer request moved to the stage: Under assessment.",
+        "St Anne\'s Trust\'s transfer request moved to the stage: Withdrawn."]
+    with app.test_request_context(), force_locale("cy"):
+        welsh = describe(events[0]).sentence
+    assert welsh == "Symudodd cais trosglwyddo St Anne\'s Trust i\'r cam: Yn cael ei asesu."
 
 
 def test_a_decline_puts_back_the_status_when_no_other_request_is_open(world):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import ASSET_EVENTS, AcvNomination, AssetEvent, Organisation
+from ..models import ASSET_EVENTS, TRANSFER_STAGES, AcvNomination, AssetEvent, Organisation
 from ..services import community_value as acv
 from ..services import community_value_lists as lists
 from .assets import _load
@@ -133,6 +133,8 @@ class AssetTimelineEntryOut(Out):
     created_at: datetime
     message: str
     organisation: Named | None
+    # For `transfer_stage`: the stage the request moved to.
+    stage: Literal[TRANSFER_STAGES] | None  # type: ignore[valid-type]
 
 
 class AssetTimelineOut(Out):
@@ -255,7 +257,7 @@ def asset_timeline(asset_id: int):
         .order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()).limit(TIMELINE_LIMIT)))
     return AssetTimelineOut(items=[
         AssetTimelineEntryOut(id=e.id, event=e.event, created_at=e.created_at, message=e.message,
-                         organisation=Named(id=e.organisation.id, name=e.organisation.name)
-                         if e.organisation is not None else None)
+                              organisation=Named(id=e.organisation.id, name=e.organisation.name)
+                              if e.organisation is not None else None, stage=e.stage)
         for e in reversed(rows)])
 

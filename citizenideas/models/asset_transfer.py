@@ -58,6 +58,8 @@ class AssetEvent(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     transfer_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("transfer_requests.id"))
+    # For ``transfer_stage``: the stage the request moved to (the request moves on later).
+    stage: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     asset = relationship("CommunityAsset")

@@ -32,7 +32,8 @@ from .notifications import OncePerLanguage, Words, absolute_url, notify_user
 
 def add_asset_event(actor: User | None, asset: CommunityAsset, event: str, message: str = "",
                     *, organisation: Organisation | None = None,
-                    transfer_request: TransferRequest | None = None) -> AssetEvent:
+                    transfer_request: TransferRequest | None = None,
+                    stage: str | None = None) -> AssetEvent:
     """Append one entry to the asset's public timeline. ``message`` is public: a reason, a
     stage's message, the terms of a transfer; never personal data."""
     if event not in ASSET_EVENTS:
@@ -42,7 +43,7 @@ def add_asset_event(actor: User | None, asset: CommunityAsset, event: str, messa
                        organisation_id=organisation.id if organisation is not None else None,
                        transfer_request_id=(transfer_request.id if transfer_request is not None
                                             else None),
-                       created_at=utcnow())
+                       stage=stage, created_at=utcnow())
     db.session.add(entry)
     db.session.flush()
     return entry

@@ -310,23 +310,50 @@ def move_transfer_stage(actor: User, request: TransferRequest, stage: str, messa
                     set_operator=True)
         add_asset_event(actor, asset, "transferred", terms, organisation=org,
                         transfer_request=request)
-        subject = _l("%(asset)s was transferred to %(name)s", asset=asset.name, name=name)
-        body = joined(_l("The council transferred %(asset)s to %(name)s on %(date)s. The "
-                         "terms:", asset=asset.name, name=name, date=day.isoformat()),
-                      "\n\n", terms)
+        _tell(request, actor, "transfer_stage",
+              _l("%(asset)s was transferred to %(name)s", asset=asset.name, name=name),
+              joined(_l("The council transferred %(asset)s to %(name)s on %(date)s. The "
+                        "terms:", asset=asset.name, name=name, date=day.isoformat()),
+                     "\n\n", terms))
+        _decline_the_others(actor, request, day)
     else:
         if stage == "declined":
             _restore_status(actor, request)
-        add_asset_event(actor, asset, "transfer_stage", message, organisation=org,
-                        transfer_request=request)
-        subject = _l("%(name)s's request for %(asset)s: %(stage)s", name=name,
-                     asset=asset.name, stage=STAGE_LABELS[stage])
-        body = joined(_l("The council moved %(name)s's request to take on %(asset)s to "
-                         "the stage: %(stage)s.", name=name, asset=asset.name,
-                         stage=STAGE_LABELS[stage]), "\n\n" if message else "", message)
-    _tell(request, actor, "transfer_stage", subject, body)
+        _tell_stage(actor, request, stage, message)
     db.session.flush()
     return request
+
+
+def _tell_stage(actor: User, request: TransferRequest, stage: str, message: str) -> None:
+    """The timeline entry and the notifications for a request moved to ``stage``."""
+    name, asset = request.organisation.name, request.asset
+    add_asset_event(actor, asset, "transfer_stage", message, organisation=request.organisation,
+                    transfer_request=request, stage=stage)
+    _tell(request, actor, "transfer_stage",
+          _l("%(name)s's request for %(asset)s: %(stage)s", name=name, asset=asset.name,
+             stage=STAGE_LABELS[stage]),
+          joined(_l("The council moved %(name)s's request to take on %(asset)s to the stage: "
+                    "%(stage)s.", name=name, asset=asset.name, stage=STAGE_LABELS[stage]),
+                 "\n\n" if message else "", message))
+
+
+def _decline_the_others(actor: User, transferred: TransferRequest, day: date) -> None:
+    """A place transferred to one organisation cannot go to another: every other open request
+    for it is declined, with the transfer as its public reason, and its organisation told."""
+    others = db.session.scalars(select(TransferRequest).where(
+        TransferRequest.asset_id == transferred.asset_id, TransferRequest.id != transferred.id,
+        TransferRequest.stage.in_(OPEN_TRANSFER_STAGES)).order_by(TransferRequest.id))
+    for other in others:
+        reason = _("The council transferred %(asset)s to %(name)s on %(date)s, so this "
+                   "request cannot go ahead.", asset=transferred.asset.name,
+                   name=transferred.organisation.name, date=day.isoformat())
+        seen, now = other.stage, utcnow()
+        _claim_stage(actor, other, seen, {"stage": "declined", "stage_changed_at": now,
+                                          "decision_reason": reason, "decided_at": now})
+        _stage_change(other, actor, seen, "declined", reason)
+        record_audit(actor, "transfer.stage", other, {"stage": seen},
+                     {"stage": "declined", "message": reason})
+        _tell_stage(actor, other, "declined", reason)
 
 
 def withdraw_transfer_request(actor: User, request: TransferRequest,
@@ -347,7 +374,7 @@ def withdraw_transfer_request(actor: User, request: TransferRequest,
     _stage_change(request, actor, seen, "withdrawn", message)
     _restore_status(actor, request)
     add_asset_event(actor, asset, "transfer_stage", message, organisation=request.organisation,
-                    transfer_request=request)
+                    transfer_request=request, stage="withdrawn")
     _tell(request, actor, "transfer_stage",
           _l("%(name)s withdrew its request for %(asset)s", name=request.organisation.name,
              asset=asset.name),

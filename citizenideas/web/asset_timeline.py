@@ -22,6 +22,7 @@ from ..login import ask_to_sign_in
 from ..models import AssetEvent, AssetFollow, CommunityAsset
 from ..services import asset_timeline as timeline
 from ..services import assets as register
+from ..services.asset_transfer import stage_label
 from ..services.community_value import moratorium_dates
 from .actions import run_action
 from .text import date_text
@@ -92,6 +93,11 @@ def describe(entry: AssetEvent) -> TimelineEntry:
     if entry.event == "nominated" and not name:
         name = entry.message  # a group of local people, by the name staff recorded
     sentence = str(with_name % {"name": name}) if name else str(without)
+    if entry.event == "transfer_stage" and entry.stage:
+        stage = stage_label(entry.stage)
+        sentence = (_("%(name)s's transfer request moved to the stage: %(stage)s.", name=name,
+                      stage=stage) if name else
+                    _("The transfer request moved to the stage: %(stage)s.", stage=stage))
     detail = ""
     day = _iso_date(entry.message) if entry.event in ("notice_of_sale", "listing_ended") else None
     if entry.event == "notice_of_sale" and day is not None:

@@ -780,6 +780,7 @@ def upgrade():
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('transfer_request_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=30), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("event IN ('nominated', 'listed', 'not_listed', 'owner_told', 'notice_of_sale', 'intent_to_bid', 'listing_ended', 'transfer_requested', 'transfer_stage', 'transferred', 'report_published', 'access_comment', 'details_changed')", name=op.f('ck_asset_events_event')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_asset_events_actor_id_users')),
