@@ -101,7 +101,8 @@ def _request(builder, asset_key: str, org_key: str, *, steps: list[tuple[str, fl
             stage, "transfer_stage")
         db.session.add(AssetEvent(asset_id=asset.id, event=event, message=message,
                                   actor_id=actor.id, organisation_id=org.id,
-                                  transfer_request_id=request.id, created_at=when))
+                                  transfer_request_id=request.id, created_at=when,
+                                  stage=stage if event == "transfer_stage" else None))
         previous = stage
     return request
 
