@@ -61,6 +61,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..locale import default_locale
 from ..models import FIGURES, current_token
 from . import figures_store as store
 from .site import response_target_days
@@ -186,7 +187,7 @@ class _FiguresCache:
                 if entry.age() < fresh_for:
                     return entry, False
                 aged = entry
-            if self._claim(name, token):
+            if self._claim(name, token, fresh_for):
                 return self._compute_and_store(name, token, compute, claimed=True), False
             if aged is not None:  # someone else is recomputing: the last value meanwhile
                 return aged, aged.age() >= CACHE_SECONDS
@@ -196,9 +197,9 @@ class _FiguresCache:
             pause = min(pause * 2, _POLL_MOST)
 
     @staticmethod
-    def _claim(name: str, token: str) -> bool:
+    def _claim(name: str, token: str, fresh_for: float) -> bool:
         try:
-            return store.claim(name, token)
+            return store.claim(name, token, fresh_for=fresh_for)
         except SQLAlchemyError:
             log.exception("figures: could not claim the shared figures; computing here")
             return True  # compute; storing will be tried (and logged if it fails too)
@@ -331,7 +332,9 @@ def cache_key(*parts, localised: bool = True) -> tuple:
     locale = ""
     if localised:
         try:
-            locale = str(get_locale())
+            locale = get_locale()
         except (RuntimeError, AttributeError):  # outside a request
-            locale = ""
+            locale = None
+        # Outside a request (a command, a thread), text is in the default language.
+        locale = str(locale or default_locale())
     return (*parts, locale, response_target_days())

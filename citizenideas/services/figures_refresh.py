@@ -22,7 +22,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..locale import supported_locales
-from .figures_cache import CACHE_SECONDS, figures_cache, refreshing
+from .figures_cache import figures_cache, refreshing
 from .ideas import search_ideas
 from .stats import accountability_figures, headline_figures
 from .triage import _open_idea_counts

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import case, exists, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -94,16 +94,24 @@ def _is_current(token: str):
     return exists().where(DataVersion.key == FIGURES, DataVersion.token == token)
 
 
-def claim(key: str, token: str, now: datetime | None = None) -> bool:
+def claim(key: str, token: str, now: datetime | None = None, *,
+          fresh_for: float | None = None) -> bool:
     """Claim the right to compute ``key`` at data version ``token``; True if this caller has
-    it. Refused while someone else holds a live claim at the same version, and when ``token``
-    is no longer the current version (the caller's figures would be out of date anyway)."""
+    it. Refused while someone else holds a live claim at the same version, when ``token`` is
+    no longer the current version (the caller's figures would be out of date anyway), and when
+    the row already holds a value at ``token`` younger than ``fresh_for`` seconds (stored by
+    someone else since the caller read it)."""
     now = now or utcnow()
     until = now + timedelta(seconds=CLAIM_SECONDS)
+    not_fresh = true()
+    if fresh_for is not None:
+        not_fresh = (FigureSnapshot.token.is_(None) | (FigureSnapshot.token != token)
+                     | FigureSnapshot.computed_at.is_(None)
+                     | (FigureSnapshot.computed_at <= now - timedelta(seconds=fresh_for)))
     with db.engine.begin() as connection:
         taken = connection.execute(
             update(FigureSnapshot)
-            .where(FigureSnapshot.key == key, _is_current(token),
+            .where(FigureSnapshot.key == key, _is_current(token), not_fresh,
                    (FigureSnapshot.computing_until.is_(None))
                    | (FigureSnapshot.computing_until < now)
                    | (FigureSnapshot.computing_token.is_(None))
