@@ -187,7 +187,7 @@ class _FiguresCache:
                 if entry.age() < fresh_for:
                     return entry, False
                 aged = entry
-            if self._claim(name, token, fresh_for):
+            if self._claim(name, token, stored=found.stored, fresh_for=fresh_for):
                 return self._compute_and_store(name, token, compute, claimed=True), False
             if aged is not None:  # someone else is recomputing: the last value meanwhile
                 return aged, aged.age() >= CACHE_SECONDS
@@ -197,9 +197,9 @@ class _FiguresCache:
             pause = min(pause * 2, _POLL_MOST)
 
     @staticmethod
-    def _claim(name: str, token: str, fresh_for: float) -> bool:
+    def _claim(name: str, token: str, *, stored: bool, fresh_for: float) -> bool:
         try:
-            return store.claim(name, token, fresh_for=fresh_for)
+            return store.claim(name, token, stored=stored, fresh_for=fresh_for)
         except SQLAlchemyError:
             log.exception("figures: could not claim the shared figures; computing here")
             return True  # compute; storing will be tried (and logged if it fails too)

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, exists, select, true, update
+from sqlalchemy import case, exists, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import FIGURES, DataVersion, FigureSnapshot, utcnow
+from ..models import FIGURES, DataVersion, FigureSnapshot, UTCDateTime, utcnow
 
 # How long a claim to compute holds: past it, the claimer is taken for dead.
 CLAIM_SECONDS = 20
@@ -35,16 +35,12 @@ class Snapshot:
     """What the shared table says about one key, read with the current data version."""
 
     current_token: str | None  # the figures' data version now
+    stored: bool  # whether the key has a row (a value, or a claim)
     token: str | None  # the version the stored value was computed at (None: no value)
     computed_at: datetime | None
     value: str | None  # JSON
     computing_until: datetime | None
     computing_token: str | None
-
-    def claimed_by_another(self, token: str, now: datetime) -> bool:
-        """Someone is computing the value at ``token`` and has not run out of time."""
-        return (self.computing_until is not None and self.computing_until >= now
-                and self.computing_token == token)
 
 
 def shared_key(key: tuple) -> str:
@@ -81,56 +77,58 @@ def read(key: str) -> Snapshot:
     primary-key reads."""
     with db.engine.connect() as connection:
         row = connection.execute(
-            select(DataVersion.token, FigureSnapshot.token, FigureSnapshot.computed_at,
-                   FigureSnapshot.value, FigureSnapshot.computing_until,
-                   FigureSnapshot.computing_token)
+            select(DataVersion.token, FigureSnapshot.key.is_not(None), FigureSnapshot.token,
+                   FigureSnapshot.computed_at, FigureSnapshot.value,
+                   FigureSnapshot.computing_until, FigureSnapshot.computing_token)
             .select_from(DataVersion)
             .outerjoin(FigureSnapshot, FigureSnapshot.key == key)
             .where(DataVersion.key == FIGURES)).first()
-    return Snapshot(*row) if row is not None else Snapshot(None, None, None, None, None, None)
+    if row is None:  # no data version yet
+        return Snapshot(None, False, None, None, None, None, None)
+    return Snapshot(row[0], bool(row[1]), *row[2:])
 
 
 def _is_current(token: str):
     return exists().where(DataVersion.key == FIGURES, DataVersion.token == token)
 
 
-def claim(key: str, token: str, now: datetime | None = None, *,
+def claim(key: str, token: str, now: datetime | None = None, *, stored: bool = True,
           fresh_for: float | None = None) -> bool:
-    """Claim the right to compute ``key`` at data version ``token``; True if this caller has
-    it. Refused while someone else holds a live claim at the same version, when ``token`` is
-    no longer the current version (the caller's figures would be out of date anyway), and when
-    the row already holds a value at ``token`` younger than ``fresh_for`` seconds (stored by
-    someone else since the caller read it)."""
+    """Claim the right to compute ``key`` at data version ``token``: one statement, an UPDATE
+    of the key's row, or the INSERT that makes it when ``stored`` is False (as ``read`` said).
+    True if this caller has the claim.
+
+    Refused while someone else holds a live claim at the same version; when ``token`` is no
+    longer the current version (the caller's figures would be out of date anyway); and when
+    the row holds a value at ``token`` younger than ``fresh_for`` seconds (stored by someone
+    else since the caller read it). Of two first claims at once, one makes the row.
+    """
     now = now or utcnow()
     until = now + timedelta(seconds=CLAIM_SECONDS)
-    not_fresh = true()
-    if fresh_for is not None:
-        not_fresh = (FigureSnapshot.token.is_(None) | (FigureSnapshot.token != token)
-                     | FigureSnapshot.computed_at.is_(None)
-                     | (FigureSnapshot.computed_at <= now - timedelta(seconds=fresh_for)))
     with db.engine.begin() as connection:
-        taken = connection.execute(
+        if not stored:
+            make = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+            made = connection.execute(
+                make(FigureSnapshot)
+                .from_select(["key", "computing_until", "computing_token"],
+                             select(literal(key), literal(until, UTCDateTime()), literal(token))
+                             .where(_is_current(token)))
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(FigureSnapshot.key)).first()
+            return made is not None
+        not_fresh = true()
+        if fresh_for is not None:
+            not_fresh = (FigureSnapshot.token.is_(None) | (FigureSnapshot.token != token)
+                         | FigureSnapshot.computed_at.is_(None)
+                         | (FigureSnapshot.computed_at <= now - timedelta(seconds=fresh_for)))
+        return bool(connection.execute(
             update(FigureSnapshot)
             .where(FigureSnapshot.key == key, _is_current(token), not_fresh,
-                   (FigureSnapshot.computing_until.is_(None))
+                   FigureSnapshot.computing_until.is_(None)
                    | (FigureSnapshot.computing_until < now)
-                   | (FigureSnapshot.computing_token.is_(None))
+                   | FigureSnapshot.computing_token.is_(None)
                    | (FigureSnapshot.computing_token != token))
-            .values(computing_until=until, computing_token=token)).rowcount
-        if taken:
-            return True
-        if connection.scalar(select(FigureSnapshot.key).where(FigureSnapshot.key == key)):
-            return False  # held by someone else, or the version moved on
-        if not connection.scalar(select(_is_current(token))):
-            return False
-        make = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        # The first claim of a key makes its row; of two at once, one makes it.
-        made = connection.execute(
-            make(FigureSnapshot)
-            .values(key=key, computing_until=until, computing_token=token)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(FigureSnapshot.key)).first()
-        return made is not None
+            .values(computing_until=until, computing_token=token)).rowcount)
 
 
 def save(key: str, token: str, computed_at: datetime, text: str) -> bool:
