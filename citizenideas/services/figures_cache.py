@@ -174,7 +174,8 @@ class _FiguresCache:
         while True:
             try:
                 found = store.read(name)
-                self.shared_reads += 1
+                with self._lock:
+                    self.shared_reads += 1
             except SQLAlchemyError:
                 log.exception("figures: could not read the shared figures; computing here")
                 return self._computed_entry(token, compute), False
