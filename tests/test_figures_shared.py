@@ -256,6 +256,46 @@ def test_a_failure_to_store_the_figures_never_fails_the_page(app, client, make, 
     assert "could not read the shared figures" in caplog.text
 
 
+@contextmanager
+def shared_writes_refused():
+    """A trigger makes every INSERT and UPDATE of figure_snapshots fail, as a full disk or a
+    lost connection would."""
+    if db.engine.dialect.name == "postgresql":
+        make = ["CREATE FUNCTION refuse_figures() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_figures BEFORE INSERT OR UPDATE ON figure_snapshots "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_figures()"]
+        undo = ["DROP TRIGGER refuse_figures ON figure_snapshots",
+                "DROP FUNCTION refuse_figures()"]
+    else:
+        make = [f"CREATE TRIGGER refuse_figures_{verb} BEFORE {verb} ON figure_snapshots "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END" for verb in ("INSERT", "UPDATE")]
+        undo = [f"DROP TRIGGER refuse_figures_{verb}" for verb in ("INSERT", "UPDATE")]
+    with db.engine.begin() as connection:
+        for statement in make:
+            connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        with db.engine.begin() as connection:
+            for statement in undo:
+                connection.execute(text(statement))
+
+
+def test_figures_that_cannot_be_stored_are_still_shown(app, client, make, caplog):
+    make.idea()
+    stats.accountability_figures()  # stored once, at this version
+    make.idea()  # a new version: to be claimed and stored again
+    db.session.remove()
+    with shared_writes_refused(), caplog.at_level(
+            logging.ERROR, logger="citizenideas.services.figures_cache"):
+        response = client.get("/api/v1/stats")
+    assert response.status_code == 200
+    assert response.get_json()["totals"]["ideas_received"] == 2
+    assert "could not claim the shared figures" in caplog.text
+    assert "could not write the shared figures" in caplog.text
+
+
 @pytest.mark.parametrize("value", [(1, 2), {1: "a"}, float("nan"), utcnow(), {"a": {2, 3}}])
 def test_a_value_that_json_would_change_is_not_stored(value):
     assert store.encode(value) is None
