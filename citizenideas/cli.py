@@ -213,6 +213,25 @@ def register_cli(app: Flask) -> None:
         count = run_with_retry(send_report_reminders)
         click.echo(f"reminded {count} operating organisation{'' if count == 1 else 's'}")
 
+    @app.cli.command("figures-refresh")
+    @click.option("--passes", default=None, type=click.IntRange(min=1),
+                  help="Passes to make (default 3: one every 20 seconds, for cron every minute).")
+    def figures_refresh(passes: int | None) -> None:
+        """Compute the standard public figures before they age, so that no request has to
+        (run from cron every minute, on one host or several)."""
+        import time
+
+        from flask import current_app
+
+        from .services.figures_refresh import PASS_SECONDS, PASSES, refresh_standard_figures
+
+        for number in range(PASSES if passes is None else passes):
+            if number:
+                time.sleep(PASS_SECONDS)
+            with current_app.app_context():  # settings and language read afresh each pass
+                report = refresh_standard_figures()
+            click.echo(f"figures: computed {report.computed} of {report.figures}")
+
     @app.cli.command("notify-digest")
     def notify_digest() -> None:
         """Send the daily digest to everyone who chose one (run once a day)."""

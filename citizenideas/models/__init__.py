@@ -30,6 +30,7 @@ from .delivery import (
     ProgressUpdate,
 )
 from .drafts import FormDraft
+from .figures import FigureSnapshot
 from .ideas import (
     OPEN_FOR_SUPPORT,
     PLEDGE_KINDS,
@@ -65,7 +66,8 @@ __all__ = [
     "OPEN_FOR_SUPPORT", "OUTCOME_RESULTS", "OUTCOME_STATES", "PLEDGE_KINDS", "ROLES", "STATUSES",
     "VERIFICATION_ANSWERS", "OutcomeVerification",
     "ApiToken", "AuditLog", "Category", "Claim", "Comment", "CommunityAsset", "Flag", "Follow",
-    "DataVersion", "FIGURES", "FormDraft", "Idea", "InternalNote", "Membership", "Notification",
+    "DataVersion", "FIGURES", "FigureSnapshot", "FormDraft", "Idea", "InternalNote",
+    "Membership", "Notification",
     "Organisation", "OutcomeReport", "PHOTO_LABELS", "Photo", "Pledge", "ProgressUpdate",
     "RecoveryCode", "ResponseTemplate", "SecondFactor", "SiteSetting", "StatusChange",
     "Support", "UTCDateTime", "User", "UserToken", "Ward",

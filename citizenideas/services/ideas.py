@@ -251,8 +251,8 @@ def search_ideas(viewer: User | None, *, q: str | None = None, status: str | Non
         # every idea on every page.
         key = ("ideas-count", status, category_id, ward_id, can(viewer, "moderate"))
         query = counted
-        counted = figures_cache.get(cache_key(*key),
-                                          lambda: db.session.scalar(query) or 0)
+        counted = figures_cache.get(cache_key(*key, localised=False),
+                                    lambda: db.session.scalar(query) or 0)
     return paginate(listed.order_by(*order)
                     .options(selectinload(Idea.ward), selectinload(Idea.category)),
                     page, per_page, count=counted)

@@ -40,10 +40,10 @@ Definitions (the /accountability page repeats them in plain English):
   it was delivered; outcome figures to the month the outcome was published; pledged hours to
   the month the offer was made.
 
-Cached: the figures are computed at most once a minute per process and filter, and again as
-soon as the data behind them changes (the ``figures`` data version, models/versions.py, which
-every write to ideas, outcomes, offers of help, wards, categories or settings changes in its
-own transaction). A request costs one primary-key read while the cache holds.
+Cached (services/figures_cache.py, shared by every process through the database): computed
+at most once a minute per filter, and again as soon as the data behind them changes (the
+``figures`` data version, models/versions.py, which every write to ideas, outcomes, offers of
+help, wards, categories or settings changes in its own transaction): one primary-key read.
 
 Counts and sums are computed in SQL with COUNT/SUM/GROUP BY. For the median, the percentile
 and the within-target count, one query fetches the response durations of the filtered ideas
@@ -207,7 +207,7 @@ def _idea_counts(conditions, cutoff: datetime, dimension=None):
 
 def headline_figures() -> dict:
     """The figures on the home page, over all public ideas (cached, see above)."""
-    return figures_cache.get(cache_key("headline"), _headline_figures)
+    return figures_cache.get(cache_key("headline", localised=False), _headline_figures)
 
 
 def _headline_figures() -> dict:

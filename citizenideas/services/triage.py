@@ -130,7 +130,7 @@ def _open_idea_counts(token: str | None = None, *, read_token: bool = False) -> 
     """Ideas waiting for the council, by status, and how many are overdue for a first
     response and for a decision: from the figures cache at data version ``token`` (read here
     when ``read_token``)."""
-    key = cache_key("council-open-ideas", decision_target_days())
+    key = cache_key("council-open-ideas", decision_target_days(), localised=False)
     if read_token:
         return figures_cache.get(key, _count_open_ideas)
     return figures_cache.get_at(key, token, _count_open_ideas)

@@ -71,6 +71,15 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_data_versions'))
     )
+    op.create_table('figure_snapshots',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=True),
+    sa.Column('computed_at', sa.DateTime(), nullable=True),
+    sa.Column('value', sa.Text(), nullable=True),
+    sa.Column('computing_until', sa.DateTime(), nullable=True),
+    sa.Column('computing_token', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_figure_snapshots'))
+    )
     op.create_table('wards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -1061,6 +1070,7 @@ def downgrade():
     op.drop_table('wards')
     op.drop_table('site_settings')
     op.drop_table('data_versions')
+    op.drop_table('figure_snapshots')
     with op.batch_alter_table('response_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_response_templates_status'))
 
