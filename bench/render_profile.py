@@ -22,6 +22,10 @@ Use a seed-loaded database (``bench/run.py`` keeps them with ``BENCH_DB_DIR``), 
     .venv/bin/python bench/render_profile.py sqlite:////tmp/render10k.sqlite
     .venv/bin/python bench/render_profile.py sqlite:////tmp/render10k.sqlite --top 30 /council
 
+The last table also gives each page as "CPU x minimal": the CPU ms of the minimal Flask+SQLite
+page of ``bench/minimal_app.py`` (measured here the same way) over the page's, the ratio
+docs/performance.md quotes (issue 11's signed-in target: 0.095x or better).
+
 Options: ``--runs N`` (3), ``--requests N`` (20), ``--top N`` (also print the N functions with
 the most cumulative time), ``--html DIR`` (write each page's HTML, with CSRF tokens and
 nonces blanked, to DIR/<name>.html: compare two trees' output with ``diff -r``), then page
@@ -178,6 +182,21 @@ def measure(client, path: str, runs: int, requests: int) -> float:
     return best
 
 
+def minimal_cpu_ms(runs: int, requests: int) -> float:
+    """The yardstick: bench/minimal_app.py's page, 20 rows from a scratch SQLite file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="render-profile-") as tmp:
+        os.environ["MINIMAL_DB"] = str(Path(tmp) / "minimal.sqlite")
+        from minimal_app import app as minimal
+        from minimal_app import create_database
+
+        create_database(os.environ["MINIMAL_DB"])
+        client = minimal.test_client()
+        client.get("/")
+        return measure(client, "/", runs, requests)
+
+
 def main(argv: list[str]) -> None:
     args = list(argv)
     if not args or args[0].startswith("-"):
@@ -238,9 +257,10 @@ def main(argv: list[str]) -> None:
         if top:
             stats.sort_stats("cumulative").print_stats(top)
         summary.append((path, cpu))
-    print("\npage | CPU ms a request")
+    minimal = minimal_cpu_ms(runs, requests)
+    print(f"\npage | CPU ms a request | CPU x minimal ({minimal:.2f} ms)")
     for path, cpu in summary:
-        print(f"{path} | {cpu:.2f}")
+        print(f"{path} | {cpu:.2f} | {minimal / cpu:.3f}")
     with app.app_context():
         db.engine.dispose()
 

@@ -21,21 +21,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
-from flask_babel import get_locale, get_translations
+from flask import Flask
+from flask.globals import _cv_app
+from flask_babel import get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+
+from ..locale import page_locale
 
 
 def _translations():
     """This request's catalogue for the language in force, kept on ``g`` with that language
-    (an email rendered under ``force_locale`` looks up its own)."""
-    locale = get_locale()
-    kept = g.get("_ci_translations")
+    (an email rendered under ``force_locale`` looks up its own). ``g`` is read from the
+    application context itself rather than through its proxy (see ``page_locale``)."""
+    locale = page_locale()
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return get_translations()
+    kept = getattr(app_ctx.g, "_ci_translations", None)
     if kept is not None and kept[0] is locale:
         return kept[1]
     translations = get_translations()
-    g._ci_translations = (locale, translations)
+    app_ctx.g._ci_translations = (locale, translations)
     return translations
 
 
