@@ -14,7 +14,7 @@ from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
 from ..services.verification import answer_label, tally, tally_text
-from . import fields, macro_cache, template_gettext, text
+from . import fields, macro_cache, navigation, template_gettext, text
 from .forms import errors_shown
 
 
@@ -37,6 +37,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["errors_shown"] = errors_shown
     app.jinja_env.globals["select_field"] = fields.select_field
     app.jinja_env.globals["cached_macro"] = macro_cache.cached_macro
+    app.jinja_env.globals["service_navigation"] = navigation.service_navigation
     # Flask-Babel looks the catalogue up again for every _() in a template (a page has a
     # hundred or more), and Jinja copies the template context for each one called in a loop:
     # see template_gettext.

@@ -46,6 +46,12 @@ def _translations():
     return translations
 
 
+def markup_gettext(string: str) -> Markup:
+    """What ``_(string)`` gives in an HTML template, for Python that builds a macro's
+    arguments as a template would (translations are trusted: Markup, not escaped)."""
+    return Markup(_translations().ugettext(string)) % {}
+
+
 @pass_eval_context
 def gettext(eval_ctx, string: str, **variables: Any) -> str:
     rv = _translations().ugettext(string)
