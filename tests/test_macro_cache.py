@@ -123,3 +123,14 @@ def test_unread_notifications_show_in_the_header(app, client, make, auth):
                                 body="B", in_app=True))
     db.session.commit()
     assert '<span class="ci-count">1<' in _nav(client)
+
+
+def test_long_text_is_drawn_but_not_kept(app):
+    long_text = "word " * 400
+    args = ("body", "Comment", {"body": long_text}, {}, None, 5, None, False, {})
+    with app.test_request_context("/"):
+        table = app.jinja_env.__dict__.setdefault("ci_macro_cache", {})
+        before = len(table)
+        html = cached_macro("_govuk_fields.html", "textarea", *args)
+        assert len(table) == before
+    assert long_text.strip() in html

@@ -12,8 +12,8 @@ arguments themselves (their values, recursively: text, numbers, lists, dicts). W
 HTML depends on is in the key: a moderator who becomes an admin passes a navigation with an
 Admin item, a Welsh reader passes Welsh texts and a ``cy`` language, a settings change passes
 the new contact address. Arguments of any other type (a model object, say) are not keyed:
-the macro is called as before. The output is byte for byte the macro's
-(``tests/test_macro_cache.py``).
+the macro is called as before, as it is for text longer than ``MAX_TEXT``. The output is
+byte for byte the macro's (``tests/test_macro_cache.py``).
 
 The macros must draw from their arguments and the language alone (no ``csrf_token()``, no
 ``current_user``, no ``request``): the form macros of ``templates/_govuk_fields.html`` and
@@ -32,6 +32,9 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 MAX_ENTRIES = 4096
+# Longer text (a comment typed into a form shown again with its errors) is not kept: the
+# table stays small (at most a few megabytes) and such pages are rare.
+MAX_TEXT = 1000
 
 
 class _NotKeyable(Exception):
@@ -46,6 +49,8 @@ def _part(value: Any) -> Any:
     draw the same from them (types matter: Markup is not escaped, str is)."""
     kind = type(value)
     if kind in _PLAIN or kind is Markup:
+        if kind in (str, Markup) and len(value) > MAX_TEXT:
+            raise _NotKeyable("long text")
         return (kind.__name__, value)
     if kind is dict:
         return ("dict", tuple((k, _part(v)) for k, v in value.items()))
