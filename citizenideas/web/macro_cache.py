@@ -25,11 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from jinja2 import Undefined
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+
+from ..locale import page_locale
 
 MAX_ENTRIES = 4096
 # Longer text (a comment typed into a form shown again with its errors) is not kept: the
@@ -71,7 +72,7 @@ def cached_macro(template: str, name: str, *args: Any, **kwargs: Any) -> Markup:
     loaded = env.get_template(template)
     macro = getattr(loaded.module, name)
     try:
-        key = (id(loaded), name, str(get_locale()), _part(args), _part(kwargs))
+        key = (template, id(loaded), name, str(page_locale()), _part(args), _part(kwargs))
     except _NotKeyable:
         return macro(*args, **kwargs)
     table = env.__dict__.setdefault("ci_macro_cache", {})
