@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import get_locale
 from markupsafe import Markup
+
+from .locale import page_locale
 
 SOURCE = "en"  # the language the council's content is first written in
 SITE_TEXTS = ("COUNCIL_NAME", "COUNCIL_SHORT_NAME")
 
 
 def _locale() -> str:
-    return str(get_locale() or SOURCE)
+    return str(page_locale() or SOURCE)
 
 
 def _translation(value) -> str | None:

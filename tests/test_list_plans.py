@@ -110,6 +110,11 @@ def test_the_default_council_queue_reads_each_status_in_date_order_without_sorti
     # the only sorts left are of the merged first page's worth of ids and of the page itself.
     assert reads.count("SEARCH ideas USING COVERING INDEX ix_ideas_status_created (status=?)") == 2
     assert not any(step.strip() == "SCAN ideas" for plan in found for step in plan), found
+    # The page's ideas are then read by their ids, not by walking every open idea's entry
+    # in a status index testing each id (3.5 ms a request at 100,000 ideas).
+    assert page_plan[0].strip() in ("SEARCH ideas USING INTEGER PRIMARY KEY (rowid=?)",
+                                    "SEARCH ideas USING INTEGER PRIMARY KEY (rowid IN (?))"), \
+        page_plan
 
 
 def test_the_default_council_queue_is_oldest_first_across_both_open_statuses(make):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select
@@ -15,20 +14,8 @@ from ..permissions import can
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
 from ..services.verification import answer_label, tally, tally_text
-from . import fields, text
+from . import fields, macro_cache, navigation, template_gettext, text
 from .forms import errors_shown
-
-
-def _translations():
-    """This request's catalogue for the language in force, kept on ``g`` with that language
-    (an email rendered under ``force_locale`` looks up its own)."""
-    locale = get_locale()
-    kept = g.get("_ci_translations")
-    if kept is not None and kept[0] is locale:
-        return kept[1]
-    translations = get_translations()
-    g._ci_translations = (locale, translations)
-    return translations
 
 
 def register_web(app: Flask) -> None:
@@ -49,15 +36,12 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["status_colour"] = lambda s: STATUS_COLOURS.get(s, "grey")
     app.jinja_env.globals["errors_shown"] = errors_shown
     app.jinja_env.globals["select_field"] = fields.select_field
+    app.jinja_env.globals["cached_macro"] = macro_cache.cached_macro
+    app.jinja_env.globals["service_navigation"] = navigation.service_navigation
     # Flask-Babel looks the catalogue up again for every _() in a template (a page has a
-    # hundred or more); look it up once per request and language instead.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    # hundred or more), and Jinja copies the template context for each one called in a loop:
+    # see template_gettext.
+    template_gettext.install(app)
     app.jinja_env.globals["verification_tally"] = lambda r: tally_text(tally(r))
     app.jinja_env.globals["answer_label"] = answer_label
     # The council's content in this language, English marked lang="en" where not translated.
