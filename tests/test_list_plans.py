@@ -117,6 +117,44 @@ def test_the_default_council_queue_reads_each_status_in_date_order_without_sorti
         page_plan
 
 
+def test_the_council_queue_by_support_reads_each_status_in_support_order(many, make):
+    # Most supported first over both open statuses sorted every open idea per request (46 ms
+    # at 100,000 ideas): each status is read from its (status, support, created) index instead.
+    moderator = make.user(role="moderator")
+    with plans() as found:
+        page = triage_list(moderator, TriageFilters(sort="supported"), page=2, per_page=4)
+    assert page.items and page.total == 12
+    page_plan = next(plan for plan in found if any("COMPOUND" in step for step in plan))
+    reads = [step.strip() for step in page_plan if "SEARCH ideas USING" in step]
+    # (Not a covering read: SQLite does not cover a generated column such as the total.)
+    assert reads.count(
+        "SEARCH ideas USING INDEX ix_ideas_status_support (status=?)") == 2, page_plan
+    assert not any(step.strip() == "SCAN ideas" for plan in found for step in plan), found
+
+
+def test_the_council_queue_by_support_is_most_supported_then_oldest_across_statuses(make):
+    moderator = make.user(role="moderator")
+    from datetime import timedelta
+
+    from citizenideas.models import utcnow
+
+    start = utcnow() - timedelta(days=40)
+    made = []
+    for n, (status, supports) in enumerate([
+            ("under_review", 3), ("submitted", 5), ("submitted", 3), ("under_review", 5),
+            ("accepted", 9), ("submitted", 0), ("under_review", 1), ("submitted", 3)]):
+        made.append(make.idea(status=status, support_count=supports,
+                              created_at=start + timedelta(days=n)))
+    expected = [i.id for i in sorted(
+        (i for i in made if i.status in ("submitted", "under_review")),
+        key=lambda i: (-i.total_support_count, i.created_at, i.id))]
+    seen = []
+    for number in (1, 2, 3, 4):
+        seen += [i.id for i in triage_list(moderator, TriageFilters(sort="supported"),
+                                           page=number, per_page=2).items]
+    assert seen == expected
+
+
 def test_the_default_council_queue_is_oldest_first_across_both_open_statuses(make):
     moderator = make.user(role="moderator")
     from datetime import timedelta
