@@ -363,10 +363,18 @@ def redis_url() -> str | None:
 
 @contextmanager
 def gunicorn(app_spec: str, env: dict, chdir: Path):
-    """Serve ``app_spec`` with gunicorn (2 workers x 4 threads) until the block ends."""
+    """Serve ``app_spec`` with gunicorn (2 workers x 4 threads) until the block ends.
+
+    Each worker accepts at most its share of the load generator's connections
+    (``--worker-connections``): wrk's keep-alive connections are opened once, and without a
+    cap one worker sometimes accepted all of them, so the page was served by one process (one
+    core, under the GIL) and measured at half its throughput with the same CPU per request
+    (session 6: ~1,050 against ~2,500 requests/s, at random pages and sizes)."""
     port = free_port()
+    share = max(THREADS + 1, -(-CONNECTIONS // WORKERS))
     command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
-               str(THREADS), "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir),
+               str(THREADS), "--worker-connections", str(share),
+               "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir),
                "--log-level", "warning", "--timeout", "120", app_spec]
     process = subprocess.Popen(command, env={**os.environ, **env}, cwd=chdir)
     base = f"http://127.0.0.1:{port}"
