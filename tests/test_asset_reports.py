@@ -255,6 +255,31 @@ def test_accountability_summary_counts_reports_and_commitments(world, make):
     assert reports.overdue_count(on=on) == 2
 
 
+def test_the_dashboards_overdue_count_reads_two_narrow_queries(world, make):
+    # /council shows this count on every request: it reads the transfers' dates and the
+    # years reported, not every transfer with its place, organisation and reports.
+    from sqlalchemy import event
+
+    *_rest, trust, asset = world
+    on = date(2026, 11, 30)
+    books = transferred(make.asset(name="Millbrook Library"), make.organisation(), date(2021, 6, 1))
+    report(books, 1, date(2022, 6, 1))
+    report(books, 3, date(2024, 5, 1))
+    transferred(asset, trust, date(2026, 1, 15))   # nothing due yet
+    statements = []
+    listen = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        # Overdue: books 2 (due 2023-06-01), 4 (2025-06-01) and 5 (2026-06-01).
+        assert reports.overdue_count(on=on) == 3
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(statements) == 2
+    assert not any("community_assets" in s or "organisations" in s for s in statements)
+    assert reports.overdue_count(on=on) == sum(
+        len(r.overdue) for r in reports.transfers_reporting(on=on))
+
+
 def test_the_reminder_goes_once_per_report_year(world):
     staff, manager, member, *_rest, trust, asset = world
     request = transferred(asset, trust, date(2025, 12, 20))
