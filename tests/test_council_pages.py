@@ -143,6 +143,34 @@ def test_dashboard_costs_the_same_queries_for_5_or_40_ideas(client, make, modera
     assert count_queries(client, "/council") == few
 
 
+def test_each_queue_row_is_drawn_once_and_shows_what_changed(app, client, make, moderator):
+    """The queue's rows are drawn once per state of their idea (web/macro_cache.py): a
+    second visit draws none, and an assignment, a Welsh reader or a ticked box each get
+    their own row."""
+    idea = make.idea(title="Benches <by> the pond", status="submitted")
+
+    def drawn() -> int:
+        table = app.jinja_env.__dict__.get("ci_macro_cache", {})
+        return sum(1 for key in table if key[2] == "queue_row"
+                   and ("str", "Benches <by> the pond") in key[4][1])
+
+    html = client.get("/council").get_data(as_text=True)
+    assert "Benches &lt;by&gt; the pond" in html and "Not assigned" in html
+    assert drawn() == 1
+    client.get("/council")
+    assert drawn() == 1
+    page = f"/council/ideas/{idea.id}"
+    assert post(client, f"{page}/assign", {"assignee_id": moderator.id}, page).status_code == 303
+    html = client.get("/council").get_data(as_text=True)
+    assert "Assigned to Mo Derator" in html and drawn() == 2
+    welsh = client.get("/council?lang=cy").get_data(as_text=True)
+    assert "Wedi'i neilltuo i Mo Derator" in welsh.replace("&#39;", "'") and drawn() == 3
+    response = post(client, "/council/bulk-status", {"idea_ids": str(idea.id),
+                                                     "bulk_status": ""}, "/council")
+    assert response.status_code == 422
+    assert f'value="{idea.id}" checked' in response.get_data(as_text=True)
+
+
 def test_changing_status_without_js_redirects_with_a_message(client, make, moderator):
     idea = make.idea()
     page = f"/council/ideas/{idea.id}"
