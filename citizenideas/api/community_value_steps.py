@@ -10,14 +10,13 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import ASSET_EVENTS, TRANSFER_STAGES, AcvNomination, AssetEvent, Organisation
+from ..models import ASSET_EVENTS, TRANSFER_STAGES, AcvNomination, Organisation
 from ..services import community_value as acv
 from ..services import community_value_lists as lists
+from ..services.asset_timeline import asset_timeline as asset_timeline_service
 from .assets import _load
 from .base import (
     AUTH_OPTIONAL,
@@ -38,8 +37,6 @@ ERRORS = (401, 403, 404, 409, 422)
 IsoDate = Annotated[date, Field(strict=False)]
 # The API's words for the two decisions, and the services'.
 DECISIONS = {"list": "listed", "refuse": "not_listed"}
-# Entries on a timeline answered at most (the newest this many, oldest first).
-TIMELINE_LIMIT = 200
 
 
 class AcvBidIntentOut(Out):
@@ -251,13 +248,9 @@ def asset_timeline(asset_id: int):
     A token is optional and changes nothing here.
     """
     asset = _load(asset_id)
-    rows = list(db.session.scalars(
-        select(AssetEvent).where(AssetEvent.asset_id == asset.id)
-        .options(joinedload(AssetEvent.organisation))
-        .order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()).limit(TIMELINE_LIMIT)))
     return AssetTimelineOut(items=[
         AssetTimelineEntryOut(id=e.id, event=e.event, created_at=e.created_at, message=e.message,
                               organisation=Named(id=e.organisation.id, name=e.organisation.name)
                               if e.organisation is not None else None, stage=e.stage)
-        for e in reversed(rows)])
+        for e in asset_timeline_service(asset)])
 

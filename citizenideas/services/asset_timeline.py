@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select, union
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -49,11 +50,18 @@ def add_asset_event(actor: User | None, asset: CommunityAsset, event: str, messa
     return entry
 
 
-def asset_timeline(asset: CommunityAsset) -> list[AssetEvent]:
-    """The asset's public timeline, oldest first."""
-    return list(db.session.scalars(
+# Entries shown (page and API): an asset's story is short; the newest this many.
+TIMELINE_LIMIT = 200
+
+
+def asset_timeline(asset: CommunityAsset, limit: int = TIMELINE_LIMIT) -> list[AssetEvent]:
+    """The asset's public timeline, oldest first: its newest ``limit`` entries, with their
+    organisations (one query)."""
+    rows = list(db.session.scalars(
         select(AssetEvent).where(AssetEvent.asset_id == asset.id)
-        .order_by(AssetEvent.created_at, AssetEvent.id)))
+        .options(joinedload(AssetEvent.organisation))
+        .order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()).limit(limit)))
+    return rows[::-1]
 
 
 def follow_asset(actor: User, asset: CommunityAsset) -> bool:

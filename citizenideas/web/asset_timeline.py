@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..error_handlers import answers_expired_forms
 from ..extensions import db
@@ -29,8 +28,6 @@ from .text import date_text
 
 bp = Blueprint("asset_timeline", __name__)
 
-# Entries shown on a page: an asset's story is short; the newest this many, oldest first.
-TIMELINE_LIMIT = 200
 # Places listed on /me.
 FOLLOWED_LIMIT = 100
 
@@ -118,11 +115,7 @@ def _long(day: date) -> str:
 
 def asset_entries(asset: CommunityAsset) -> list[TimelineEntry]:
     """The asset's public timeline, oldest first (one query)."""
-    rows = list(db.session.scalars(
-        select(AssetEvent).where(AssetEvent.asset_id == asset.id)
-        .options(joinedload(AssetEvent.organisation))
-        .order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()).limit(TIMELINE_LIMIT)))
-    return [describe(e) for e in reversed(rows)]
+    return [describe(e) for e in timeline.asset_timeline(asset)]
 
 
 def places_followed() -> list[CommunityAsset]:
