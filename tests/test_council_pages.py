@@ -132,6 +132,51 @@ def test_dashboard_paginates(client, make, moderator):
     assert "Numbered idea 29" in second and "Numbered idea 00" not in second
 
 
+def statements_of(client, path) -> list[str]:
+    """The SQL one visit to ``path`` runs."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_the_filters_read_categories_and_wards_once_per_change(client, make, moderator):
+    """The filters' categories and wards are kept per data version
+    (services/council_dashboard.py): a second visit reads neither table, and an added
+    category, a renamed ward, a Welsh name or a new moderator shows at once."""
+    from citizenideas.services import places
+
+    admin = make.user(role="admin", display_name="Ada Admin")
+    ward = make.ward(name="Elm Park")
+    make.category(name="Parks and green spaces")
+    make.idea(title="Benches by the pond", ward=ward)
+    first = client.get("/council").get_data(as_text=True)
+    assert '<option value="%d">Elm Park</option>' % ward.id in first
+    assert ">Parks and green spaces</option>" in first
+    again = statements_of(client, "/council")
+    assert not [s for s in again if "FROM categories" in s or "FROM wards " in s
+                or s.rstrip().endswith("FROM wards")], again
+
+    places.add_category(admin, "Libraries")
+    places.rename_ward(admin, db.session.get(type(ward), ward.id), "Elm Park North")
+    db.session.commit()
+    html = client.get("/council").get_data(as_text=True)
+    assert ">Libraries</option>" in html and ">Elm Park North</option>" in html
+    assert ">Elm Park</option>" not in html
+    places.set_welsh(admin, db.session.get(type(ward), ward.id), "Parc Llwyfen")
+    db.session.commit()
+    assert ">Parc Llwyfen</option>" in client.get("/council?lang=cy").get_data(as_text=True)
+    make.user(role="moderator", display_name="Newly Promoted")
+    assert ">Newly Promoted</option>" in client.get("/council?lang=en").get_data(as_text=True)
+
+
 def test_dashboard_costs_the_same_queries_for_5_or_40_ideas(client, make, moderator):
     ward, category, moderator_id = make.ward(), make.category(), moderator.id
     for _n in range(5):

@@ -96,7 +96,13 @@ def days_waiting(idea: Idea, now: datetime | None = None) -> int:
 
 
 def queue_counts(actor: User) -> dict[str, int]:
-    """Counts for every dashboard queue: one SQL query once the idea counts are cached.
+    """Counts for every dashboard queue (see queue_counts_and_version)."""
+    return queue_counts_and_version(actor)[0]
+
+
+def queue_counts_and_version(actor: User) -> tuple[dict[str, int], str | None]:
+    """Counts for every dashboard queue: one SQL query once the idea counts are cached; and
+    the figures' data version they were read at (the dashboard keys other things by it).
 
     The small queues (reports, claims, outcomes) are counted from their indexes on every
     request, in the same query that reads the figures' data version. The idea counts (new,
@@ -123,7 +129,7 @@ def queue_counts(actor: User) -> dict[str, int]:
     return {"new": ideas["submitted"], "under_review": ideas["under_review"],
             "overdue": ideas["overdue"], "decision_overdue": ideas["decision_overdue"],
             "flags": row.flags, "claims": row.claims, "outcomes": row.outcomes,
-            "disputed": row.disputed}
+            "disputed": row.disputed}, row.token
 
 
 def _open_idea_counts(token: str | None = None, *, read_token: bool = False) -> dict[str, int]:
@@ -167,8 +173,10 @@ class TriageFilters:
 
 
 def triage_list(actor: User, filters: TriageFilters, page: int = 1,
-                per_page: int = 25) -> Page:
-    """The dashboard list: filtered, sorted and paginated in SQL (two queries)."""
+                per_page: int = 25, *, version: str | None = None) -> Page:
+    """The dashboard list: filtered, sorted and paginated in SQL (two queries). ``version``:
+    the figures' data version when the caller has just read it (queue_counts_and_version),
+    so that the cached counts need not read it again."""
     require(actor, "moderate")
     where = []
     if filters.status == "open" or not filters.status:
@@ -207,7 +215,8 @@ def triage_list(actor: User, filters: TriageFilters, page: int = 1,
             filters.status in (*OPEN_STATUSES, "open") or not filters.status):
         # Only the status filter: the dashboard's cached counts say how many (the default
         # view, on every visit to /council).
-        counted = _open_idea_counts(read_token=True)
+        counted = (_open_idea_counts(version) if version is not None
+                   else _open_idea_counts(read_token=True))
         count = (counted["submitted"] + counted["under_review"]
                  if filters.status in ("open", "") else counted[filters.status])
     if filters.status == "open" or not filters.status:
@@ -246,11 +255,15 @@ def _open_page_ids(where: list, by_support: bool, page: int, per_page: int):
             .offset((max(1, page) - 1) * per_page).limit(per_page))
 
 
+# Who can be assigned ideas: moderators and admins still here.
+ASSIGNABLE = (User.role.in_(("moderator", "admin")), User.deactivated_at.is_(None),
+              User.deleted_at.is_(None))
+
+
 def staff_users() -> list[User]:
     """Moderators and admins who can be assigned ideas."""
     return list(db.session.scalars(
-        select(User).where(User.role.in_(("moderator", "admin")), User.deactivated_at.is_(None),
-                           User.deleted_at.is_(None)).order_by(User.display_name)))
+        select(User).where(*ASSIGNABLE).order_by(User.display_name)))
 
 
 def idea_label(idea: Idea) -> str:

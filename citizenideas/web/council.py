@@ -29,7 +29,6 @@ from ..extensions import db
 from ..input import whole_number
 from ..models import (
     STATUSES,
-    Category,
     Comment,
     CommunityAsset,
     Flag,
@@ -37,13 +36,13 @@ from ..models import (
     ResponseTemplate,
     StatusChange,
     User,
-    Ward,
     utcnow,
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import assisted, merging, places_on_map, reports, triage, verification
+from ..services import merging, places_on_map, reports, triage, verification
 from ..services.assets import active_assets
+from ..services.council_dashboard import council_dashboard
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
@@ -106,21 +105,18 @@ def _filters_from(args) -> triage.TriageFilters:
 def _dashboard(errors: dict | None = None, values: dict | None = None, status: int = 200):
     filters = _filters_from(request.args)
     page = requested_page(request.args)
-    ideas, total = triage.triage_list(current_user, filters, page, PER_PAGE)
-    counts = triage.queue_counts(current_user)
-    categories = list(db.session.scalars(select(Category).order_by(Category.name)))
-    wards = list(db.session.scalars(select(Ward).order_by(Ward.name)))
+    found = council_dashboard(current_user, filters, page, PER_PAGE)
     now = utcnow()
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
              "overdue": triage.is_overdue(i, now),
-             "decision_overdue": triage.is_decision_overdue(i, now)} for i in ideas]
-    due, due_total = assisted.contacts_due(current_user, limit=10)
+             "decision_overdue": triage.is_decision_overdue(i, now)} for i in found.ideas.items]
     return render_template(
-        "council/dashboard.html", rows=rows, due=due, due_total=due_total, total=total,
-        page=page, per_page=PER_PAGE,
-        filters=filters, counts=counts, categories=categories, wards=wards,
-        staff=triage.staff_users(), statuses=STATUSES, errors=errors or {},
-        values=values or {}, query_args={k: v for k, v in request.args.items() if k != "page"},
+        "council/dashboard.html", rows=rows, due=found.due, due_total=found.due_total,
+        total=found.ideas.total, page=page, per_page=PER_PAGE, filters=filters,
+        found=found, statuses=STATUSES, errors=errors or {}, values=values or {},
+        categories=[(c["id"], localised_text(c, "name")) for c in found.categories],
+        wards=[(w["id"], localised_text(w, "name")) for w in found.wards],
+        query_args={k: v for k, v in request.args.items() if k != "page"},
     ), status
 
 
