@@ -158,7 +158,7 @@ def test_the_filters_read_categories_and_wards_once_per_change(client, make, mod
     make.category(name="Parks and green spaces")
     make.idea(title="Benches by the pond", ward=ward)
     first = client.get("/council").get_data(as_text=True)
-    assert '<option value="%d">Elm Park</option>' % ward.id in first
+    assert f'<option value="{ward.id}">Elm Park</option>' in first
     assert ">Parks and green spaces</option>" in first
     again = statements_of(client, "/council")
     assert not [s for s in again if "FROM categories" in s or "FROM wards " in s
