@@ -314,6 +314,27 @@ def test_without_an_email_each_change_waits_on_the_to_contact_list(app, client, 
     assert db.session.scalar(select(func.count(ResidentContact.id))) == 1
 
 
+def test_the_dashboard_shows_the_oldest_ten_changes_to_tell_and_counts_them_all(
+        client, auth, make, place):
+    """Twelve changes to tell residents about: the dashboard shows the oldest ten, says
+    there are twelve, and links to the full list (one query gives both)."""
+    moderator = make.user(role="moderator", email="mod@example.org")
+    titles = [f"Idea number {n:02d} for the park" for n in range(12)]
+    for title in titles:
+        change_status(moderator, record(moderator, place, email=None, title=title),
+                      "accepted", "Yes.")
+        db.session.commit()
+    due, total = assisted.contacts_due(moderator, limit=10)
+    assert total == 12 and [d.idea.title for d in due] == titles[:10]
+    auth.sign_in("mod@example.org")
+    html = client.get("/council").get_data(as_text=True)
+    assert "12 changes to tell residents about" in html
+    assert "Residents to contact by phone or post: <strong>12</strong>" in html
+    assert titles[9] in html and titles[10] not in html
+    assert "See every change to tell residents about" in html
+    assert assisted.contacts_due(moderator, limit=100)[1] == 12
+
+
 def test_a_resident_cannot_see_the_to_contact_list_or_a_letter(app, client, auth, make, place):
     moderator = make.user(role="moderator")
     idea = record(moderator, place, email=None)
