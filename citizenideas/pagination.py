@@ -80,12 +80,14 @@ class Page(tuple):
 
 
 def paginate(query: Select, page: int | None, per_page: int, *,
-             count: Select | int | None = None, offset: bool = True) -> Page:
+             count: Select | int | None = None, offset: bool = True,
+             params: dict | None = None) -> Page:
     """Page ``page`` (from 1; anything less is 1) of ``query``, ``per_page`` rows, and the
     total. ``count`` is a cheaper count query when the caller has one (or the total itself,
     when the caller knows it); by default the query itself is counted. Rows are made unique,
     so eager-loaded collections do not repeat them. ``offset=False`` when ``query`` already
-    holds just the page's rows (the caller picked them some cheaper way)."""
+    holds just the page's rows (the caller picked them some cheaper way); ``params``: the
+    values of ``query``'s bound parameters (a statement built once and reused)."""
     page = max(1, page or 1)
     if count is None:
         count = select(func.count()).select_from(query.order_by(None).subquery())
@@ -97,7 +99,7 @@ def paginate(query: Select, page: int | None, per_page: int, *,
             raise PastTheEnd(name, last)
     if offset:
         query = query.limit(per_page).offset((page - 1) * per_page)
-    items = list(db.session.scalars(query).unique())
+    items = list(db.session.scalars(query, params).unique())
     return Page(items, total, page, per_page)
 
 

@@ -27,7 +27,7 @@ from flask import g
 
 from citizenideas.extensions import db
 from citizenideas.models import utcnow
-from citizenideas.services import site, triage
+from citizenideas.services import council_dashboard, site, triage
 from citizenideas.services.stats import accountability_figures
 
 from .conftest import csrf_token
@@ -120,7 +120,7 @@ def test_an_idea_under_review_past_the_decision_target_is_overdue(decisions, mak
     assert not triage.is_decision_overdue(decisions["young"])
     assert not triage.is_decision_overdue(decisions["quick"])
     assert not triage.is_decision_overdue(decisions["withdrawn"])
-    assert triage.queue_counts(moderator)["decision_overdue"] == 1
+    assert council_dashboard.queue_counts(moderator)["decision_overdue"] == 1
 
 
 def test_the_council_queue_counts_and_filters_ideas_overdue_for_a_decision(client, decisions,

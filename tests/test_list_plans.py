@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from citizenideas.extensions import db
 from citizenideas.services import delivery_lists, feeds, ideas
-from citizenideas.services.triage import TriageFilters, triage_list
+from citizenideas.services.council_dashboard import TriageFilters, triage_list
 
 
 @contextmanager
@@ -177,8 +177,8 @@ def test_the_default_council_queue_is_oldest_first_across_both_open_statuses(mak
 def test_the_dashboard_counts_read_covering_indexes(many, make):
     # The overdue counts looked up every open idea's row: 42 ms a request at 10,000 ideas.
     # Every count, of ideas and of the smaller queues, reads an index alone.
+    from citizenideas.services.council_dashboard import queue_counts
     from citizenideas.services.figures_cache import figures_cache
-    from citizenideas.services.triage import queue_counts
 
     moderator = make.user(role="moderator")
     figures_cache.clear()

@@ -23,7 +23,7 @@ from citizenideas.models import (
     Support,
     utcnow,
 )
-from citizenideas.services import merging, reports, triage
+from citizenideas.services import council_dashboard, merging, reports, triage
 from citizenideas.services.lifecycle import (
     AUTHOR_ONLY,
     CLAIM_ENDED_ONLY,
@@ -413,7 +413,7 @@ def test_residents_cannot_moderate(make):
                  lambda: merging.merge_idea(resident, idea, make.idea(), "x"),
                  lambda: triage.assign_idea(resident, idea, None),
                  lambda: triage.bulk_change_status(resident, [idea], "accepted", "x"),
-                 lambda: triage.queue_counts(resident)):
+                 lambda: council_dashboard.queue_counts(resident)):
         with pytest.raises(NotAllowed):
             call()
 
@@ -434,9 +434,9 @@ def test_queue_counts_take_one_query_once_the_idea_counts_are_cached(make, moder
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        first = triage.queue_counts(moderator)
+        first = council_dashboard.queue_counts(moderator)
         on_first = len(queries)
-        again = triage.queue_counts(moderator)
+        again = council_dashboard.queue_counts(moderator)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert first == again
@@ -450,15 +450,15 @@ def test_queue_counts_change_at_once_after_a_status_change(make, moderator):
     idea = make.idea()
     old = make.idea(created_at=utcnow() - timedelta(days=400))
     db.session.commit()
-    assert triage.queue_counts(moderator)["new"] == 2
-    assert triage.queue_counts(moderator)["overdue"] == 1
+    assert council_dashboard.queue_counts(moderator)["new"] == 2
+    assert council_dashboard.queue_counts(moderator)["overdue"] == 1
     change_status(moderator, idea, "under_review", "")
     db.session.commit()
-    counts = triage.queue_counts(moderator)
+    counts = council_dashboard.queue_counts(moderator)
     assert (counts["new"], counts["under_review"], counts["overdue"]) == (1, 1, 1)
     merging.merge_idea(moderator, old, idea, "Same place.")
     db.session.commit()
-    counts = triage.queue_counts(moderator)
+    counts = council_dashboard.queue_counts(moderator)
     assert (counts["new"], counts["under_review"], counts["overdue"]) == (0, 1, 0)
 
 

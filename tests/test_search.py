@@ -8,11 +8,11 @@ from sqlalchemy import event, text
 
 from citizenideas.extensions import db
 from citizenideas.services import ideas
+from citizenideas.services.council_dashboard import TriageFilters, triage_list
 from citizenideas.services.ideas import similar_ideas
 from citizenideas.services.merging import merge_idea
 from citizenideas.services.reports import hide_idea, unhide_idea
 from citizenideas.services.search import fts5_expression, parse_query
-from citizenideas.services.triage import TriageFilters, triage_list
 
 IDEAS = [
     ("Longer library opening hours", "Open the central library until eight on weekdays."),

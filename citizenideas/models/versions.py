@@ -11,8 +11,9 @@ too.
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from .settings import DataVersion, SiteSetting
 FIGURES = "figures"
 
 # The idea columns the figures read (services/stats.py), and those the council dashboard's
-# cached counts read (services/triage.py: decided_at, merged_into_id).
+# cached counts read (services/council_dashboard.py: decided_at, merged_into_id).
 FIGURE_COLUMNS = frozenset({"status", "hidden", "ward_id", "category_id", "created_at",
                             "first_response_at", "delivered_at", "decided_at",
                             "merged_into_id"})
@@ -36,7 +37,13 @@ _TABLES = {model.__tablename__ for model in (Idea, *_ANY_CHANGE)}
 
 def current_token(session, key: str = FIGURES) -> str | None:
     """The token of ``key`` now (None before the first change): one primary-key read."""
-    return session.scalar(select(DataVersion.token).where(DataVersion.key == key))
+    return session.scalar(_token_statement(), {"key": key})
+
+
+@cache
+def _token_statement():
+    """Built once: it is read on most requests, and building costs more than reading."""
+    return select(DataVersion.token).where(DataVersion.key == bindparam("key"))
 
 
 def bump(connection, key: str = FIGURES) -> None:

@@ -1,5 +1,5 @@
 """The cache of the public figures (services/stats.py), of list counts (services/ideas.py) and
-of the council dashboard's idea counts (services/triage.py), shared by every process.
+of the council dashboard's idea counts (services/council_dashboard.py), shared by every process.
 
 A value is kept per key (what, filters, language where it matters, response target) with the
 ``figures`` data version it was computed at (models/versions.py), and is fresh for

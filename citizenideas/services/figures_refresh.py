@@ -22,10 +22,10 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..locale import supported_locales
+from .council_dashboard import _open_idea_counts
 from .figures_cache import figures_cache, refreshing
 from .ideas import search_ideas
 from .stats import accountability_figures, headline_figures
-from .triage import _open_idea_counts
 
 # Within one cron minute, a pass every PASS_SECONDS: a value is refreshed once it is half its
 # lifetime old, so it is never older than CACHE_SECONDS / 2 + PASS_SECONDS (+ computing).

@@ -1,45 +1,37 @@
-"""Council triage: the dashboard's queues and the everyday staff actions on an idea.
+"""Council triage: what counts as waiting and overdue, and the everyday staff actions on an
+idea.
 
 Status changes themselves go through services.lifecycle.change_status; this module holds
-the queries behind the triage dashboard and the actions around them (assign, internal notes,
-official replies, bulk status changes, links to community assets). Reports of abuse are in
+the rules the triage dashboard counts and filters by (services/council_dashboard.py reads
+it) and the actions around them (assign, internal notes, official replies, bulk status
+changes, links to community assets). Reports of abuse are in
 services.reports, merging duplicates in services.merging. Every staff action writes an
 AuditLog row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..input import whole_number
 from ..models import (
-    FIGURES,
-    Claim,
     Comment,
     CommunityAsset,
-    DataVersion,
-    Flag,
     Idea,
     InternalNote,
-    OutcomeReport,
     StatusChange,
     User,
     utcnow,
 )
-from ..pagination import Page, paginate
 from ..permissions import require
-from . import search
 from .audit import record_audit
 from .engagement import bump_counter
-from .figures_cache import cache_key, figures_cache
 from .lifecycle import (
     STATUS_LABELS,
     TRANSITIONS,
@@ -55,8 +47,6 @@ from .text_rules import clean_text
 MAX_NOTE = 5000
 # Statuses still waiting for the council: "open" on the dashboard.
 OPEN_STATUSES = ("submitted", "under_review")
-AGE_FILTERS = ("overdue", "decision_overdue", "7", "14", "30")
-SORTS = ("oldest", "supported")
 
 
 def overdue_cutoff(now: datetime | None = None) -> datetime:
@@ -64,7 +54,7 @@ def overdue_cutoff(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=response_target_days())
 
 
-def _overdue_clause(now: datetime | None = None):
+def overdue_clause(now: datetime | None = None):
     return and_(Idea.first_response_at.is_(None), Idea.status.in_(OPEN_STATUSES),
                 Idea.merged_into_id.is_(None), Idea.created_at < overdue_cutoff(now))
 
@@ -80,7 +70,7 @@ def decision_cutoff(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=decision_target_days())
 
 
-def _decision_overdue_clause(now: datetime | None = None):
+def decision_overdue_clause(now: datetime | None = None):
     return and_(Idea.decided_at.is_(None), Idea.status.in_(OPEN_STATUSES),
                 Idea.merged_into_id.is_(None), Idea.created_at < decision_cutoff(now))
 
@@ -93,166 +83,6 @@ def is_decision_overdue(idea: Idea, now: datetime | None = None) -> bool:
 def days_waiting(idea: Idea, now: datetime | None = None) -> int:
     """Whole days since the idea was proposed."""
     return max(0, ((now or utcnow()) - idea.created_at).days)
-
-
-def queue_counts(actor: User) -> dict[str, int]:
-    """Counts for every dashboard queue (see queue_counts_and_version)."""
-    return queue_counts_and_version(actor)[0]
-
-
-def queue_counts_and_version(actor: User) -> tuple[dict[str, int], str | None]:
-    """Counts for every dashboard queue: one SQL query once the idea counts are cached; and
-    the figures' data version they were read at (the dashboard keys other things by it).
-
-    The small queues (reports, claims, outcomes) are counted from their indexes on every
-    request, in the same query that reads the figures' data version. The idea counts (new,
-    under review, both overdue counts) read every open idea's index entry, which grows with the
-    council (35 ms a request at 100,000 ideas), so they are kept in the figures cache: computed
-    again after any write that changes an idea's status, dates or merge (models/versions.py),
-    or after CACHE_SECONDS, as the clock makes ideas overdue.
-    """
-    require(actor, "moderate")
-
-    def count(model, *where):
-        return select(func.count()).select_from(model).where(*where).scalar_subquery()
-
-    row = db.session.execute(select(
-        select(DataVersion.token).where(DataVersion.key == FIGURES)
-        .scalar_subquery().label("token"),
-        count(Flag, Flag.resolved_at.is_(None)).label("flags"),
-        count(Claim, Claim.status == "pending").label("claims"),
-        count(OutcomeReport, OutcomeReport.state == "submitted").label("outcomes"),
-        count(OutcomeReport, OutcomeReport.state == "published",
-              OutcomeReport.disputed_at.is_not(None)).label("disputed"),
-    )).one()
-    ideas = _open_idea_counts(row.token)
-    return {"new": ideas["submitted"], "under_review": ideas["under_review"],
-            "overdue": ideas["overdue"], "decision_overdue": ideas["decision_overdue"],
-            "flags": row.flags, "claims": row.claims, "outcomes": row.outcomes,
-            "disputed": row.disputed}, row.token
-
-
-def _open_idea_counts(token: str | None = None, *, read_token: bool = False) -> dict[str, int]:
-    """Ideas waiting for the council, by status, and how many are overdue for a first
-    response and for a decision: from the figures cache at data version ``token`` (read here
-    when ``read_token``)."""
-    key = cache_key("council-open-ideas", decision_target_days(), localised=False)
-    if read_token:
-        return figures_cache.get(key, _count_open_ideas)
-    return figures_cache.get_at(key, token, _count_open_ideas)
-
-
-def _count_open_ideas() -> dict[str, int]:
-    """One pass over the open ideas' entries in ``ix_ideas_status_created``, which holds every
-    column tested (tests/test_list_plans.py)."""
-    counts = {"submitted": 0, "under_review": 0, "overdue": 0, "decision_overdue": 0}
-    late, undecided = _overdue_clause(), _decision_overdue_clause()
-    rows = db.session.execute(
-        select(Idea.status, func.count(),
-               func.coalesce(func.sum(case((late, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((undecided, 1), else_=0)), 0))
-        .where(Idea.status.in_(OPEN_STATUSES)).group_by(Idea.status))
-    for status, n, overdue, decision_overdue in rows:
-        counts[status] = n
-        counts["overdue"] += int(overdue)
-        counts["decision_overdue"] += int(decision_overdue)
-    return counts
-
-
-@dataclass
-class TriageFilters:
-    """What the dashboard list is filtered and sorted by (all optional)."""
-
-    status: str = "open"
-    category_id: int | None = None
-    ward_id: int | None = None
-    assignee: str = ""  # "", "me", "unassigned" or a user id
-    age: str = ""  # "", "overdue", "decision_overdue" or a number of days
-    q: str = ""
-    sort: str = "oldest"
-
-
-def triage_list(actor: User, filters: TriageFilters, page: int = 1,
-                per_page: int = 25, *, version: str | None = None) -> Page:
-    """The dashboard list: filtered, sorted and paginated in SQL (two queries). ``version``:
-    the figures' data version when the caller has just read it (queue_counts_and_version),
-    so that the cached counts need not read it again."""
-    require(actor, "moderate")
-    where = []
-    if filters.status == "open" or not filters.status:
-        where.append(Idea.status.in_(OPEN_STATUSES))
-    elif filters.status != "all":
-        where.append(Idea.status == filters.status)
-    if filters.category_id:
-        where.append(Idea.category_id == filters.category_id)
-    if filters.ward_id:
-        where.append(Idea.ward_id == filters.ward_id)
-    if filters.assignee == "me":
-        where.append(Idea.assignee_id == actor.id)
-    elif filters.assignee == "unassigned":
-        where.append(Idea.assignee_id.is_(None))
-    elif whole_number(filters.assignee) is not None:
-        where.append(Idea.assignee_id == whole_number(filters.assignee))
-    if filters.age == "overdue":
-        where.append(_overdue_clause())
-    elif filters.age == "decision_overdue":
-        where.append(_decision_overdue_clause())
-    elif filters.age.isdigit():
-        where.append(Idea.created_at < utcnow() - timedelta(days=int(filters.age)))
-    if filters.q:
-        # A reference (exactly, any case) or the full-text search: never LIKE over every idea.
-        by_reference = Idea.reference == filters.q.strip().upper()
-        parsed = search.parse_query(filters.q)
-        where.append(or_(by_reference, search.match_ideas(parsed).as_condition())
-                     if parsed else by_reference)
-    order = ((Idea.total_support_count.desc(), Idea.created_at.asc())
-             if filters.sort == "supported"
-             else (Idea.created_at.asc(),))
-    loads = (joinedload(Idea.category), joinedload(Idea.ward), joinedload(Idea.assignee))
-    query = select(Idea).where(*where).order_by(*order, Idea.id).options(*loads)
-    count = select(func.count(Idea.id)).where(*where)
-    if filters == TriageFilters(status=filters.status, sort=filters.sort) and (
-            filters.status in (*OPEN_STATUSES, "open") or not filters.status):
-        # Only the status filter: the dashboard's cached counts say how many (the default
-        # view, on every visit to /council).
-        counted = (_open_idea_counts(version) if version is not None
-                   else _open_idea_counts(read_token=True))
-        count = (counted["submitted"] + counted["under_review"]
-                 if filters.status in ("open", "") else counted[filters.status])
-    if filters.status == "open" or not filters.status:
-        # Both open statuses, oldest or most supported first: read each status's ideas in
-        # that order from its (status, created_at) or (status, support, created_at) index and
-        # merge, rather than sort every open idea (0.27 s a request at 100,000 ideas oldest
-        # first, 46 ms by support). tests/test_list_plans.py
-        others = where[1:]  # where[0] is the open statuses, which the merge reads one by one
-        # The page's ids already meet every filter: look them up by id alone. With the
-        # filters repeated, SQLite walked every open idea's status entry testing each id
-        # (3.5 ms a request at 100,000 ideas). tests/test_list_plans.py
-        by_id = (select(Idea).where(Idea.id.in_(
-            _open_page_ids(others, filters.sort == "supported", page, per_page)))
-                 .order_by(*order, Idea.id).options(*loads))
-        return paginate(by_id, page, per_page, count=count, offset=False)
-    return paginate(query, page, per_page, count=count)
-
-
-def _open_page_ids(where: list, by_support: bool, page: int, per_page: int):
-    """The ids on ``page`` of the open ideas matching ``where``, oldest (or most supported,
-    then oldest) first: the first ``page * per_page`` of each open status in index order,
-    merged, then the page's share."""
-    keep = max(1, page) * per_page
-    # Only the columns of the sort, so that oldest first reads its index alone.
-    columns = ((Idea.id, Idea.total_support_count, Idea.created_at) if by_support
-               else (Idea.id, Idea.created_at))
-    order = ((Idea.total_support_count.desc(), Idea.created_at, Idea.id) if by_support
-             else (Idea.created_at, Idea.id))
-    each = [select(*columns).where(Idea.status == status, *where)
-            .order_by(*order).limit(keep).subquery()
-            for status in OPEN_STATUSES]
-    merged = union_all(*(select(*part.c) for part in each)).subquery()
-    outer = ((merged.c.total_support_count.desc(), merged.c.created_at, merged.c.id)
-             if by_support else (merged.c.created_at, merged.c.id))
-    return (select(merged.c.id).order_by(*outer)
-            .offset((max(1, page) - 1) * per_page).limit(per_page))
 
 
 # Who can be assigned ideas: moderators and admins still here.

@@ -40,9 +40,8 @@ from ..models import (
 )
 from ..pagination import requested_page
 from ..permissions import require
-from ..services import merging, places_on_map, reports, triage, verification
+from ..services import council_dashboard, merging, places_on_map, reports, triage, verification
 from ..services.assets import active_assets
-from ..services.council_dashboard import council_dashboard
 from ..services.engagement import comment_window
 from ..services.ideas import idea_reference
 from ..services.lifecycle import STATUS_LABELS, allowed_targets, change_status, message_required
@@ -89,23 +88,23 @@ def is_fragment() -> bool:
 # --- Dashboard --------------------------------------------------------------------------
 
 
-def _filters_from(args) -> triage.TriageFilters:
+def _filters_from(args) -> council_dashboard.TriageFilters:
     status = args.get("status", "open")
     if status not in (*STATUSES, "open", "all"):
         status = "open"
     sort = args.get("sort", "oldest")
-    return triage.TriageFilters(
+    return council_dashboard.TriageFilters(
         status=status, category_id=int_field("category_id", args),
         ward_id=int_field("ward_id", args), assignee=(args.get("assignee") or "").strip(),
-        age=args.get("age", "") if args.get("age", "") in triage.AGE_FILTERS else "",
+        age=args.get("age", "") if args.get("age", "") in council_dashboard.AGE_FILTERS else "",
         q=(args.get("q") or "").strip()[:200],
-        sort=sort if sort in triage.SORTS else "oldest")
+        sort=sort if sort in council_dashboard.SORTS else "oldest")
 
 
 def _dashboard(errors: dict | None = None, values: dict | None = None, status: int = 200):
     filters = _filters_from(request.args)
     page = requested_page(request.args)
-    found = council_dashboard(current_user, filters, page, PER_PAGE)
+    found = council_dashboard.read_dashboard(current_user, filters, page, PER_PAGE)
     now = utcnow()
     rows = [{"idea": i, "days": triage.days_waiting(i, now),
              "overdue": triage.is_overdue(i, now),
