@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -282,15 +283,11 @@ def overdue_count(on: date | None = None) -> int:
     the years due before ``on`` that have no report. Two narrow queries: the transfers'
     dates and the years reported."""
     on = on or today()
-    transfers = db.session.execute(
-        select(TransferRequest.id, TransferRequest.transferred_on)
-        .where(TransferRequest.stage == "transferred",
-               TransferRequest.transferred_on.is_not(None))).all()
+    transferred, reports = _overdue_statements()
+    transfers = db.session.execute(transferred).all()
     if not transfers:
         return 0
-    reported = set(db.session.execute(
-        select(AssetReport.transfer_request_id, AssetReport.year_number)
-        .where(AssetReport.transfer_request_id.in_([t.id for t in transfers]))).tuples())
+    reported = set(db.session.execute(reports, {"ids": [t.id for t in transfers]}).tuples())
     count = 0
     for transfer_id, transferred_on in transfers:
         number = 1
@@ -388,3 +385,13 @@ def _remind(row: TransferReporting, missing: list[ReportYear]) -> None:
         .order_by(User.id))
     for user in members:
         notify_user(user, "asset_report_due", subject, body, link=asset_link(asset))
+
+
+@cache
+def _overdue_statements():
+    """Built once: the council dashboard reads both on every visit."""
+    return (select(TransferRequest.id, TransferRequest.transferred_on)
+            .where(TransferRequest.stage == "transferred",
+                   TransferRequest.transferred_on.is_not(None)),
+            select(AssetReport.transfer_request_id, AssetReport.year_number)
+            .where(AssetReport.transfer_request_id.in_(bindparam("ids", expanding=True))))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from functools import cache
+
+from sqlalchemy import bindparam, func, select, update
 
 from ..errors import NotFound
 from ..extensions import db
@@ -31,10 +33,17 @@ def list_notifications(actor: User, *, unread_only: bool = False, page: int = 1,
 
 
 def count_unread(actor: User) -> int:
-    """How many of the actor's in-app notifications are unread."""
+    """How many of the actor's in-app notifications are unread (the header shows it on
+    every signed-in page: its statement is built once)."""
     require(actor, "follow")
-    return db.session.scalar(select(func.count(Notification.id))
-                             .where(*_mine(actor, unread_only=True))) or 0
+    return db.session.scalar(_unread_statement(), {"user_id": actor.id}) or 0
+
+
+@cache
+def _unread_statement():
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == bindparam("user_id"), Notification.in_app.is_(True),
+        Notification.read_at.is_(None))
 
 
 def get_notification(actor: User, notification_id: int) -> Notification:

@@ -8,6 +8,7 @@ settings; and the saved public replies moderators pick from when they change an 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g
@@ -38,12 +39,18 @@ def site_settings() -> dict:
     if cached is not None:
         return cached
     values = _configured()
-    for row in db.session.scalars(select(SiteSetting)):
-        if row.key in values:
-            values[row.key] = row.value
+    for key, value in db.session.execute(_settings_statement()):
+        if key in values:
+            values[key] = value
     _whole_days(values)
     g._site_settings = values
     return values
+
+
+@cache
+def _settings_statement():
+    """Built once: every page reads the settings."""
+    return select(SiteSetting.key, SiteSetting.value)
 
 
 def use_configured_settings() -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import func, select
 
 from .. import bilingual
-from ..extensions import db
-from ..models import Notification
 from ..permissions import can
+from ..services import inbox
 from ..services.lifecycle import STATUS_COLOURS, STATUS_LABELS
 from ..services.site import site_settings
 from ..services.verification import answer_label, tally, tally_text
@@ -88,10 +86,7 @@ def _unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
     if "_unread" not in g:
-        g._unread = db.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == current_user.id, Notification.in_app.is_(True),
-                Notification.read_at.is_(None)))
+        g._unread = inbox.count_unread(current_user)
     return g._unread
 
 
