@@ -235,3 +235,35 @@ def test_the_lists_cost_the_same_queries_for_two_requests_as_for_twelve(client, 
     few = costs()
     add_requests(10)
     assert costs() == few, few
+
+
+def test_the_council_list_is_paged_and_keeps_its_stage(client, auth, world, make):
+    """More open requests than fit on a page: 25 a page, oldest stage change first, every one
+    reachable (the list used to stop at 500 without saying so), the stage kept across
+    pages."""
+    from citizenideas.models import CommunityAsset, User
+
+    staff_email, member_id, asset_id = world.staff.email, world.member.id, world.asset.id
+    names = []
+    for n in range(27):
+        member = db.session.get(User, member_id)
+        org = make.organisation(name=f"Trust number {n:02d}", members=[(member, "member")])
+        db.session.expire(member)
+        transfers.submit_transfer_request(db.session.get(User, member_id),
+                                          db.session.get(CommunityAsset, asset_id), org,
+                                          **FIELDS)
+        db.session.commit()
+        names.append(f"Trust number {n:02d}")
+    auth.sign_in(staff_email)
+    first = client.get("/council/asset-transfers").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert names[24] in first and names[25] not in first
+    assert first.index(names[0]) < first.index(names[24])
+    second = client.get("/council/asset-transfers?page=2").get_data(as_text=True)
+    assert names[25] in second and names[26] in second and names[0] not in second
+    staged = client.get("/council/asset-transfers?stage=received").get_data(as_text=True)
+    assert "Page 1 of 2" in staged
+    assert 'href="/council/asset-transfers?stage=received&amp;page=2"' in staged
+    past = client.get("/council/asset-transfers?stage=received&page=9")
+    assert past.status_code in (302, 303)
+    assert "page=2" in past.headers["Location"] and "stage=received" in past.headers["Location"]

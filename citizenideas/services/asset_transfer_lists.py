@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..errors import NotFound
 from ..extensions import db
 from ..models import OPEN_TRANSFER_STAGES, CommunityAsset, TransferRequest, User
+from ..pagination import Page, paginate
 from ..permissions import can
 from .asset_transfer import STAGE_LABELS
 
@@ -31,22 +32,20 @@ def asset_transfer_requests(asset: CommunityAsset) -> list[TransferRequest]:
                  selectinload(TransferRequest.ideas))))
 
 
-def council_list(stage: str | None = None) -> tuple[list[TransferRequest], dict[str, int]]:
-    """Requests for the council's list (open ones first, oldest stage first) and the count
-    at each stage."""
+def council_list(stage: str | None = None, page: int = 1,
+                 per_page: int = 25) -> tuple[Page, dict[str, int]]:
+    """One page of the council's list (open requests, or those at ``stage``), the longest
+    at their stage first, and the count at each stage."""
     counts = dict(db.session.execute(select(TransferRequest.stage, func.count())
                                      .group_by(TransferRequest.stage)).all())
-    query = select(TransferRequest)
-    if stage:
-        query = query.where(TransferRequest.stage == stage)
-    else:
-        query = query.where(TransferRequest.stage.in_(OPEN_TRANSFER_STAGES))
-    items = list(db.session.scalars(query.order_by(TransferRequest.stage_changed_at,
-                                                   TransferRequest.id)
-                                    .options(joinedload(TransferRequest.asset),
-                                             joinedload(TransferRequest.organisation))
-                                    .limit(500)))
-    return items, {s: counts.get(s, 0) for s in STAGE_LABELS}
+    shown = (TransferRequest.stage == stage if stage
+             else TransferRequest.stage.in_(OPEN_TRANSFER_STAGES))
+    found = paginate(
+        select(TransferRequest).where(shown)
+        .order_by(TransferRequest.stage_changed_at, TransferRequest.id)
+        .options(joinedload(TransferRequest.asset), joinedload(TransferRequest.organisation)),
+        page, per_page, count=select(func.count(TransferRequest.id)).where(shown))
+    return found, {s: counts.get(s, 0) for s in STAGE_LABELS}
 
 
 def partner_requests(user: User) -> list[TransferRequest]:

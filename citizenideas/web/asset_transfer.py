@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import Organisation, TransferRequest
+from ..pagination import requested_page
 from ..permissions import can, require
 from ..services import asset_transfer as transfers
 from ..services import asset_transfer_lists as transfer_lists
@@ -20,6 +21,7 @@ from .council import staff_only
 from .forms import int_field, text_field
 
 bp = Blueprint("asset_transfer", __name__)
+PER_PAGE = 25
 FORM_FIELDS = tuple(key for key, *_rest in transfers.TEXT_FIELDS)
 
 
@@ -161,9 +163,10 @@ def council_list():
     """Transfer requests for the council: open ones by default, or those at one stage."""
     stage = request.args.get("stage")
     stage = stage if stage in transfers.STAGE_LABELS else None
-    items, counts = transfer_lists.council_list(stage)
-    return render_template("council/asset_transfers.html", items=items, counts=counts,
-                           stage=stage)
+    found, counts = transfer_lists.council_list(stage, requested_page(request.args), PER_PAGE)
+    return render_template("council/asset_transfers.html", found=found, items=found.items,
+                           counts=counts, stage=stage, per_page=PER_PAGE,
+                           query_args={"stage": stage} if stage else {})
 
 
 @bp.get("/partners/transfer-requests")
