@@ -1,7 +1,8 @@
 """Public pages cached for visitors who are not signed in.
 
 A page marked ``@public_page`` (home, the ideas list and each idea, outcomes, accountability,
-assets, feeds, the statements) is rendered once for everyone without a session and kept in
+assets, feeds, the statements; in the API, the ideas list, one idea and its comments for
+callers without a token) is rendered once for everyone without a session and kept in
 the cache (Flask-Caching: in-process in development and tests, Redis in production, shared by
 every worker and host) under its URL, the language served (``citizenideas/locale.py``: the
 ``lang`` cookie or ``Accept-Language``) and ``HX-Request``. The key also
@@ -23,7 +24,8 @@ What makes one answer right for everyone:
   strict (no 'unsafe-inline').
 
 They go out with ``Cache-Control: public, max-age=60``, an ``ETag`` (answered with 304 when it
-matches) and ``Vary: Cookie, HX-Request, Accept-Language, Accept-Encoding``, so a reverse proxy
+matches) and ``Vary: Cookie, Authorization, HX-Request, Accept-Language, Accept-Encoding``
+(the API's ``Link`` header is kept with them), so a reverse proxy
 or CDN may keep them too. Signed-in pages are ``no-store`` (``_security_headers``). A page
 showing cached figures (services/figures_cache.py) is kept only as long as those figures stay
 fresh (a shorter max-age), and not at all when it was built from figures past their lifetime
@@ -50,7 +52,9 @@ cache = Cache()
 
 MAX_AGE = 60
 VERSION_KEY = "data-version"
-VARY = ("Cookie", "HX-Request", "Accept-Language", "Accept-Encoding")
+# Authorization: a shared cache must not give an answer kept for callers without a token to
+# a caller with one (the API's token holders get their own view, never kept).
+VARY = ("Cookie", "Authorization", "HX-Request", "Accept-Language", "Accept-Encoding")
 # Rows no public page shows: writing them leaves cached pages alone.
 PRIVATE_TABLES = frozenset({"notifications", "form_drafts", "user_tokens", "api_tokens",
                             "audit_log", "data_versions", "second_factors",
@@ -169,7 +173,8 @@ def init_page_cache(app: Flask) -> None:
         body = response.get_data()
         etag = _etag(body)
         headers = [(name, value) for name, value in response.headers.items()
-                   if name in ("Cache-Control", "Content-Security-Policy", "Content-Language")]
+                   if name in ("Cache-Control", "Content-Security-Policy", "Content-Language",
+                               "Link")]
         cache.set(g.page_cache_key, {"body": body, "mimetype": response.mimetype,
                                      "headers": headers, "etag": etag}, timeout=lifetime)
         response.set_etag(etag)

@@ -11,6 +11,7 @@ from pydantic import Field
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import CHANNELS, PLEDGE_KINDS, VERIFICATION_ANSWERS, Comment, Idea, Pledge
+from ..page_cache import public_page
 from ..services import assisted, engagement, ideas, verification
 from .base import (
     AUTH_OPTIONAL,
@@ -188,6 +189,7 @@ def load_idea(idea_id: int) -> Idea:
 
 
 @bp.get("/ideas")
+@public_page
 @spec.validate(resp=responses(200, IdeaPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def list_ideas(query: IdeaListQuery):
     """Ideas, filtered and sorted, one page at a time.
@@ -230,6 +232,7 @@ def propose(json: IdeaIn):
 
 
 @bp.get("/ideas/<int:idea_id>")
+@public_page
 @spec.validate(resp=responses(200, IdeaOut), tags=TAG, security=AUTH_OPTIONAL)
 def get_idea(idea_id: int):
     """One idea with its timeline, linked places, delivery partners, updates and outcome.
@@ -314,6 +317,7 @@ def unsupport(idea_id: int):
 
 
 @bp.get("/ideas/<int:idea_id>/comments")
+@public_page
 @spec.validate(resp=responses(200, CommentPageOut, 422), tags=TAG, security=AUTH_OPTIONAL)
 def comments(idea_id: int, query: PageQuery):
     """Comments on an idea, oldest first.
