@@ -70,7 +70,7 @@ class Dashboard:
 
 
 def read_dashboard(actor: User, filters: TriageFilters, page: int,
-                      per_page: int) -> Dashboard:
+                   per_page: int) -> Dashboard:
     """The dashboard's queues, the filtered page of ideas and the filters' choices."""
     require(actor, "moderate")
     counts, token = queue_counts_and_version(actor)
