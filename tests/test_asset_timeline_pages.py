@@ -96,6 +96,38 @@ def test_every_kind_of_entry_shows_on_the_page(client, world):
     assert "Message for transfer_stage" in timeline
 
 
+def test_a_long_timeline_is_paged_newest_first_and_nothing_is_out_of_reach(client, world):
+    """205 entries: the page shows the newest 200 (oldest first within the page) and links to
+    the earlier ones, which link back; a page past the end goes to the last; the API pages
+    them oldest first. Before, only the newest 200 could ever be read."""
+    staff, member, resident, org, asset = world
+    start = utcnow() - timedelta(days=300)
+    db.session.add_all([AssetEvent(asset_id=asset.id, event="details_changed",
+                                   message=f"Entry number {n:03d}.", actor_id=staff.id,
+                                   created_at=start + timedelta(hours=n)) for n in range(205)])
+    db.session.commit()
+    timeline = page_of(client, asset).split('id="timeline"')[1]
+    assert timeline.count('<li class="ci-card">') == 200
+    assert "Entry number 004." not in timeline and "Entry number 005." in timeline
+    assert timeline.index("Entry number 005.") < timeline.index("Entry number 204.")
+    assert "Page 1 of 2, the newest first" in timeline
+    assert f'href="/assets/{asset.id}?timeline=2#timeline">Earlier entries' in timeline
+    assert "Later entries" not in timeline
+    earlier = client.get(f"/assets/{asset.id}?timeline=2").get_data(as_text=True)
+    earlier = earlier.split('id="timeline"')[1]
+    assert earlier.count('<li class="ci-card">') == 5 and "Entry number 000." in earlier
+    assert f'href="/assets/{asset.id}#timeline">Later entries' in earlier
+    assert "Earlier entries" not in earlier
+    past = client.get(f"/assets/{asset.id}?timeline=7")
+    assert past.status_code in (302, 303) and "timeline=2" in past.headers["Location"]
+    api = client.get(f"/api/v1/assets/{asset.id}/timeline?per_page=100&page=3")
+    body = api.get_json()
+    assert body["total"] == 205 and body["page"] == 3
+    assert [e["message"] for e in body["items"]] == [f"Entry number {n:03d}." for n in
+                                                      range(200, 205)]
+    assert 'rel="prev"' in api.headers["Link"]
+
+
 def test_a_place_with_no_history_says_so(client, world):
     page = page_of(client, world[4])
     assert "Nothing has been recorded about this place yet." in page

@@ -95,7 +95,7 @@ def test_a_verified_organisations_member_asks_and_the_asset_becomes_transfer_pro
     assert world.asset.community_status == "transfer_proposed"
     [change] = request.stages
     assert (change.from_stage, change.to_stage) == (None, "received")
-    [event] = asset_timeline.asset_timeline(world.asset)
+    [event] = asset_timeline.asset_timeline(world.asset).items
     assert event.event == "transfer_requested" and event.transfer_request_id == request.id
     told = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "transfer_requested")))
@@ -185,7 +185,7 @@ def test_a_transfer_sets_the_status_and_operator_with_a_timeline_entry(world):
     assert request.terms == "A 25-year lease at a peppercorn rent."
     assert asset.community_status == "transferred"
     assert asset.operator_organisation_id == world.org.id
-    events = asset_timeline.asset_timeline(asset)
+    events = asset_timeline.asset_timeline(asset).items
     assert [e.event for e in events] == ["transfer_requested"] + ["transfer_stage"] * 3 + [
         "transferred"]
     assert events[-1].message == "A 25-year lease at a peppercorn rent."
@@ -221,7 +221,7 @@ def test_a_transfer_declines_the_other_open_requests_with_a_public_reason(world)
     assert world.asset.community_status == "transferred"
     assert world.asset.operator_organisation_id == world.org.id
     # On the public timeline after the transfer, and told to the other organisation.
-    events = asset_timeline.asset_timeline(world.asset)
+    events = asset_timeline.asset_timeline(world.asset).items
     assert [(e.event, e.transfer_request_id) for e in events[-2:]] == [
         ("transferred", first.id), ("transfer_stage", second.id)]
     told = db.session.scalar(select(Notification).where(
@@ -239,7 +239,7 @@ def test_the_timeline_names_the_stage_each_request_moved_to(world, app):
     request = move(world, submit(world), "under_assessment")
     transfers.withdraw_transfer_request(world.member, request, "We found another place.")
     db.session.commit()
-    events = [e for e in asset_timeline.asset_timeline(world.asset)
+    events = [e for e in asset_timeline.asset_timeline(world.asset).items
               if e.event == "transfer_stage"]
     assert [e.stage for e in events] == ["under_assessment", "withdrawn"]
     with app.test_request_context():

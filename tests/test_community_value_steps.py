@@ -41,7 +41,7 @@ def world(make):
 
 
 def events(asset) -> list[str]:
-    return [e.event for e in asset_timeline.asset_timeline(asset)]
+    return [e.event for e in asset_timeline.asset_timeline(asset).items]
 
 
 def told(user: User, kind: str) -> list[Notification]:
@@ -105,7 +105,7 @@ def test_every_step_writes_one_timeline_entry_and_tells_the_followers(world, mak
     db.session.commit()
     assert events(asset) == ["nominated", "listed", "owner_told", "notice_of_sale",
                              "intent_to_bid"]
-    timeline = asset_timeline.asset_timeline(asset)
+    timeline = asset_timeline.asset_timeline(asset).items
     assert timeline[1].message == "It furthers social wellbeing."
     assert timeline[1].organisation_id == org.id
     assert timeline[3].message == received.isoformat()
@@ -123,7 +123,7 @@ def test_a_refusal_is_on_the_timeline_with_its_reason(world):
                                     reasons=REASONS)
     acv.decide_nomination(staff, nomination, "not_listed", "Its main use is not social.")
     db.session.commit()
-    first, second = asset_timeline.asset_timeline(asset)
+    first, second = asset_timeline.asset_timeline(asset).items
     assert (first.event, first.message, first.organisation_id) == (
         "nominated", "Twenty-one villagers", None)
     assert (second.event, second.message) == ("not_listed", "Its main use is not social.")

@@ -25,11 +25,22 @@ from .base import (
     caller,
     committed,
     get_or_404,
+    paginated,
     responses,
     signed_in,
     spec,
 )
-from .schemas import Body, Id, Named, Out, document_rules, text_limits, visible_text
+from .schemas import (
+    Body,
+    Id,
+    Named,
+    Out,
+    PageOut,
+    PageQuery,
+    document_rules,
+    text_limits,
+    visible_text,
+)
 
 TAG = ["Assets of community value"]
 ERRORS = (401, 403, 404, 409, 422)
@@ -134,7 +145,7 @@ class AssetTimelineEntryOut(Out):
     stage: Literal[TRANSFER_STAGES] | None  # type: ignore[valid-type]
 
 
-class AssetTimelineOut(Out):
+class AssetTimelineOut(PageOut):
     items: list[AssetTimelineEntryOut]
 
 
@@ -239,18 +250,20 @@ def record_disposal_notice(asset_id: int, json: AcvDisposalNoticeIn):
 
 
 @bp.get("/assets/<int:asset_id>/timeline")
-@spec.validate(resp=responses(200, AssetTimelineOut, 404), tags=TAG, security=AUTH_OPTIONAL)
-def asset_timeline(asset_id: int):
-    """A place's public timeline, oldest first: nominations and decisions, the owner told,
-    notices of sale, intents to bid, listings ended, transfer requests and their stages,
-    transfers, yearly reports, residents' word on access.
+@spec.validate(resp=responses(200, AssetTimelineOut, 404, 422), tags=TAG,
+               security=AUTH_OPTIONAL)
+def asset_timeline(asset_id: int, query: PageQuery):
+    """A place's public timeline, oldest first, one page at a time: nominations and
+    decisions, the owner told, notices of sale, intents to bid, listings ended, transfer
+    requests and their stages, transfers, yearly reports, residents' word on access.
 
     A token is optional and changes nothing here.
     """
     asset = _load(asset_id)
-    return AssetTimelineOut(items=[
+    found = asset_timeline_service(asset, query.page, query.per_page, newest_page_first=False)
+    return paginated(AssetTimelineOut, found, [
         AssetTimelineEntryOut(id=e.id, event=e.event, created_at=e.created_at, message=e.message,
                               organisation=Named(id=e.organisation.id, name=e.organisation.name)
                               if e.organisation is not None else None, stage=e.stage)
-        for e in asset_timeline_service(asset)])
+        for e in found.items])
 

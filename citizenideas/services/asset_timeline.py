@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select, union
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -26,6 +26,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..permissions import require
 from .engagement import _insert_ignoring_duplicate
 from .notifications import OncePerLanguage, Words, absolute_url, notify_user
@@ -50,18 +51,26 @@ def add_asset_event(actor: User | None, asset: CommunityAsset, event: str, messa
     return entry
 
 
-# Entries shown (page and API): an asset's story is short; the newest this many.
+# Entries on one page of the place's timeline (its page; the API's callers choose theirs).
 TIMELINE_LIMIT = 200
 
 
-def asset_timeline(asset: CommunityAsset, limit: int = TIMELINE_LIMIT) -> list[AssetEvent]:
-    """The asset's public timeline, oldest first: its newest ``limit`` entries, with their
-    organisations (one query)."""
-    rows = list(db.session.scalars(
-        select(AssetEvent).where(AssetEvent.asset_id == asset.id)
-        .options(joinedload(AssetEvent.organisation))
-        .order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()).limit(limit)))
-    return rows[::-1]
+def asset_timeline(asset: CommunityAsset, page: int = 1, per_page: int = TIMELINE_LIMIT, *,
+                   newest_page_first: bool = True) -> Page:
+    """One page of the asset's public timeline, each page's entries oldest first, with their
+    organisations (two queries: the page and the count). ``newest_page_first``: page 1 holds
+    the newest entries and page 2 those before them (the place's page: what happened lately
+    first, earlier entries a link away); otherwise page 1 holds the oldest (the API, like
+    every other list it pages)."""
+    count = select(func.count(AssetEvent.id)).where(AssetEvent.asset_id == asset.id)
+    query = (select(AssetEvent).where(AssetEvent.asset_id == asset.id)
+             .options(joinedload(AssetEvent.organisation)))
+    if not newest_page_first:
+        return paginate(query.order_by(AssetEvent.created_at, AssetEvent.id), page, per_page,
+                        count=count)
+    found = paginate(query.order_by(AssetEvent.created_at.desc(), AssetEvent.id.desc()), page,
+                     per_page, count=count)
+    return Page(found.items[::-1], found.total, found.page, found.per_page)
 
 
 def follow_asset(actor: User, asset: CommunityAsset) -> bool:

@@ -19,6 +19,7 @@ from ..error_handlers import answers_expired_forms
 from ..extensions import db
 from ..login import ask_to_sign_in
 from ..models import AssetEvent, AssetFollow, CommunityAsset
+from ..pagination import requested_page
 from ..services import asset_timeline as timeline
 from ..services import assets as register
 from ..services.asset_transfer import stage_label
@@ -113,9 +114,33 @@ def _long(day: date) -> str:
     return date_text(day)
 
 
-def asset_entries(asset: CommunityAsset) -> list[TimelineEntry]:
-    """The asset's public timeline, oldest first (one query)."""
-    return [describe(e) for e in timeline.asset_timeline(asset)]
+@dataclass
+class TimelinePage:
+    """The entries of one page of a place's timeline, oldest first, and links to the pages of
+    earlier and later entries (None when there are none)."""
+
+    entries: list[TimelineEntry]
+    earlier: str | None
+    later: str | None
+    page: int
+    pages: int
+
+
+def asset_entries(asset: CommunityAsset) -> TimelinePage:
+    """The page of the asset's timeline asked for by ``?timeline=N`` (1, the newest entries,
+    by default); past the last page, the visitor is sent to the last."""
+    found = timeline.asset_timeline(asset, requested_page(request.args, "timeline"))
+
+    def link(number: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != "timeline"}
+        if number > 1:
+            args["timeline"] = number
+        return url_for("assets.show", asset_id=asset.id, **args, _anchor="timeline")
+
+    return TimelinePage([describe(e) for e in found.items],
+                        link(found.page + 1) if found.has_next else None,
+                        link(found.page - 1) if found.page > 1 else None,
+                        found.page, found.pages)
 
 
 def places_followed() -> list[CommunityAsset]:
