@@ -223,3 +223,33 @@ def test_pages_cost_the_same_queries_for_one_transferred_place_or_six(client, au
             report(request, year, date(2019 + year, 4, 1))
     six = {path: count_queries(client, path) for path in paths}
     assert six == one
+
+
+def test_every_access_comment_can_be_read_a_page_at_a_time(client, world):
+    """103 comments: the place's page shows the newest 100 and links to the older ones (and
+    back); the API pages them too. Before, only the newest 100 could ever be read."""
+    from datetime import UTC, datetime, timedelta
+
+    staff, manager, resident, trust, asset = world
+    transferred(asset, trust, date(2021, 3, 1))
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    db.session.add_all([AccessComment(asset_id=asset.id, author_id=resident.id, change="same",
+                                      body=f"Comment number {n:03d}.",
+                                      created_at=start + timedelta(hours=n))
+                        for n in range(103)])
+    db.session.commit()
+    page = text(client.get(f"/assets/{asset.id}"))
+    assert "Comment number 102." in page and "Comment number 003." in page
+    assert "Comment number 002." not in page
+    assert "Page 1 of 2, the newest first" in page and "Newer comments" not in page
+    assert f'href="/assets/{asset.id}?comments=2#access-comments">Older comments' in page
+    older = text(client.get(f"/assets/{asset.id}?comments=2"))
+    assert "Comment number 000." in older and "Comment number 003." not in older
+    assert f'href="/assets/{asset.id}#access-comments">Newer comments' in older
+    assert "Older comments" not in older
+    api = client.get(f"/api/v1/assets/{asset.id}/access-comments?per_page=50&page=3")
+    body = api.get_json()
+    assert body["total"] == 103 and body["tally"]["same"] == 103
+    assert [c["body"] for c in body["items"]] == ["Comment number 002.", "Comment number 001.",
+                                                  "Comment number 000."]
+    assert 'rel="first"' in api.headers["Link"]

@@ -17,11 +17,21 @@ from .base import (
     caller,
     committed,
     limited,
+    paginated,
     responses,
     signed_in,
     spec,
 )
-from .schemas import Body, Out, WholeNumber, document_rules, documented, text_limits
+from .schemas import (
+    Body,
+    Out,
+    PageOut,
+    PageQuery,
+    WholeNumber,
+    document_rules,
+    documented,
+    text_limits,
+)
 
 TAG = ["Transferred places"]
 YearState = Literal["on_time", "late", "overdue", "due", "upcoming"]
@@ -96,7 +106,7 @@ class AccessCommentOut(Out):
     hidden_reason: str | None
 
 
-class AccessCommentsOut(Out):
+class AccessCommentsOut(PageOut):
     asset_id: int
     tally: dict[str, int]
     items: list[AccessCommentOut]
@@ -171,17 +181,19 @@ def publish_asset_report(asset_id: int, json: ReportIn):
 
 
 @bp.get("/assets/<int:asset_id>/access-comments")
-@spec.validate(resp=responses(200, AccessCommentsOut, 404), tags=TAG, security=AUTH_OPTIONAL)
-def list_access_comments(asset_id: int):
-    """Residents' comments on how access to a transferred place changed, newest first (the
-    latest 100), and the tally of shown ones. A comment the council hid keeps its place and
-    reason, without its words. A place not transferred has none.
+@spec.validate(resp=responses(200, AccessCommentsOut, 404, 422), tags=TAG,
+               security=AUTH_OPTIONAL)
+def list_access_comments(asset_id: int, query: PageQuery):
+    """Residents' comments on how access to a transferred place changed, newest first, one
+    page at a time, and the tally of shown ones. A comment the council hid keeps its place
+    and reason, without its words. A place not transferred has none.
 
     A token is optional and changes nothing here.
     """
     asset = _load(asset_id)
-    return AccessCommentsOut(asset_id=asset.id, tally=access.access_tally(asset),
-                             items=[_comment_out(c) for c in access.access_comments(asset)])
+    found = access.access_comments(asset, query.page, query.per_page)
+    return paginated(AccessCommentsOut, found, [_comment_out(c) for c in found.items],
+                     asset_id=asset.id, tally=access.access_tally(asset))
 
 
 @bp.post("/assets/<int:asset_id>/access-comments")

@@ -147,9 +147,9 @@ def get_or_404(model: type, ident: int, detail: str = "Not found."):
     return row
 
 
-def paginated(page_model: type[PageOut], found: Page, items: list):
-    """A page body for ``found`` (its rows shown as ``items``) and its RFC 8288 Link header
-    (first, prev, next, last)."""
+def paginated(page_model: type[PageOut], found: Page, items: list, **fields):
+    """A page body for ``found`` (its rows shown as ``items``; ``fields``: the model's other
+    fields) and its RFC 8288 Link header (first, prev, next, last)."""
     page, per_page, total, last = found.page, found.per_page, found.total, found.pages
     args = request.args.to_dict(flat=False)
     # On SITE_URL, never the request's Host header (a shared cache could otherwise keep a
@@ -166,7 +166,7 @@ def paginated(page_model: type[PageOut], found: Page, items: list):
     if page < last:
         links.append(link(page + 1, "next"))
     links.append(link(last, "last"))
-    body = page_model(items=items, page=page, per_page=per_page, total=total)
+    body = page_model(items=items, page=page, per_page=per_page, total=total, **fields)
     return body, 200, {"Link": ", ".join(links)}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ACCESS_CHANGES, AccessComment, CommunityAsset, User, utcnow
+from ..pagination import Page, paginate
 from ..permissions import require
 from .asset_reports import transferred_request
 from .asset_timeline import add_asset_event, notify_asset_audience
@@ -77,12 +78,14 @@ def hide_access_comment(actor: User, comment: AccessComment, reason) -> AccessCo
     return comment
 
 
-def access_comments(asset: CommunityAsset, limit: int = SHOWN) -> list[AccessComment]:
-    """The newest comments on the asset (hidden ones too: the page shows a placeholder)."""
-    return list(db.session.scalars(
+def access_comments(asset: CommunityAsset, page: int = 1, per_page: int = SHOWN) -> Page:
+    """One page of the comments on the asset, newest first (hidden ones too: the page shows a
+    placeholder), and how many there are."""
+    return paginate(
         select(AccessComment).where(AccessComment.asset_id == asset.id)
         .options(joinedload(AccessComment.author))
-        .order_by(AccessComment.created_at.desc(), AccessComment.id.desc()).limit(limit)))
+        .order_by(AccessComment.created_at.desc(), AccessComment.id.desc()), page, per_page,
+        count=select(func.count(AccessComment.id)).where(AccessComment.asset_id == asset.id))
 
 
 def access_tally(asset: CommunityAsset) -> dict[str, int]:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import AccessComment
+from ..pagination import requested_page
 from ..permissions import can, require
 from ..services import asset_access as access
 from ..services import asset_reports as reports
@@ -41,8 +42,19 @@ def after_transfer(asset) -> dict | None:
     transfer = reports.transferred_request(asset)
     if transfer is None:
         return None
+    comments = access.access_comments(asset, requested_page(request.args, "comments"))
+
+    def link(number: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != "comments"}
+        if number > 1:
+            args["comments"] = number
+        return url_for("assets.show", asset_id=asset.id, **args, _anchor="access-comments")
+
     return {"transfer": transfer, "years": reports.report_years(transfer),
-            "comments": access.access_comments(asset), "tally": access.access_tally(asset)}
+            "comments": comments.items, "comments_page": comments,
+            "older_comments": link(comments.page + 1) if comments.has_next else None,
+            "newer_comments": link(comments.page - 1) if comments.page > 1 else None,
+            "tally": access.access_tally(asset)}
 
 
 @bp.app_context_processor
