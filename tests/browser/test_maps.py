@@ -4,6 +4,8 @@ names, the layer switch, the pin picker by keyboard; with JavaScript off, the li
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from citizenideas.extensions import db
@@ -148,7 +150,10 @@ def test_proposing_puts_the_pin_on_a_community_place(js_page, live_server):
     sign_in(page, live_server.url, resident.email, PASSWORD)
     page.goto(f"{live_server.url}/ideas/new")
     page.get_by_text("Mark the place on a map (optional)").click()
-    expect(page.locator("#pin-map")).to_be_visible()
+    # The picker starts on the details element's toggle event, which comes a moment after
+    # the click: wait for its map (Leaflet's class) before choosing, or the choice may come
+    # before the picker listens for it.
+    expect(page.locator("#pin-map")).to_have_class(re.compile(r"\bleaflet-container\b"))
     page.get_by_label("Community place (optional)").select_option(label="Central Library")
     expect(page.get_by_label("Latitude")).to_have_value("52.622200")
     expect(page.locator("[data-ci-pin-announce]")).to_contain_text("community place")
