@@ -23,6 +23,7 @@ from citizenideas.models import (
 )
 
 from .conftest import csrf_token
+from .test_page_cache import queries
 
 HX = {"HX-Request": "true"}
 
@@ -132,21 +133,6 @@ def test_dashboard_paginates(client, make, moderator):
     assert "Numbered idea 29" in second and "Numbered idea 00" not in second
 
 
-def statements_of(client, path) -> list[str]:
-    """The SQL one visit to ``path`` runs."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return seen
-
-
 def test_the_filters_read_categories_and_wards_once_per_change(client, make, moderator):
     """The filters' categories and wards are kept per data version
     (services/council_dashboard.py): a second visit reads neither table, and an added
@@ -160,7 +146,8 @@ def test_the_filters_read_categories_and_wards_once_per_change(client, make, mod
     first = client.get("/council").get_data(as_text=True)
     assert f'<option value="{ward.id}">Elm Park</option>' in first
     assert ">Parks and green spaces</option>" in first
-    again = statements_of(client, "/council")
+    with queries() as again:
+        assert client.get("/council").status_code == 200
     assert not [s for s in again if "FROM categories" in s or "FROM wards " in s
                 or s.rstrip().endswith("FROM wards")], again
 

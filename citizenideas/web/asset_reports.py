@@ -19,6 +19,7 @@ from ..services import asset_reports as reports
 from ..services import assets as register
 from ..throttling import action_limits
 from .actions import form_status, run_action
+from .asset_timeline import asset_page_links
 from .council import staff_only
 from .forms import text_field
 
@@ -43,17 +44,10 @@ def after_transfer(asset) -> dict | None:
     if transfer is None:
         return None
     comments = access.access_comments(asset, requested_page(request.args, "comments"))
-
-    def link(number: int) -> str:
-        args = {k: v for k, v in request.args.items() if k != "comments"}
-        if number > 1:
-            args["comments"] = number
-        return url_for("assets.show", asset_id=asset.id, **args, _anchor="access-comments")
-
+    older, newer = asset_page_links(asset, comments, "comments", "access-comments")
     return {"transfer": transfer, "years": reports.report_years(transfer),
             "comments": comments.items, "comments_page": comments,
-            "older_comments": link(comments.page + 1) if comments.has_next else None,
-            "newer_comments": link(comments.page - 1) if comments.page > 1 else None,
+            "older_comments": older, "newer_comments": newer,
             "tally": access.access_tally(asset)}
 
 

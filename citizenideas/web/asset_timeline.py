@@ -19,7 +19,7 @@ from ..error_handlers import answers_expired_forms
 from ..extensions import db
 from ..login import ask_to_sign_in
 from ..models import AssetEvent, AssetFollow, CommunityAsset
-from ..pagination import requested_page
+from ..pagination import Page, requested_page
 from ..services import asset_timeline as timeline
 from ..services import assets as register
 from ..services.asset_transfer import stage_label
@@ -126,21 +126,29 @@ class TimelinePage:
     pages: int
 
 
+def asset_page_links(asset: CommunityAsset, found: Page, name: str,
+                     anchor: str) -> tuple[str | None, str | None]:
+    """Links to the next and the previous page of one of the asset page's paged lists
+    (``?<name>=N``, page 1 without it; the page's other query arguments kept), or None where
+    there is no such page."""
+
+    def link(number: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != name}
+        if number > 1:
+            args[name] = number
+        return url_for("assets.show", asset_id=asset.id, **args, _anchor=anchor)
+
+    return (link(found.page + 1) if found.has_next else None,
+            link(found.page - 1) if found.page > 1 else None)
+
+
 def asset_entries(asset: CommunityAsset) -> TimelinePage:
     """The page of the asset's timeline asked for by ``?timeline=N`` (1, the newest entries,
     by default); past the last page, the visitor is sent to the last."""
     found = timeline.asset_timeline(asset, requested_page(request.args, "timeline"))
-
-    def link(number: int) -> str:
-        args = {k: v for k, v in request.args.items() if k != "timeline"}
-        if number > 1:
-            args["timeline"] = number
-        return url_for("assets.show", asset_id=asset.id, **args, _anchor="timeline")
-
-    return TimelinePage([describe(e) for e in found.items],
-                        link(found.page + 1) if found.has_next else None,
-                        link(found.page - 1) if found.page > 1 else None,
-                        found.page, found.pages)
+    earlier, later = asset_page_links(asset, found, "timeline", "timeline")
+    return TimelinePage([describe(e) for e in found.items], earlier, later, found.page,
+                        found.pages)
 
 
 def places_followed() -> list[CommunityAsset]:
