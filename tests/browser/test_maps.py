@@ -69,6 +69,10 @@ def test_the_ideas_map_draws_named_markers_without_any_other_site(js_page, live_
     # The tiles were asked for, and stopped: nothing else left the machine.
     aborted = page.context.aborted_requests
     assert aborted and all("tile.openstreetmap.org" in url for url in aborted), aborted
+    # Leaflet fades the popup in; axe measures colour contrast through any opacity left, so
+    # wait until it is fully drawn (the fresh-clone run once measured it mid-fade).
+    page.wait_for_function("() => [...document.querySelectorAll('.leaflet-popup')]"
+                           ".every(p => getComputedStyle(p).opacity === '1')")
     assert_accessible(page)
     fits_the_phone(page)
 
